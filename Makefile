@@ -1,0 +1,62 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up
+# everything it needs on a fresh machine (Debian packages, .venv, torch, the
+# build tools, fastac itself) and skips what is already in place.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_VERSION := 2.13.0
+DEB_PACKAGES := ccache libbenchmark-dev libgtest-dev
+PY_TOOLS := "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja "numpy>=1.24" "gymnasium>=1.0" \
+            "pytest>=7" "hypothesis>=6"
+CPP_BUILD := build/cpp
+CPP_SOURCES := $(shell find cpp -name '*.cpp' -o -name '*.h')
+JOBS := $(shell nproc)
+
+.PHONY: demo test test-cpp test-python setup bench clean
+
+demo: $(VENV)/.fastac-installed
+	$(PY) -m fastac demo
+
+test: test-cpp test-python
+
+setup: $(VENV)/.fastac-installed
+
+# Debian packages: apt only when one is missing.
+$(VENV)/.deb-packages:
+	@if ! dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES); \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+# The virtual environment with torch pinned (a CPU wheel), then the build tools.
+$(VENV)/.python-deps: $(VENV)/.deb-packages
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PIP) install -q "torch==$(TORCH_VERSION)"
+	$(PIP) install -q $(PY_TOOLS)
+	@touch $@
+
+# fastac itself, editable and without build isolation (an isolated build would
+# fetch its own torch); rebuilt when C++ or build files change, ccache makes it quick.
+$(VENV)/.fastac-installed: $(VENV)/.python-deps pyproject.toml CMakeLists.txt $(CPP_SOURCES)
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PIP) install -q --no-build-isolation --no-deps -e .
+	@touch $@
+
+# C++ unit tests (GoogleTest through ctest).
+test-cpp: $(VENV)/.python-deps
+	cmake -S . -B $(CPP_BUILD) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DFASTAC_BUILD_TESTS=ON -DFASTAC_BUILD_BENCH=ON >/dev/null
+	cmake --build $(CPP_BUILD) -j $(JOBS)
+	ctest --test-dir $(CPP_BUILD) --output-on-failure --no-tests=error -j $(JOBS)
+
+test-python: $(VENV)/.fastac-installed
+	$(PY) -m pytest -q
+
+# C++ microbenchmarks and the Python benchmarks; see bench/README.md.
+bench: $(VENV)/.fastac-installed test-cpp
+	$(CPP_BUILD)/bench_cartpole
+	$(PY) bench/bench_envs.py
+
+clean:
+	rm -rf build $(VENV)/.fastac-installed

@@ -1,0 +1,48 @@
+// numpy's SeedSequence and PCG64 bit generator, reimplemented so that native
+// environments draw exactly the numbers gymnasium's `np_random` draws:
+// gymnasium seeds with Generator(PCG64(SeedSequence(seed))).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace fastac {
+
+// numpy.random.SeedSequence(entropy).generate_state(n_words, uint32), for an
+// entropy given as little-endian uint32 words (numpy's _coerce_to_uint32_array)
+// and no spawn key.
+std::vector<uint32_t> seed_sequence_generate_state(const std::vector<uint32_t>& entropy_words,
+                                                   int n_words);
+
+// A non-negative Python int split into little-endian uint32 words, as numpy does.
+std::vector<uint32_t> seed_to_uint32_words(uint64_t seed);
+
+// numpy.random.PCG64 (XSL-RR 128/64). The state is a 128-bit LCG.
+class Pcg64 {
+ public:
+  Pcg64() = default;
+  // PCG64(SeedSequence(entropy)).
+  explicit Pcg64(const std::vector<uint32_t>& entropy_words);
+  static Pcg64 from_seed(uint64_t seed) { return Pcg64(seed_to_uint32_words(seed)); }
+
+  uint64_t next_uint64() {
+    state_ = state_ * kMultiplier + increment_;
+    const uint64_t high = static_cast<uint64_t>(state_ >> 64);
+    const uint64_t low = static_cast<uint64_t>(state_);
+    const unsigned rotation = static_cast<unsigned>(state_ >> 122);
+    const uint64_t value = high ^ low;
+    return (value >> rotation) | (value << ((64u - rotation) & 63u));
+  }
+  // numpy's next_double: the top 53 bits scaled to [0, 1).
+  double next_double() { return static_cast<double>(next_uint64() >> 11) * (1.0 / 9007199254740992.0); }
+  // Generator.uniform(low, high): low + (high - low) * next_double().
+  double uniform(double low, double high) { return low + (high - low) * next_double(); }
+
+ private:
+  static constexpr unsigned __int128 kMultiplier =
+      (static_cast<unsigned __int128>(0x2360ED051FC65DA4ULL) << 64) | 0x4385DF649FCCF645ULL;
+  unsigned __int128 state_ = 0;
+  unsigned __int128 increment_ = 1;
+};
+
+}  // namespace fastac
