@@ -82,11 +82,13 @@ class CartPoleEnv(Env[np.ndarray, np.int64]):
         """Starts an episode; ``seed`` reseeds the stream, ``options`` may hold ``low``/``high`` bounds."""
         if seed is not None:
             seed = check_seed("seed", seed)
-        elif not self._seeded:
-            seed = random_seed()
-        if seed is not None:
+            # The native stream draws the states; gymnasium's np_random is seeded
+            # the same way for code that uses env.np_random directly.
+            super().reset(seed=seed)
             self._sim.seed(0, seed_words(seed))
-            self._np_random_seed = seed
+            self._seeded = True
+        elif not self._seeded:
+            self._sim.seed(0, seed_words(random_seed()))
             self._seeded = True
         low, high = maybe_parse_reset_bounds(options, _RESET_LOW, _RESET_HIGH)
         self._sim.reset(self._obs, low, high)
