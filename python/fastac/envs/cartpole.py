@@ -202,15 +202,11 @@ class CartPoleVectorEnv(VectorEnv):
             )
         if not self._has_reset:
             raise RuntimeError("Cannot call step() before calling reset()")
-        bad = self._sim.step(
-            a.astype(np.int64, copy=False), self._obs, self._reward, self._terminated, self._truncated
-        )
+        if a.dtype != np.int64:
+            a = a.astype(np.int64)
+        bad = self._sim.step(a, self._obs, self._reward, self._terminated, self._truncated)
         if bad >= 0:
             raise InvalidActionError(f"actions[{bad}] = {a[bad]!r} invalid: actions must be in {self.single_action_space}")
-        return (
-            self._obs.copy(),
-            self._reward.astype(np.float64),
-            self._terminated.copy(),
-            self._truncated.copy(),
-            {},
-        )
+        # Copies, as SyncVectorEnv(copy=True) returns: the buffers are reused next step.
+        # Rewards are float32, as gymnasium's own CartPoleVectorEnv returns them.
+        return self._obs.copy(), self._reward.copy(), self._terminated.copy(), self._truncated.copy(), {}
