@@ -9,6 +9,13 @@
 
 #include "envs/cartpole.h"
 #include "envs/numpy_random.h"
+#include "envs/registry.h"
+#include "nn/actor_critic.h"
+#include "nn/mlp.h"
+#include "rl/a3c.h"
+#include "rl/advantages.h"
+#include "rl/loss.h"
+#include "rl/shared_optimizer.h"
 
 namespace py = pybind11;
 using namespace fastac;
@@ -104,11 +111,185 @@ void bind_envs(py::module_& m) {
       });
 }
 
+CArray<float> as_obs_batch(const py::array& obs, int observation_size) {
+  auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(obs);
+  if (!a || a.ndim() != 2 || a.shape(1) != observation_size)
+    throw py::value_error("observations must have shape (batch, " + std::to_string(observation_size) + ")");
+  return a;
+}
+
+void bind_network(py::module_& m) {
+  py::class_<ActorCritic>(m, "ActorCritic", "Actor-critic network with flat libtorch parameters (nn/actor_critic.h).")
+      .def(py::init([](int observation_size, int num_actions, std::vector<int> hidden_sizes, uint64_t seed) {
+             return new ActorCritic(ActorCriticSpec{observation_size, num_actions, hidden_sizes}, seed);
+           }),
+           py::arg("observation_size"), py::arg("num_actions"), py::arg("hidden_sizes"), py::arg("seed"))
+      .def_property_readonly(
+          "parameters",
+          [](py::object self) {
+            auto& net = self.cast<ActorCritic&>();
+            return py::array_t<float>({static_cast<py::ssize_t>(net.num_parameters())}, {sizeof(float)},
+                                      net.parameters(), self);
+          },
+          "The flat float32 parameters, as a numpy view sharing memory with the network.")
+      .def("layout",
+           [](const ActorCritic& net) {
+             py::list out;
+             const auto& l = net.layout();
+             auto add = [&](const LinearLayout& x) {
+               out.append(py::make_tuple(x.name, x.in, x.out, x.weight_offset, x.bias_offset));
+             };
+             for (const auto& x : l.trunk) add(x);
+             add(l.actor);
+             add(l.critic);
+             return out;
+           },
+           "(name, in, out, weight_offset, bias_offset) of each linear layer; weights stored [in, out].")
+      .def(
+          "forward",
+          [](const ActorCritic& net, const py::array& obs) {
+            auto o = as_obs_batch(obs, net.layout().spec.observation_size);
+            const int batch = static_cast<int>(o.shape(0));
+            MlpWorkspace ws;
+            {
+              py::gil_scoped_release release;
+              mlp_forward(net.layout(), net.parameters(), o.data(), batch, ws);
+            }
+            CArray<float> logits({batch, net.layout().spec.num_actions}), values(batch);
+            std::copy(ws.logits.begin(), ws.logits.end(), logits.mutable_data());
+            std::copy(ws.values.begin(), ws.values.end(), values.mutable_data());
+            return py::make_tuple(logits, values);
+          },
+          py::arg("obs"), "(logits [batch, num_actions], values [batch]) of a batch of observations.");
+}
+
+void bind_a3c(py::module_& m) {
+  py::class_<A3CConfig>(m, "A3CConfig")
+      .def(py::init<>())
+      .def_readwrite("env_id", &A3CConfig::env_id)
+      .def_readwrite("num_workers", &A3CConfig::num_workers)
+      .def_readwrite("envs_per_worker", &A3CConfig::envs_per_worker)
+      .def_readwrite("t_max", &A3CConfig::t_max)
+      .def_readwrite("total_steps", &A3CConfig::total_steps)
+      .def_readwrite("stop_at_return", &A3CConfig::stop_at_return)
+      .def_readwrite("max_seconds", &A3CConfig::max_seconds)
+      .def_readwrite("seed", &A3CConfig::seed)
+      .def_readwrite("gamma", &A3CConfig::gamma)
+      .def_readwrite("gae_lambda", &A3CConfig::gae_lambda)
+      .def_readwrite("lr", &A3CConfig::lr)
+      .def_readwrite("anneal_lr", &A3CConfig::anneal_lr)
+      .def_property(
+          "value_coef", [](const A3CConfig& c) { return c.loss.value_coef; },
+          [](A3CConfig& c, float v) { c.loss.value_coef = v; })
+      .def_property(
+          "entropy_coef", [](const A3CConfig& c) { return c.loss.entropy_coef; },
+          [](A3CConfig& c, float v) { c.loss.entropy_coef = v; })
+      .def_property(
+          "max_grad_norm", [](const A3CConfig& c) { return c.loss.max_grad_norm; },
+          [](A3CConfig& c, float v) { c.loss.max_grad_norm = v; })
+      .def_property(
+          "optimizer", [](const A3CConfig&) { return py::none(); },
+          [](A3CConfig& c, const std::string& name) { c.optimizer.kind = parse_optimizer_kind(name); })
+      .def_property(
+          "rmsprop_alpha", [](const A3CConfig& c) { return c.optimizer.alpha; },
+          [](A3CConfig& c, float v) { c.optimizer.alpha = v; })
+      .def_property(
+          "optimizer_eps", [](const A3CConfig& c) { return c.optimizer.eps; },
+          [](A3CConfig& c, float v) { c.optimizer.eps = v; });
+
+  // Runs A3C without the GIL; the calling thread wakes every `poll_s` seconds to
+  // honour Ctrl-C and to call `callback(progress_dict)` (which may return False to stop).
+  m.def(
+      "train_a3c",
+      [](const A3CConfig& config, ActorCritic& network, py::object callback, double callback_interval_s) {
+        if (!is_native_env(config.env_id)) throw py::value_error("env '" + config.env_id + "' has no native implementation");
+        A3CTrainer trainer(config, network);
+        bool interrupted = false;
+        auto progress_dict = [&trainer] {
+          const A3CProgress p = trainer.progress();
+          py::dict d;
+          d["env_steps"] = p.env_steps;
+          d["episodes"] = p.episodes;
+          d["updates"] = p.updates;
+          d["skipped_updates"] = p.skipped_updates;
+          d["mean_return"] = p.mean_return;
+          d["elapsed_s"] = p.elapsed_s;
+          d["steps_per_s"] = p.elapsed_s > 0 ? p.env_steps / p.elapsed_s : 0.0;
+          return d;
+        };
+        auto stop_and_join = [&trainer] {
+          trainer.request_stop();
+          py::gil_scoped_release release;
+          trainer.join();
+        };
+        trainer.start();
+        double next_callback = callback_interval_s;
+        while (true) {
+          bool done;
+          {
+            py::gil_scoped_release release;
+            done = trainer.wait_for(0.05);
+          }
+          if (PyErr_CheckSignals() != 0) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+              stop_and_join();
+              throw py::error_already_set();
+            }
+            PyErr_Clear();  // Ctrl-C: stop the workers and return what was learned
+            interrupted = true;
+            stop_and_join();
+            break;
+          }
+          if (!callback.is_none() && (done || trainer.progress().elapsed_s >= next_callback)) {
+            next_callback += callback_interval_s;
+            py::object keep_going;
+            try {
+              keep_going = callback(progress_dict());
+            } catch (...) {
+              stop_and_join();
+              throw;
+            }
+            if (!keep_going.is_none() && !keep_going.cast<bool>()) {
+              stop_and_join();
+              break;
+            }
+          }
+          if (done) break;
+        }
+        {
+          py::gil_scoped_release release;
+          trainer.join();
+        }
+        const auto history = trainer.history();
+        const py::ssize_t n = static_cast<py::ssize_t>(history.size());
+        CArray<double> wall(n);
+        CArray<int64_t> steps(n);
+        CArray<float> returns(n);
+        CArray<int32_t> lengths(n);
+        for (py::ssize_t i = 0; i < n; ++i) {
+          wall.mutable_data()[i] = history[i].wall_time_s;
+          steps.mutable_data()[i] = history[i].env_steps;
+          returns.mutable_data()[i] = history[i].episode_return;
+          lengths.mutable_data()[i] = history[i].length;
+        }
+        py::dict out = progress_dict();
+        out["interrupted"] = interrupted;
+        out["history_wall_time_s"] = wall;
+        out["history_env_steps"] = steps;
+        out["history_return"] = returns;
+        out["history_length"] = lengths;
+        return out;
+      },
+      py::arg("config"), py::arg("network"), py::arg("callback") = py::none(), py::arg("callback_interval_s") = 1.0);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastac native core: environments, actor-critic network, loss, optimizers, A3C";
   bind_envs(m);
+  bind_network(m);
+  bind_a3c(m);
   m.def(
       "pcg64_uniform",
       [](std::vector<uint32_t> entropy_words, double low, double high, int count) {

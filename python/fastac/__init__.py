@@ -12,8 +12,21 @@ import torch  # noqa: F401
 
 from fastac import _core  # noqa: F401
 from fastac import envs  # noqa: F401  (registers fastac/CartPole-v1 with gymnasium)
+from fastac.a3c import train_a3c
 from fastac.envs import InvalidActionError
+from fastac.evaluation import evaluate_policy
+from fastac.policy import ActorCriticPolicy, load
+from fastac.result import TrainResult
 
 __version__ = "0.1.0"
 
-__all__ = ["InvalidActionError", "envs", "__version__"]
+__all__ = [
+    "ActorCriticPolicy",
+    "InvalidActionError",
+    "TrainResult",
+    "envs",
+    "evaluate_policy",
+    "load",
+    "train_a3c",
+    "__version__",
+]

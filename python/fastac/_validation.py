@@ -38,3 +38,31 @@ def seed_words(seed: int) -> list[int]:
 def random_seed() -> int:
     """128 bits from the OS, as ``numpy.random.SeedSequence()`` draws when given no seed."""
     return secrets.randbits(128)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Returns ``value`` as a finite float within the bounds, or raises naming ``name`` and the range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    ok = value == value and value not in (float("inf"), float("-inf"))
+    if ok and low is not None:
+        ok = value >= low if low_inclusive else value > low
+    if ok and high is not None:
+        ok = value <= high if high_inclusive else value < high
+    if not ok:
+        left = "-inf" if low is None else f"{low}"
+        right = "inf" if high is None else f"{high}"
+        interval = ("[" if low_inclusive and low is not None else "(") + f"{left}, {right}" + (
+            "]" if high_inclusive and high is not None else ")"
+        )
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value}")
+    return value

@@ -1,0 +1,45 @@
+// Optimizers whose statistics are shared by every worker, updated lock-free
+// (Hogwild, as in Mnih et al. 2016). Every access to the shared parameters and
+// statistics is a relaxed std::atomic_ref load or store: plain moves on x86, but
+// no undefined-behaviour data race, so ThreadSanitizer can check the workers.
+// Concurrent updates may interleave and lose some increments; that is Hogwild.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastac {
+
+enum class OptimizerKind { kRmsprop, kAdam, kSgd };
+
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::kRmsprop;
+  float alpha = 0.99f;  // RMSProp decay of the mean square
+  float eps = 1e-5f;    // RMSProp: inside the square root, as in the A3C paper; Adam: outside
+  float beta1 = 0.9f, beta2 = 0.999f;  // Adam
+};
+
+OptimizerKind parse_optimizer_kind(const std::string& name);  // "rmsprop" | "adam" | "sgd"
+
+class SharedOptimizer {
+ public:
+  SharedOptimizer(float* shared_params, size_t size, OptimizerConfig config);
+
+  // params -= lr * update(grad), reading and writing the shared statistics.
+  void apply(const float* grad, float lr);
+  // A worker's local copy of the shared parameters.
+  void read_parameters(float* out) const;
+
+ private:
+  float* params_;
+  size_t size_;
+  OptimizerConfig config_;
+  std::vector<float> square_avg_;  // RMSProp g, Adam v
+  std::vector<float> exp_avg_;     // Adam m
+  std::atomic<int64_t> step_{0};   // Adam bias correction
+};
+
+}  // namespace fastac

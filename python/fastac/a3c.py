@@ -1,0 +1,190 @@
+"""``fastac.train_a3c``: asynchronous advantage actor-critic, run by the C++ core.
+
+The algorithm (cpp/rl/a3c.cpp): ``num_workers`` std::threads, each with its own
+environments and a local copy of the network, compute n-step actor-critic gradients
+and apply them to the shared parameters lock-free (Hogwild) through an optimizer whose
+statistics all workers share, as in Mnih et al. (2016).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fastac import _core
+from fastac._validation import check_float, check_int, check_seed
+from fastac.envs import NATIVE_ENV_IDS
+from fastac.policy import ActorCriticPolicy
+from fastac.result import TrainResult
+
+_OPTIMIZERS = ("rmsprop", "adam", "sgd")
+
+
+def check_common_hyperparameters(
+    *,
+    total_steps: Any,
+    stop_at_return: Any,
+    max_seconds: Any,
+    seed: Any,
+    gamma: Any,
+    gae_lambda: Any,
+    lr: Any,
+    entropy_coef: Any,
+    value_coef: Any,
+    max_grad_norm: Any,
+    optimizer: Any,
+    rmsprop_alpha: Any,
+    optimizer_eps: Any,
+    hidden_sizes: Any,
+    callback: Any,
+) -> dict[str, Any]:
+    """Validates the hyperparameters A3C and A2C share; returns them normalized."""
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {optimizer!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {callback!r}")
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(f"hidden_sizes must be a sequence of positive ints, got {hidden_sizes!r}")
+    return {
+        "total_steps": check_int("total_steps", total_steps, minimum=1),
+        "stop_at_return": None if stop_at_return is None else check_float("stop_at_return", stop_at_return),
+        "max_seconds": None if max_seconds is None else check_float("max_seconds", max_seconds, low=0, low_inclusive=False),
+        "seed": secrets.randbits(63) if seed is None else check_seed("seed", seed) % 2**64,
+        "gamma": check_float("gamma", gamma, low=0, high=1, low_inclusive=False),
+        "gae_lambda": check_float("gae_lambda", gae_lambda, low=0, high=1),
+        "lr": check_float("lr", lr, low=0, low_inclusive=False),
+        "entropy_coef": check_float("entropy_coef", entropy_coef, low=0),
+        "value_coef": check_float("value_coef", value_coef, low=0),
+        "max_grad_norm": check_float("max_grad_norm", max_grad_norm, low=0),
+        "optimizer": optimizer,
+        "rmsprop_alpha": check_float("rmsprop_alpha", rmsprop_alpha, low=0, high=1, high_inclusive=False),
+        "optimizer_eps": check_float("optimizer_eps", optimizer_eps, low=0, low_inclusive=False),
+        "hidden_sizes": tuple(check_int(f"hidden_sizes[{i}]", h, minimum=1) for i, h in enumerate(hidden_sizes)),
+    }
+
+
+def train_a3c(
+    env: str = "CartPole-v1",
+    num_workers: int | None = None,
+    envs_per_worker: int = 8,
+    total_steps: int = 2_000_000,
+    stop_at_return: float | None = None,
+    max_seconds: float | None = None,
+    seed: int | None = None,
+    gamma: float = 0.99,
+    lr: float = 3e-3,
+    t_max: int = 5,
+    entropy_coef: float = 0.0,
+    value_coef: float = 0.5,
+    max_grad_norm: float = 0.5,
+    gae_lambda: float = 1.0,
+    optimizer: str = "rmsprop",
+    rmsprop_alpha: float = 0.99,
+    optimizer_eps: float = 1e-5,
+    anneal_lr: bool = False,
+    hidden_sizes: Sequence[int] = (128,),
+    callback: Callable[[dict[str, Any]], bool | None] | None = None,
+    callback_interval_s: float = 1.0,
+) -> TrainResult:
+    """Trains an actor-critic policy with A3C on a native environment.
+
+    Args:
+        env: a gymnasium id with a native implementation (``"CartPole-v1"``).
+        num_workers: worker threads, ``>= 1`` (default: the machine's hardware threads).
+        envs_per_worker: environments each worker steps together, ``>= 1``; 1 is the
+            classic algorithm, more batch each forward pass.
+        total_steps: environment steps budget, ``>= 1``.
+        stop_at_return: stop once the mean return of the last 100 episodes reaches it.
+        max_seconds: stop after this much wall time.
+        seed: fixes the initial weights, the env seeds (worker w's env e gets
+            ``seed + w * envs_per_worker + e``) and action sampling. With one worker a
+            run is reproducible; with more, Hogwild updates interleave
+            nondeterministically.
+        gamma: discount, in (0, 1].
+        lr: learning rate, > 0.
+        t_max: steps per environment between updates (the n of n-step returns), ``>= 1``.
+        entropy_coef, value_coef: loss coefficients, ``>= 0``.
+        max_grad_norm: gradient-norm clipping, ``>= 0`` (0 disables).
+        gae_lambda: GAE(lambda) in [0, 1]; 1 gives plain n-step returns.
+        optimizer: ``"rmsprop"`` (shared statistics, epsilon inside the square root, as
+            in the A3C paper), ``"adam"`` or ``"sgd"``.
+        rmsprop_alpha, optimizer_eps: RMSProp decay and epsilon (Adam uses eps too).
+        anneal_lr: decay the learning rate linearly to 0 over ``total_steps``.
+        hidden_sizes: sizes of the shared ReLU trunk layers.
+        callback: called about every ``callback_interval_s`` seconds with a dict of
+            progress (``env_steps``, ``episodes``, ``mean_return``, ``steps_per_s``, ...);
+            returning ``False`` stops training.
+
+    Returns:
+        A :class:`~fastac.result.TrainResult`. Ctrl-C stops every worker within a fraction
+        of a second and returns the partial result with ``interrupted=True``.
+    """
+    native_id = NATIVE_ENV_IDS.get(env) if isinstance(env, str) else None
+    if native_id is None:
+        raise ValueError(
+            f"env must be the id of a native environment ({sorted(set(NATIVE_ENV_IDS))}), got {env!r}; "
+            "train_a2c accepts any gymnasium environment"
+        )
+    hp = check_common_hyperparameters(
+        total_steps=total_steps, stop_at_return=stop_at_return, max_seconds=max_seconds, seed=seed, gamma=gamma,
+        gae_lambda=gae_lambda, lr=lr, entropy_coef=entropy_coef, value_coef=value_coef, max_grad_norm=max_grad_norm,
+        optimizer=optimizer, rmsprop_alpha=rmsprop_alpha, optimizer_eps=optimizer_eps, hidden_sizes=hidden_sizes,
+        callback=callback,
+    )
+    num_workers = check_int("num_workers", os.cpu_count() or 1 if num_workers is None else num_workers, minimum=1, maximum=1024)
+    envs_per_worker = check_int("envs_per_worker", envs_per_worker, minimum=1, maximum=65536)
+    t_max = check_int("t_max", t_max, minimum=1, maximum=65536)
+    callback_interval_s = check_float("callback_interval_s", callback_interval_s, low=0, low_inclusive=False)
+
+    config = _core.A3CConfig()
+    config.env_id = native_id
+    config.num_workers, config.envs_per_worker, config.t_max = num_workers, envs_per_worker, t_max
+    config.total_steps = hp["total_steps"]
+    config.stop_at_return = math.nan if hp["stop_at_return"] is None else hp["stop_at_return"]
+    config.max_seconds = math.inf if hp["max_seconds"] is None else hp["max_seconds"]
+    config.seed = hp["seed"]
+    config.gamma, config.gae_lambda, config.lr = hp["gamma"], hp["gae_lambda"], hp["lr"]
+    config.anneal_lr = bool(anneal_lr)
+    config.value_coef, config.entropy_coef, config.max_grad_norm = hp["value_coef"], hp["entropy_coef"], hp["max_grad_norm"]
+    config.optimizer = hp["optimizer"]
+    config.rmsprop_alpha, config.optimizer_eps = hp["rmsprop_alpha"], hp["optimizer_eps"]
+
+    run_config = {"algorithm": "a3c", "env": env, "num_workers": num_workers, "envs_per_worker": envs_per_worker,
+                  "t_max": t_max, "anneal_lr": bool(anneal_lr), **hp}
+    policy = ActorCriticPolicy(4, 2, hp["hidden_sizes"], seed=hp["seed"], metadata={"env": native_id, "train": run_config})
+    out = _core.train_a3c(config, policy.network, callback, callback_interval_s)
+    return _result(policy, out, run_config, hp)
+
+
+def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str, Any], hp: dict[str, Any]) -> TrainResult:
+    history = {
+        "wall_time_s": np.asarray(out["history_wall_time_s"]),
+        "env_steps": np.asarray(out["history_env_steps"]),
+        "episode_return": np.asarray(out["history_return"]),
+        "episode_length": np.asarray(out["history_length"]),
+    }
+    result = TrainResult(
+        policy=policy,
+        wall_time_s=float(out["elapsed_s"]),
+        env_steps=int(out["env_steps"]),
+        episodes=int(out["episodes"]),
+        history=history,
+        interrupted=bool(out["interrupted"]),
+        config=run_config,
+    )
+    mean = result.mean_return()
+    if result.interrupted:
+        result.stop_reason = "interrupted"
+    elif hp["stop_at_return"] is not None and len(history["episode_return"]) >= 100 and mean >= hp["stop_at_return"]:
+        result.stop_reason = "stop_at_return"
+    elif result.env_steps >= hp["total_steps"]:
+        result.stop_reason = "total_steps"
+    elif hp["max_seconds"] is not None and result.wall_time_s >= hp["max_seconds"]:
+        result.stop_reason = "max_seconds"
+    else:
+        result.stop_reason = "callback"
+    return result

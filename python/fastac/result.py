@@ -1,0 +1,42 @@
+"""What a training run returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fastac.policy import ActorCriticPolicy
+
+
+@dataclass
+class TrainResult:
+    """The outcome of ``train_a3c`` / ``train_a2c``.
+
+    Attributes:
+        policy: the trained policy.
+        wall_time_s: seconds spent in training (not counting imports or setup).
+        env_steps: environment steps taken.
+        episodes: episodes completed.
+        history: per completed episode, arrays ``wall_time_s``, ``env_steps``,
+            ``episode_return`` and ``episode_length``.
+        interrupted: training was stopped by Ctrl-C (the policy holds what was learned).
+        stop_reason: ``"stop_at_return"``, ``"total_steps"``, ``"max_seconds"``,
+            ``"callback"`` or ``"interrupted"``.
+        config: the hyperparameters of the run.
+    """
+
+    policy: ActorCriticPolicy
+    wall_time_s: float
+    env_steps: int
+    episodes: int
+    history: dict[str, np.ndarray]
+    interrupted: bool = False
+    stop_reason: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def mean_return(self, last: int = 100) -> float:
+        """Mean return of the last ``last`` completed episodes (NaN if none)."""
+        returns = self.history["episode_return"][-last:]
+        return float(np.mean(returns)) if len(returns) else float("nan")

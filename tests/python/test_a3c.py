@@ -1,0 +1,169 @@
+"""fastac.train_a3c: solving CartPole, reproducibility, the policy API and argument checks."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import fastac
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_solves_cartpole_and_evaluates_on_gymnasium(seed):
+    # One worker: reproducible, so this test is not at the mercy of Hogwild timing.
+    result = fastac.train_a3c(stop_at_return=475, seed=seed, num_workers=1, total_steps=3_000_000, max_seconds=60)
+    assert result.stop_reason == "stop_at_return", result
+    assert result.mean_return() >= 475
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("CartPole-v1"), n_eval_episodes=100, seed=10_000)
+    assert mean >= 475
+
+
+def test_two_workers_reach_the_training_target():
+    result = fastac.train_a3c(stop_at_return=475, seed=0, num_workers=2, total_steps=3_000_000, max_seconds=60)
+    assert result.stop_reason == "stop_at_return"
+    assert result.env_steps < 3_000_000
+    h = result.history
+    assert len(h["episode_return"]) == result.episodes
+    assert np.all(np.diff(h["wall_time_s"]) >= 0)
+    assert np.all(h["episode_length"] == h["episode_return"])  # CartPole: reward 1 per step
+
+
+def test_one_worker_is_reproducible():
+    a = fastac.train_a3c(total_steps=30_000, seed=7, num_workers=1)
+    b = fastac.train_a3c(total_steps=30_000, seed=7, num_workers=1)
+    np.testing.assert_array_equal(a.history["episode_return"], b.history["episode_return"])
+    for key, value in a.policy.state_dict().items():
+        assert torch.equal(value, b.policy.state_dict()[key])
+
+
+def test_stress_many_workers_finite():
+    for workers in (16, 64):
+        result = fastac.train_a3c(total_steps=50_000, num_workers=workers, envs_per_worker=1, seed=1)
+        assert result.env_steps >= 50_000
+        assert all(torch.isfinite(v).all() for v in result.policy.state_dict().values())
+
+
+def test_callback_sees_progress_and_can_stop():
+    seen = []
+
+    def callback(progress):
+        seen.append(progress)
+        return False
+
+    result = fastac.train_a3c(total_steps=10**9, seed=0, callback=callback, callback_interval_s=0.05)
+    assert result.stop_reason == "callback"
+    assert seen and {"env_steps", "episodes", "mean_return", "steps_per_s"} <= set(seen[0])
+
+
+def test_callback_exception_propagates():
+    def callback(progress):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fastac.train_a3c(total_steps=10**9, seed=0, callback=callback, callback_interval_s=0.05)
+
+
+def test_max_seconds():
+    result = fastac.train_a3c(total_steps=10**10, max_seconds=0.3, seed=0)
+    assert result.stop_reason == "max_seconds"
+    assert 0.25 <= result.wall_time_s < 2.0
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_other_optimizers_run(optimizer):
+    lr = 1e-3 if optimizer == "adam" else 0.05
+    result = fastac.train_a3c(total_steps=100_000, optimizer=optimizer, lr=lr, seed=0, num_workers=1, gae_lambda=0.95)
+    assert result.mean_return() > 30  # above a random policy's ~22
+
+
+def test_policy_predict_save_load_and_torch_equivalence(tmp_path):
+    result = fastac.train_a3c(total_steps=20_000, seed=3, num_workers=1, hidden_sizes=(32, 16))
+    policy = result.policy
+    obs = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+    actions, state = policy.predict(obs)
+    assert state is None and actions.shape == (10,) and actions.dtype == np.int64
+    single, _ = policy.predict(obs[0])
+    assert single.shape == () and int(single) == actions[0]
+    with pytest.raises(ValueError, match="shape"):
+        policy.predict(np.zeros(5))
+
+    # the state_dict drives a plain torch module to the same outputs
+    sd = policy.state_dict()
+    module = torch.nn.ModuleDict(
+        {
+            "trunk": torch.nn.Sequential(
+                torch.nn.Linear(4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16), torch.nn.ReLU()
+            ),
+            "actor": torch.nn.Linear(16, 2),
+            "critic": torch.nn.Linear(16, 1),
+        }
+    )
+    module.load_state_dict(sd)
+    with torch.no_grad():
+        h = module["trunk"](torch.from_numpy(obs))
+        logits, values = module["actor"](h), module["critic"](h).squeeze(1)
+    ours_logits, ours_values = policy.forward(obs)
+    np.testing.assert_allclose(ours_logits, logits.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_values, values.numpy(), rtol=1e-5, atol=1e-6)
+
+    path = tmp_path / "model.pt"
+    policy.save(path)
+    loaded = fastac.load(path)
+    np.testing.assert_array_equal(loaded.predict(obs)[0], actions)
+    assert loaded.hidden_sizes == (32, 16)
+    assert loaded.metadata["train"]["algorithm"] == "a3c"
+
+
+def test_load_rejects_bad_files(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="fastac model"):
+        fastac.load(bad)
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a fastac model"):
+        fastac.load(tmp_path / "other.pt")
+
+
+def test_evaluate_policy_checks_spaces():
+    policy = fastac.ActorCriticPolicy(4, 2)
+    with pytest.raises(ValueError, match="observation space"):
+        fastac.evaluate_policy(policy, gym.make("MountainCar-v0"), n_eval_episodes=1)
+    with pytest.raises(ValueError, match="n_eval_episodes"):
+        fastac.evaluate_policy(policy, "CartPole-v1", n_eval_episodes=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"num_workers": 0}, "num_workers"),
+        ({"envs_per_worker": 0}, "envs_per_worker"),
+        ({"total_steps": 0}, "total_steps"),
+        ({"gamma": 0.0}, "gamma"),
+        ({"gamma": 1.5}, "gamma"),
+        ({"lr": 0}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"t_max": 0}, "t_max"),
+        ({"entropy_coef": -1}, "entropy_coef"),
+        ({"value_coef": -0.1}, "value_coef"),
+        ({"max_grad_norm": -1}, "max_grad_norm"),
+        ({"gae_lambda": 1.5}, "gae_lambda"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"rmsprop_alpha": 1.0}, "rmsprop_alpha"),
+        ({"max_seconds": 0}, "max_seconds"),
+        ({"seed": -3}, "seed"),
+        ({"hidden_sizes": (0,)}, "hidden_sizes"),
+        ({"env": "MountainCar-v0"}, "env"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        fastac.train_a3c(total_steps=kwargs.pop("total_steps", 1000), **kwargs)
+
+
+def test_wrong_types_raise_type_error():
+    with pytest.raises(TypeError, match="num_workers"):
+        fastac.train_a3c(num_workers=1.5)
+    with pytest.raises(TypeError, match="callback"):
+        fastac.train_a3c(callback=3)
