@@ -164,6 +164,22 @@ void bind_network(py::module_& m) {
 }
 
 void bind_a3c(py::module_& m) {
+  py::class_<LossConfig>(m, "LossConfig")
+      .def(py::init<>())
+      .def_readwrite("value_coef", &LossConfig::value_coef)
+      .def_readwrite("entropy_coef", &LossConfig::entropy_coef)
+      .def_readwrite("max_grad_norm", &LossConfig::max_grad_norm);
+  py::enum_<OptimizerKind>(m, "OptimizerKind")
+      .value("rmsprop", OptimizerKind::kRmsprop)
+      .value("adam", OptimizerKind::kAdam)
+      .value("sgd", OptimizerKind::kSgd);
+  py::class_<OptimizerConfig>(m, "OptimizerConfig")
+      .def(py::init<>())
+      .def_readwrite("kind", &OptimizerConfig::kind)
+      .def_readwrite("alpha", &OptimizerConfig::alpha)
+      .def_readwrite("eps", &OptimizerConfig::eps)
+      .def_readwrite("beta1", &OptimizerConfig::beta1)
+      .def_readwrite("beta2", &OptimizerConfig::beta2);
   py::class_<A3CConfig>(m, "A3CConfig")
       .def(py::init<>())
       .def_readwrite("env_id", &A3CConfig::env_id)
@@ -178,24 +194,8 @@ void bind_a3c(py::module_& m) {
       .def_readwrite("gae_lambda", &A3CConfig::gae_lambda)
       .def_readwrite("lr", &A3CConfig::lr)
       .def_readwrite("anneal_lr", &A3CConfig::anneal_lr)
-      .def_property(
-          "value_coef", [](const A3CConfig& c) { return c.loss.value_coef; },
-          [](A3CConfig& c, float v) { c.loss.value_coef = v; })
-      .def_property(
-          "entropy_coef", [](const A3CConfig& c) { return c.loss.entropy_coef; },
-          [](A3CConfig& c, float v) { c.loss.entropy_coef = v; })
-      .def_property(
-          "max_grad_norm", [](const A3CConfig& c) { return c.loss.max_grad_norm; },
-          [](A3CConfig& c, float v) { c.loss.max_grad_norm = v; })
-      .def_property(
-          "optimizer", [](const A3CConfig&) { return py::none(); },
-          [](A3CConfig& c, const std::string& name) { c.optimizer.kind = parse_optimizer_kind(name); })
-      .def_property(
-          "rmsprop_alpha", [](const A3CConfig& c) { return c.optimizer.alpha; },
-          [](A3CConfig& c, float v) { c.optimizer.alpha = v; })
-      .def_property(
-          "optimizer_eps", [](const A3CConfig& c) { return c.optimizer.eps; },
-          [](A3CConfig& c, float v) { c.optimizer.eps = v; });
+      .def_readwrite("loss", &A3CConfig::loss)
+      .def_readwrite("optimizer", &A3CConfig::optimizer);
 
   // Runs A3C without the GIL; the calling thread wakes every `poll_s` seconds to
   // honour Ctrl-C and to call `callback(progress_dict)` (which may return False to stop).
@@ -290,6 +290,14 @@ PYBIND11_MODULE(_core, m) {
   bind_envs(m);
   bind_network(m);
   bind_a3c(m);
+  m.def(
+      "native_env_sizes",
+      [](const std::string& id) {
+        if (!is_native_env(id)) throw py::value_error("env '" + id + "' has no native implementation");
+        const auto env = make_batched_env(id, 1, AutoresetMode::kNextStep);
+        return py::make_tuple(env->observation_size(), env->num_actions());
+      },
+      py::arg("env_id"), "(observation_size, num_actions) of a native environment.");
   m.def(
       "pcg64_uniform",
       [](std::vector<uint32_t> entropy_words, double low, double high, int count) {

@@ -18,6 +18,7 @@ struct MlpWorkspace {
   std::vector<float> logits;               // [batch, num_actions]
   std::vector<float> values;               // [batch]
   std::vector<float> grad_hidden, grad_scratch;  // backward scratch
+  std::vector<float> grad_logits, grad_values, probs;  // loss scratch (rl/loss.cpp)
 };
 
 // logits and values of `batch` observations ([batch, observation_size], row-major).

@@ -20,7 +20,13 @@ LossStats compute_gradient(const ParameterLayout& layout, const float* params, c
   mlp_forward(layout, params, obs, batch, ws);
   const int A = layout.spec.num_actions;
   const float inv_batch = 1.0f / static_cast<float>(batch);
-  std::vector<float> grad_logits(static_cast<size_t>(batch) * A), grad_values(batch), probs(A);
+  // Scratch lives in the workspace: no allocation per update once it has grown.
+  std::vector<float>& grad_logits = ws.grad_logits;
+  std::vector<float>& grad_values = ws.grad_values;
+  std::vector<float>& probs = ws.probs;
+  grad_logits.resize(static_cast<size_t>(batch) * A);
+  grad_values.resize(batch);
+  probs.resize(A);
   LossStats stats;
   for (int b = 0; b < batch; ++b) {
     const float* z = ws.logits.data() + static_cast<size_t>(b) * A;

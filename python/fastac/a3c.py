@@ -135,7 +135,9 @@ def train_a3c(
         optimizer=optimizer, rmsprop_alpha=rmsprop_alpha, optimizer_eps=optimizer_eps, hidden_sizes=hidden_sizes,
         callback=callback,
     )
-    num_workers = check_int("num_workers", os.cpu_count() or 1 if num_workers is None else num_workers, minimum=1, maximum=1024)
+    if num_workers is None:
+        num_workers = os.cpu_count() or 1
+    num_workers = check_int("num_workers", num_workers, minimum=1, maximum=1024)
     envs_per_worker = check_int("envs_per_worker", envs_per_worker, minimum=1, maximum=65536)
     t_max = check_int("t_max", t_max, minimum=1, maximum=65536)
     callback_interval_s = check_float("callback_interval_s", callback_interval_s, low=0, low_inclusive=False)
@@ -149,13 +151,15 @@ def train_a3c(
     config.seed = hp["seed"]
     config.gamma, config.gae_lambda, config.lr = hp["gamma"], hp["gae_lambda"], hp["lr"]
     config.anneal_lr = bool(anneal_lr)
-    config.value_coef, config.entropy_coef, config.max_grad_norm = hp["value_coef"], hp["entropy_coef"], hp["max_grad_norm"]
-    config.optimizer = hp["optimizer"]
-    config.rmsprop_alpha, config.optimizer_eps = hp["rmsprop_alpha"], hp["optimizer_eps"]
+    config.loss.value_coef, config.loss.entropy_coef = hp["value_coef"], hp["entropy_coef"]
+    config.loss.max_grad_norm = hp["max_grad_norm"]
+    config.optimizer.kind = _core.OptimizerKind.__members__[hp["optimizer"]]
+    config.optimizer.alpha, config.optimizer.eps = hp["rmsprop_alpha"], hp["optimizer_eps"]
 
     run_config = {"algorithm": "a3c", "env": env, "num_workers": num_workers, "envs_per_worker": envs_per_worker,
                   "t_max": t_max, "anneal_lr": bool(anneal_lr), **hp}
-    policy = ActorCriticPolicy(4, 2, hp["hidden_sizes"], seed=hp["seed"], metadata={"env": native_id, "train": run_config})
+    observation_size, num_actions = _core.native_env_sizes(native_id)
+    policy = ActorCriticPolicy(observation_size, num_actions, hp["hidden_sizes"], seed=hp["seed"], metadata={"env": native_id, "train": run_config})
     out = _core.train_a3c(config, policy.network, callback, callback_interval_s)
     return _result(policy, out, run_config, hp)
 
