@@ -12,13 +12,16 @@ PY_TOOLS := "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja "nump
 CPP_BUILD := build/cpp
 CPP_SOURCES := $(shell find cpp -name '*.cpp' -o -name '*.h')
 JOBS := $(shell nproc)
+COMMA := ,
+ASAN_OPTIONS := detect_leaks=1
+TSAN_OPTIONS := second_deadlock_stack=1
 
-.PHONY: demo test test-cpp test-python setup bench clean
+.PHONY: demo test test-cpp test-sanitizers test-asan test-tsan test-python setup bench clean
 
 demo: $(VENV)/.fastac-installed
 	$(PY) -m fastac demo
 
-test: test-cpp test-python
+test: test-cpp test-sanitizers test-python
 
 setup: $(VENV)/.fastac-installed
 
@@ -49,6 +52,24 @@ test-cpp: $(VENV)/.python-deps
 	  -DFASTAC_BUILD_TESTS=ON -DFASTAC_BUILD_BENCH=ON >/dev/null
 	cmake --build $(CPP_BUILD) -j $(JOBS)
 	ctest --test-dir $(CPP_BUILD) --output-on-failure --no-tests=error -j $(JOBS)
+
+# The same C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# under ThreadSanitizer (the Hogwild workers' shared accesses are atomic_ref,
+# so a clean TSan run means no data race). Any finding fails the run.
+SANITIZER_CMAKE = cmake -S . -B build/$(1) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAC_BUILD_TESTS=ON -DFASTAC_SANITIZE=$(2) >/dev/null
+test-sanitizers: test-asan test-tsan
+
+test-asan: $(VENV)/.python-deps
+	$(call SANITIZER_CMAKE,asan,address$(COMMA)undefined)
+	cmake --build build/asan -j $(JOBS)
+	ASAN_OPTIONS=$(ASAN_OPTIONS) UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build/asan --output-on-failure --no-tests=error -j $(JOBS)
+
+test-tsan: $(VENV)/.python-deps
+	$(call SANITIZER_CMAKE,tsan,thread)
+	cmake --build build/tsan -j $(JOBS)
+	TSAN_OPTIONS=$(TSAN_OPTIONS) ctest --test-dir build/tsan --output-on-failure --no-tests=error -j $(JOBS)
 
 test-python: $(VENV)/.fastac-installed
 	$(PY) -m pytest -q

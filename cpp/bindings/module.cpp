@@ -137,14 +137,15 @@ void bind_network(py::module_& m) {
              py::list out;
              const auto& l = net.layout();
              auto add = [&](const LinearLayout& x) {
-               out.append(py::make_tuple(x.name, x.in, x.out, x.weight_offset, x.bias_offset));
+               out.append(py::make_tuple(x.name, x.in, x.out, x.input_major, x.weight_offset, x.bias_offset));
              };
              for (const auto& x : l.trunk) add(x);
              add(l.actor);
              add(l.critic);
              return out;
            },
-           "(name, in, out, weight_offset, bias_offset) of each linear layer; weights stored [in, out].")
+           "(name, in, out, input_major, weight_offset, bias_offset) of each linear layer; the weight is "
+           "stored [in, out] if input_major, else [out, in].")
       .def(
           "forward",
           [](const ActorCritic& net, const py::array& obs) {
@@ -188,6 +189,7 @@ void bind_a3c(py::module_& m) {
       .def_readwrite("t_max", &A3CConfig::t_max)
       .def_readwrite("total_steps", &A3CConfig::total_steps)
       .def_readwrite("stop_at_return", &A3CConfig::stop_at_return)
+      .def_readwrite("stop_eval_episodes", &A3CConfig::stop_eval_episodes)
       .def_readwrite("max_seconds", &A3CConfig::max_seconds)
       .def_readwrite("seed", &A3CConfig::seed)
       .def_readwrite("gamma", &A3CConfig::gamma)
@@ -213,6 +215,9 @@ void bind_a3c(py::module_& m) {
           d["updates"] = p.updates;
           d["skipped_updates"] = p.skipped_updates;
           d["mean_return"] = p.mean_return;
+          d["evaluations"] = p.evaluations;
+          d["eval_env_steps"] = p.eval_env_steps;
+          d["last_eval_return"] = p.last_eval_return;
           d["elapsed_s"] = p.elapsed_s;
           d["steps_per_s"] = p.elapsed_s > 0 ? p.env_steps / p.elapsed_s : 0.0;
           return d;
@@ -274,6 +279,10 @@ void bind_a3c(py::module_& m) {
         }
         py::dict out = progress_dict();
         out["interrupted"] = interrupted;
+        // The trainer knows why it stopped; a stop requested from here was Ctrl-C or the callback.
+        const StopReason reason = trainer.stop_reason();
+        out["stop_reason"] = reason == StopReason::kRequested ? (interrupted ? "interrupted" : "callback")
+                                                              : stop_reason_name(reason);
         out["history_wall_time_s"] = wall;
         out["history_env_steps"] = steps;
         out["history_return"] = returns;

@@ -12,7 +12,7 @@ ParameterLayout::ParameterLayout(const ActorCriticSpec& s) : spec(s) {
   if (s.num_actions < 2) throw std::invalid_argument("num_actions must be >= 2");
   auto add = [this](const std::string& name, int in, int out) {
     if (out < 1) throw std::invalid_argument("hidden sizes must be >= 1");
-    LinearLayout l{name, in, out, size, size + static_cast<size_t>(in) * out};
+    LinearLayout l{name, in, out, out >= in, size, size + static_cast<size_t>(in) * out};
     size = l.bias_offset + out;
     return l;
   };
@@ -50,8 +50,8 @@ ActorCritic::ActorCritic(const ActorCriticSpec& spec, uint64_t seed)
   parameters_ = storage_->flat.data_ptr<float>();
   torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   auto init = [&](const LinearLayout& l, double gain) {
-    // torch layout [out, in], stored transposed as [in, out].
-    torch::Tensor w = orthogonal(l.out, l.in, gain, gen).t().contiguous();
+    torch::Tensor w = orthogonal(l.out, l.in, gain, gen);  // torch's [out, in]
+    if (l.input_major) w = w.t().contiguous();
     std::copy(w.data_ptr<float>(), w.data_ptr<float>() + w.numel(), parameters_ + l.weight_offset);
   };
   for (const auto& l : layout_.trunk) init(l, std::sqrt(2.0));

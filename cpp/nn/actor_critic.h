@@ -3,9 +3,11 @@
 //
 // All parameters live in one flat, contiguous float32 libtorch tensor, so that
 // workers and optimizers address them as plain memory and Hogwild updates touch
-// one buffer. Layer l's weight is stored input-major ([in, out], the transpose
-// of torch.nn.Linear's [out, in]) because the hand-written kernels in mlp.h
-// vectorize over outputs; state_dict export transposes it back.
+// one buffer. A layer that widens (out >= in, the first trunk layer) stores its
+// weight input-major [in, out]; a layer that narrows (the heads) stores it
+// output-major [out, in] as torch.nn.Linear does. Then every loop of the
+// hand-written kernels in mlp.cpp runs over contiguous memory (an axpy over
+// outputs or a dot over inputs); state_dict export transposes as needed.
 //
 // This header has no torch include: torch stays inside actor_critic.cpp.
 #pragma once
@@ -28,7 +30,8 @@ struct ActorCriticSpec {
 struct LinearLayout {
   std::string name;  // torch module name: "trunk.0", "trunk.2", ..., "actor", "critic"
   int in = 0, out = 0;
-  size_t weight_offset = 0;  // [in, out] row-major
+  bool input_major = true;   // weight stored [in, out] row-major if true, else [out, in]
+  size_t weight_offset = 0;
   size_t bias_offset = 0;    // [out]
 };
 

@@ -6,53 +6,74 @@
 namespace fastac {
 namespace {
 
-// y[b, :] = bias + x[b, :] @ W for W stored [in, out]; the inner loop runs over
-// contiguous outputs, so it vectorizes.
+// The two loops every kernel below reduces to, over contiguous floats. The dot
+// keeps 16 partial sums so that the compiler can vectorize it without
+// -ffast-math (and sums in a fixed order: results are deterministic).
+inline void axpy(int n, float a, const float* __restrict x, float* __restrict y) {
+#pragma omp simd
+  for (int k = 0; k < n; ++k) y[k] += a * x[k];
+}
+
+inline float dot(int n, const float* __restrict x, const float* __restrict y) {
+  constexpr int kLanes = 16;
+  float partial[kLanes] = {};
+  int k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int j = 0; j < kLanes; ++j) partial[j] += x[k + j] * y[k + j];
+  float s = 0.0f;
+  for (int j = 0; j < kLanes; ++j) s += partial[j];
+  for (; k < n; ++k) s += x[k] * y[k];
+  return s;
+}
+
+// y[b, :] = bias + W x[b, :]
 void linear(const LinearLayout& l, const float* params, const float* x, int batch, float* y) {
-  const float* __restrict w = params + l.weight_offset;
-  const float* __restrict bias = params + l.bias_offset;
+  const float* w = params + l.weight_offset;
+  const float* bias = params + l.bias_offset;
   for (int b = 0; b < batch; ++b) {
-    float* __restrict yb = y + static_cast<size_t>(b) * l.out;
+    float* yb = y + static_cast<size_t>(b) * l.out;
     const float* xb = x + static_cast<size_t>(b) * l.in;
-    std::memcpy(yb, bias, sizeof(float) * l.out);
-    for (int i = 0; i < l.in; ++i) {
-      const float xi = xb[i];
-      const float* __restrict wi = w + static_cast<size_t>(i) * l.out;
-      for (int o = 0; o < l.out; ++o) yb[o] += xi * wi[o];
+    if (l.input_major) {
+      std::memcpy(yb, bias, sizeof(float) * l.out);
+      for (int i = 0; i < l.in; ++i)
+        if (xb[i] != 0.0f) axpy(l.out, xb[i], w + static_cast<size_t>(i) * l.out, yb);  // ReLU zeros are common
+    } else {
+      for (int o = 0; o < l.out; ++o) yb[o] = bias[o] + dot(l.in, w + static_cast<size_t>(o) * l.in, xb);
     }
   }
 }
 
 // Weight and bias gradients of a linear layer from its input x and output gradient dy.
 void linear_param_grad(const LinearLayout& l, const float* x, const float* dy, int batch, float* grad) {
-  float* __restrict gw = grad + l.weight_offset;
-  float* __restrict gb = grad + l.bias_offset;
+  float* gw = grad + l.weight_offset;
+  float* gb = grad + l.bias_offset;
   std::fill(gw, gw + static_cast<size_t>(l.in) * l.out, 0.0f);
   std::fill(gb, gb + l.out, 0.0f);
   for (int b = 0; b < batch; ++b) {
-    const float* __restrict dyb = dy + static_cast<size_t>(b) * l.out;
+    const float* dyb = dy + static_cast<size_t>(b) * l.out;
     const float* xb = x + static_cast<size_t>(b) * l.in;
-    for (int o = 0; o < l.out; ++o) gb[o] += dyb[o];
-    for (int i = 0; i < l.in; ++i) {
-      const float xi = xb[i];
-      if (xi == 0.0f) continue;  // ReLU zeros are common
-      float* __restrict gwi = gw + static_cast<size_t>(i) * l.out;
-      for (int o = 0; o < l.out; ++o) gwi[o] += xi * dyb[o];
+    axpy(l.out, 1.0f, dyb, gb);
+    if (l.input_major) {
+      for (int i = 0; i < l.in; ++i)
+        if (xb[i] != 0.0f) axpy(l.out, xb[i], dyb, gw + static_cast<size_t>(i) * l.out);
+    } else {
+      for (int o = 0; o < l.out; ++o)
+        if (dyb[o] != 0.0f) axpy(l.in, dyb[o], xb, gw + static_cast<size_t>(o) * l.in);
     }
   }
 }
 
-// dx[b, i] += sum_o W[i, o] dy[b, o]
+// dx[b, :] += W^T dy[b, :]
 void linear_input_grad(const LinearLayout& l, const float* params, const float* dy, int batch, float* dx) {
   const float* w = params + l.weight_offset;
   for (int b = 0; b < batch; ++b) {
     const float* dyb = dy + static_cast<size_t>(b) * l.out;
     float* dxb = dx + static_cast<size_t>(b) * l.in;
-    for (int i = 0; i < l.in; ++i) {
-      const float* wi = w + static_cast<size_t>(i) * l.out;
-      float s = 0.0f;
-      for (int o = 0; o < l.out; ++o) s += wi[o] * dyb[o];
-      dxb[i] += s;
+    if (l.input_major) {
+      for (int i = 0; i < l.in; ++i) dxb[i] += dot(l.out, w + static_cast<size_t>(i) * l.out, dyb);
+    } else {
+      for (int o = 0; o < l.out; ++o)
+        if (dyb[o] != 0.0f) axpy(l.in, dyb[o], w + static_cast<size_t>(o) * l.in, dxb);
     }
   }
 }

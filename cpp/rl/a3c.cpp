@@ -6,6 +6,7 @@
 #include "envs/numpy_random.h"
 #include "envs/registry.h"
 #include "rl/advantages.h"
+#include "rl/evaluate.h"
 
 namespace fastac {
 namespace {
@@ -24,6 +25,17 @@ int64_t sample_action(const float* logits, int num_actions, Pcg64& rng, float* p
 }
 
 }  // namespace
+
+const char* stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::kNone: return "none";
+    case StopReason::kTotalSteps: return "total_steps";
+    case StopReason::kStopAtReturn: return "stop_at_return";
+    case StopReason::kMaxSeconds: return "max_seconds";
+    case StopReason::kRequested: return "requested";
+  }
+  return "unknown";
+}
 
 A3CTrainer::A3CTrainer(const A3CConfig& config, ActorCritic& network)
     : config_(config),
@@ -52,6 +64,16 @@ void A3CTrainer::join() {
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   workers_.clear();
+  if (!stop_snapshot_.empty()) {  // the policy that passed the evaluation is the result
+    std::copy(stop_snapshot_.begin(), stop_snapshot_.end(), network_.parameters());
+    stop_snapshot_.clear();
+  }
+}
+
+void A3CTrainer::stop(StopReason reason) {
+  StopReason none = StopReason::kNone;
+  stop_reason_.compare_exchange_strong(none, reason);  // keep the first reason
+  stop_.store(true);
 }
 
 double A3CTrainer::elapsed() const {
@@ -63,6 +85,9 @@ A3CProgress A3CTrainer::progress() const {
   p.env_steps = env_steps_.load();
   p.updates = updates_.load();
   p.skipped_updates = skipped_updates_.load();
+  p.evaluations = evaluations_.load();
+  p.eval_env_steps = eval_env_steps_.load();
+  p.last_eval_return = last_eval_return_.load();
   p.elapsed_s = elapsed();
   std::lock_guard lock(episodes_mutex_);
   p.episodes = static_cast<int64_t>(episodes_.size());
@@ -88,14 +113,39 @@ void A3CTrainer::record_episode(float episode_return, int32_t length) {
   }
   recent_sum_ += episode_return;
   if (!std::isnan(config_.stop_at_return) && recent_returns_.size() == kReturnWindow &&
-      recent_sum_ / kReturnWindow >= config_.stop_at_return)
-    stop_.store(true);
+      recent_sum_ / kReturnWindow >= config_.stop_at_return) {
+    if (config_.stop_eval_episodes > 0)
+      evaluation_requested_.store(true);  // a worker confirms it after its update
+    else
+      stop(StopReason::kStopAtReturn);
+  }
+}
+
+// The training episodes met stop_at_return, but they span older parameters and
+// exploratory actions: evaluate a snapshot of the shared parameters greedily on
+// fresh episodes and stop only if it meets the target too. The others keep training.
+void A3CTrainer::evaluate_for_stop() {
+  std::vector<float> snapshot(network_.num_parameters());
+  optimizer_.read_parameters(snapshot.data());
+  const EvaluationResult eval = evaluate_greedy(config_.env_id, network_.layout(), snapshot.data(),
+                                                config_.stop_eval_episodes, config_.seed + evaluations_.load());
+  evaluations_.fetch_add(1);
+  eval_env_steps_.fetch_add(eval.env_steps);
+  last_eval_return_.store(eval.mean_return);
+  if (eval.mean_return >= config_.stop_at_return && stop_reason_.load() == StopReason::kNone) {
+    StopReason none = StopReason::kNone;
+    if (stop_reason_.compare_exchange_strong(none, StopReason::kStopAtReturn)) {
+      stop_snapshot_ = std::move(snapshot);  // only this worker writes it; join() reads it
+      stop_.store(true);
+    }
+  }
 }
 
 void A3CTrainer::after_update(int64_t steps, bool skipped) {
   const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
   (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
-  if (total >= config_.total_steps || elapsed() >= config_.max_seconds) stop_.store(true);
+  if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
+  if (elapsed() >= config_.max_seconds) stop(StopReason::kMaxSeconds);
 }
 
 // One A3C worker, top to bottom: sync the local parameters, act t_max steps in
@@ -177,6 +227,7 @@ void A3CTrainer::worker_loop(int worker) {
       optimizer_.apply(grad.data(), lr);
     }
     after_update(static_cast<int64_t>(rows), skip);
+    if (evaluation_requested_.exchange(false) && !stop_.load()) evaluate_for_stop();
   }
 
   if (running_workers_.fetch_sub(1) == 1) {

@@ -73,6 +73,7 @@ def train_a3c(
     envs_per_worker: int = 8,
     total_steps: int = 2_000_000,
     stop_at_return: float | None = None,
+    stop_eval_episodes: int = 100,
     max_seconds: float | None = None,
     seed: int | None = None,
     gamma: float = 0.99,
@@ -98,7 +99,16 @@ def train_a3c(
         envs_per_worker: environments each worker steps together, ``>= 1``; 1 is the
             classic algorithm, more batch each forward pass.
         total_steps: environment steps budget, ``>= 1``.
-        stop_at_return: stop once the mean return of the last 100 episodes reaches it.
+        stop_at_return: stop once the mean return of the last 100 training episodes
+            reaches it (and the evaluation below confirms it).
+        stop_eval_episodes: when the training episodes reach ``stop_at_return``, a
+            snapshot of the greedy policy plays this many fresh native episodes (seeds
+            apart from the training ones; their steps are not counted in ``env_steps``)
+            and training stops only if their mean reaches ``stop_at_return`` too; the
+            returned policy is that snapshot. Training episodes span older parameters
+            and exploratory actions, so without this check the final policy can fall
+            short of the target. ``0`` stops on the training episodes alone (the
+            criterion of SB3's ``ep_info_buffer``). In ``[0, 10000]``.
         max_seconds: stop after this much wall time.
         seed: fixes the initial weights, the env seeds (worker w's env e gets
             ``seed + w * envs_per_worker + e``) and action sampling. With one worker a
@@ -138,6 +148,7 @@ def train_a3c(
     if num_workers is None:
         num_workers = os.cpu_count() or 1
     num_workers = check_int("num_workers", num_workers, minimum=1, maximum=1024)
+    stop_eval_episodes = check_int("stop_eval_episodes", stop_eval_episodes, minimum=0, maximum=10_000)
     envs_per_worker = check_int("envs_per_worker", envs_per_worker, minimum=1, maximum=65536)
     t_max = check_int("t_max", t_max, minimum=1, maximum=65536)
     callback_interval_s = check_float("callback_interval_s", callback_interval_s, low=0, low_inclusive=False)
@@ -147,6 +158,7 @@ def train_a3c(
     config.num_workers, config.envs_per_worker, config.t_max = num_workers, envs_per_worker, t_max
     config.total_steps = hp["total_steps"]
     config.stop_at_return = math.nan if hp["stop_at_return"] is None else hp["stop_at_return"]
+    config.stop_eval_episodes = stop_eval_episodes
     config.max_seconds = math.inf if hp["max_seconds"] is None else hp["max_seconds"]
     config.seed = hp["seed"]
     config.gamma, config.gae_lambda, config.lr = hp["gamma"], hp["gae_lambda"], hp["lr"]
@@ -157,14 +169,14 @@ def train_a3c(
     config.optimizer.alpha, config.optimizer.eps = hp["rmsprop_alpha"], hp["optimizer_eps"]
 
     run_config = {"algorithm": "a3c", "env": env, "num_workers": num_workers, "envs_per_worker": envs_per_worker,
-                  "t_max": t_max, "anneal_lr": bool(anneal_lr), **hp}
+                  "t_max": t_max, "anneal_lr": bool(anneal_lr), "stop_eval_episodes": stop_eval_episodes, **hp}
     observation_size, num_actions = _core.native_env_sizes(native_id)
     policy = ActorCriticPolicy(observation_size, num_actions, hp["hidden_sizes"], seed=hp["seed"], metadata={"env": native_id, "train": run_config})
     out = _core.train_a3c(config, policy.network, callback, callback_interval_s)
-    return _result(policy, out, run_config, hp)
+    return _result(policy, out, run_config)
 
 
-def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str, Any], hp: dict[str, Any]) -> TrainResult:
+def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str, Any]) -> TrainResult:
     history = {
         "wall_time_s": np.asarray(out["history_wall_time_s"]),
         "env_steps": np.asarray(out["history_env_steps"]),
@@ -180,15 +192,5 @@ def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str
         interrupted=bool(out["interrupted"]),
         config=run_config,
     )
-    mean = result.mean_return()
-    if result.interrupted:
-        result.stop_reason = "interrupted"
-    elif hp["stop_at_return"] is not None and len(history["episode_return"]) >= 100 and mean >= hp["stop_at_return"]:
-        result.stop_reason = "stop_at_return"
-    elif result.env_steps >= hp["total_steps"]:
-        result.stop_reason = "total_steps"
-    elif hp["max_seconds"] is not None and result.wall_time_s >= hp["max_seconds"]:
-        result.stop_reason = "max_seconds"
-    else:
-        result.stop_reason = "callback"
+    result.stop_reason = str(out["stop_reason"])
     return result

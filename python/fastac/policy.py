@@ -91,21 +91,24 @@ class ActorCriticPolicy:
         """The parameters as torch tensors named and shaped as ``torch.nn.Linear`` layers (copies)."""
         flat = torch.from_numpy(self._network.parameters)
         out: OrderedDict[str, torch.Tensor] = OrderedDict()
-        for name, n_in, n_out, w_off, b_off in self._network.layout():
-            out[f"{name}.weight"] = flat[w_off : w_off + n_in * n_out].view(n_in, n_out).t().clone()
+        for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
+            weight = flat[w_off : w_off + n_in * n_out]
+            weight = weight.view(n_in, n_out).t() if input_major else weight.view(n_out, n_in)
+            out[f"{name}.weight"] = weight.clone()
             out[f"{name}.bias"] = flat[b_off : b_off + n_out].clone()
         return out
 
     def load_state_dict(self, state_dict: "dict[str, torch.Tensor]") -> None:
         """Copies parameters from a ``state_dict`` of the same architecture."""
         flat = torch.from_numpy(self._network.parameters)
-        for name, n_in, n_out, w_off, b_off in self._network.layout():
+        for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
             for key, shape in ((f"{name}.weight", (n_out, n_in)), (f"{name}.bias", (n_out,))):
                 if key not in state_dict:
                     raise KeyError(f"state_dict is missing {key!r}")
                 if tuple(state_dict[key].shape) != shape:
                     raise ValueError(f"state_dict[{key!r}] has shape {tuple(state_dict[key].shape)}, expected {shape}")
-            flat[w_off : w_off + n_in * n_out] = state_dict[f"{name}.weight"].detach().float().t().reshape(-1)
+            weight = state_dict[f"{name}.weight"].detach().float()
+            flat[w_off : w_off + n_in * n_out] = (weight.t() if input_major else weight).reshape(-1)
             flat[b_off : b_off + n_out] = state_dict[f"{name}.bias"].detach().float()
 
     def save(self, path: str | os.PathLike) -> None:

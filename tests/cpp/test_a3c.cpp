@@ -1,11 +1,14 @@
 // Advantages, shared optimizers and the A3C trainer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/actor_critic.h"
 #include "rl/a3c.h"
+#include "envs/registry.h"
 #include "rl/advantages.h"
+#include "rl/evaluate.h"
 #include "rl/shared_optimizer.h"
 
 using namespace fastac;
@@ -74,7 +77,8 @@ A3CConfig short_config(int workers, int64_t steps) {
   return c;
 }
 
-std::vector<float> train(const A3CConfig& config, uint64_t init_seed, A3CProgress* progress = nullptr) {
+std::vector<float> train(const A3CConfig& config, uint64_t init_seed, A3CProgress* progress = nullptr,
+                         StopReason* reason = nullptr) {
   ActorCritic net({4, 2, {64}}, init_seed);
   A3CTrainer trainer(config, net);
   trainer.start();
@@ -82,6 +86,7 @@ std::vector<float> train(const A3CConfig& config, uint64_t init_seed, A3CProgres
   }
   trainer.join();
   if (progress) *progress = trainer.progress();
+  if (reason) *reason = trainer.stop_reason();
   return {net.parameters(), net.parameters() + net.num_parameters()};
 }
 
@@ -96,7 +101,9 @@ TEST(A3C, OneWorkerIsReproducible) {
 
 TEST(A3C, StopsAtTotalStepsAndRecordsEpisodes) {
   A3CProgress p;
-  train(short_config(2, 30000), 1, &p);
+  StopReason reason;
+  train(short_config(2, 30000), 1, &p, &reason);
+  EXPECT_EQ(reason, StopReason::kTotalSteps);
   EXPECT_GE(p.env_steps, 30000);
   EXPECT_LT(p.env_steps, 30000 + 2 * 2 * 5 * 2);  // at most one rollout per worker past the budget
   EXPECT_GT(p.episodes, 10);
@@ -123,6 +130,55 @@ TEST(A3C, LearnsCartPole) {
   c.lr = 3e-3f;
   c.stop_at_return = 195.0;
   A3CProgress p;
-  train(c, 0, &p);
+  StopReason reason;
+  train(c, 0, &p, &reason);
   EXPECT_GE(p.mean_return, 195.0) << "after " << p.env_steps << " steps";
+  EXPECT_EQ(reason, StopReason::kStopAtReturn);
+}
+
+TEST(A3C, StopsAtMaxSecondsOrOnRequestAndSaysWhy) {
+  A3CConfig c = short_config(2, int64_t{1} << 60);
+  c.max_seconds = 0.2;
+  StopReason reason;
+  train(c, 0, nullptr, &reason);
+  EXPECT_EQ(reason, StopReason::kMaxSeconds);
+  EXPECT_STREQ(stop_reason_name(reason), "max_seconds");
+
+  c.max_seconds = std::numeric_limits<double>::infinity();
+  ActorCritic net({4, 2, {64}}, 0);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  EXPECT_FALSE(trainer.wait_for(0.1));
+  trainer.request_stop();
+  EXPECT_TRUE(trainer.wait_for(5.0));  // every worker finishes its rollout and stops
+  trainer.join();
+  EXPECT_EQ(trainer.stop_reason(), StopReason::kRequested);
+}
+
+TEST(Evaluate, GreedyEpisodesMatchTheEnvironmentPlayedByHand) {
+  // All-zero parameters: tied logits, so argmax always picks action 0.
+  ActorCritic net({4, 2, {16}}, 0);
+  std::fill(net.parameters(), net.parameters() + net.num_parameters(), 0.0f);
+  const int episodes = 7;
+  const uint64_t seed = 11;
+  const EvaluationResult result = evaluate_greedy("CartPole-v1", net.layout(), net.parameters(), episodes, seed);
+
+  double total = 0.0;
+  int64_t steps = 0;
+  for (int e = 0; e < episodes; ++e) {
+    auto env = make_batched_env("CartPole-v1", 1, AutoresetMode::kDisabled);
+    env->seed(0, {static_cast<uint32_t>(seed), 0u, static_cast<uint32_t>(e), 0xE7A1u});
+    float obs[4], reward;
+    uint8_t terminated = 0, truncated = 0;
+    env->reset(0, obs);
+    const int64_t action = 0;
+    while (!terminated && !truncated) {
+      env->step(&action, {obs, &reward, &terminated, &truncated, nullptr});
+      total += reward;
+      ++steps;
+    }
+  }
+  EXPECT_EQ(result.env_steps, steps);
+  EXPECT_DOUBLE_EQ(result.mean_return, total / episodes);
+  EXPECT_LT(result.mean_return, 20.0);  // always pushing left fails fast
 }

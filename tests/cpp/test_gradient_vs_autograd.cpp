@@ -21,7 +21,8 @@ struct Case {
 torch::Tensor autograd_loss(const ParameterLayout& layout, torch::Tensor flat, torch::Tensor obs,
                             torch::Tensor actions, torch::Tensor adv, torch::Tensor ret, const Case& c) {
   auto linear = [&](const LinearLayout& l, torch::Tensor x) {
-    auto w = flat.slice(0, l.weight_offset, l.weight_offset + size_t(l.in) * l.out).view({l.in, l.out});
+    auto w = flat.slice(0, l.weight_offset, l.weight_offset + size_t(l.in) * l.out);
+    w = l.input_major ? w.view({l.in, l.out}) : w.view({l.out, l.in}).t();
     auto b = flat.slice(0, l.bias_offset, l.bias_offset + l.out);
     return torch::matmul(x, w) + b;
   };

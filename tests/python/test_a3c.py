@@ -20,14 +20,31 @@ def test_solves_cartpole_and_evaluates_on_gymnasium(seed):
     assert mean >= 475
 
 
-def test_two_workers_reach_the_training_target():
-    result = fastac.train_a3c(stop_at_return=475, seed=0, num_workers=2, total_steps=3_000_000, max_seconds=60)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_workers_solve_and_the_policy_holds_on_gymnasium(seed):
+    # Hogwild is nondeterministic; the stop evaluation makes the returned policy
+    # the one that met the target on fresh episodes, whatever the interleaving.
+    result = fastac.train_a3c(stop_at_return=475, seed=seed, num_workers=2, total_steps=3_000_000, max_seconds=60)
     assert result.stop_reason == "stop_at_return"
     assert result.env_steps < 3_000_000
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("CartPole-v1"), n_eval_episodes=100, seed=20_000)
+    assert mean >= 475
     h = result.history
     assert len(h["episode_return"]) == result.episodes
     assert np.all(np.diff(h["wall_time_s"]) >= 0)
     assert np.all(h["episode_length"] == h["episode_return"])  # CartPole: reward 1 per step
+
+
+def test_stop_evaluation_can_be_turned_off():
+    kwargs = dict(stop_at_return=475, seed=0, num_workers=1, total_steps=3_000_000, max_seconds=60)
+    checked = fastac.train_a3c(**kwargs)
+    unchecked = fastac.train_a3c(stop_eval_episodes=0, **kwargs)
+    assert checked.stop_reason == unchecked.stop_reason == "stop_at_return"
+    assert unchecked.mean_return() >= 475
+    # Same seed, one worker: both runs share their trajectory up to the first time
+    # the training episodes meet the target; the checked run cannot stop earlier.
+    assert checked.env_steps >= unchecked.env_steps
+    assert np.array_equal(checked.history["episode_return"][: unchecked.episodes], unchecked.history["episode_return"])
 
 
 def test_one_worker_is_reproducible():
@@ -152,6 +169,7 @@ def test_evaluate_policy_checks_spaces():
         ({"optimizer": "lbfgs"}, "optimizer"),
         ({"rmsprop_alpha": 1.0}, "rmsprop_alpha"),
         ({"max_seconds": 0}, "max_seconds"),
+        ({"stop_eval_episodes": -1}, "stop_eval_episodes"),
         ({"seed": -3}, "seed"),
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
         ({"env": "MountainCar-v0"}, "env"),
