@@ -13,7 +13,10 @@
 #include "nn/actor_critic.h"
 #include "nn/mlp.h"
 #include "rl/a3c.h"
+#include "rl/act.h"
 #include "rl/advantages.h"
+#include "rl/evaluate.h"
+#include "rl/learner.h"
 #include "rl/loss.h"
 #include "rl/shared_optimizer.h"
 
@@ -294,11 +297,101 @@ void bind_a3c(py::module_& m) {
 
 }  // namespace
 
+// The pieces the Python A2C trainer (python/fastac/a2c.py) is built from.
+void bind_a2c_parts(py::module_& m) {
+  m.def(
+      "act",
+      [](const ActorCritic& net, const py::array& obs, py::object uniforms) {
+        auto o = as_obs_batch(obs, net.layout().spec.observation_size);
+        const int batch = static_cast<int>(o.shape(0));
+        CArray<float> u;
+        if (!uniforms.is_none()) {
+          u = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(uniforms);
+          if (!u || u.ndim() != 1 || u.shape(0) != batch)
+            throw py::value_error("uniforms must have shape (" + std::to_string(batch) + ",)");
+        }
+        CArray<int64_t> actions(batch);
+        CArray<float> values(batch);
+        thread_local MlpWorkspace ws;  // reused: no allocation per step
+        act(net.layout(), net.parameters(), o.data(), batch, uniforms.is_none() ? nullptr : u.data(), ws,
+            actions.mutable_data(), values.mutable_data());
+        return py::make_tuple(actions, values);
+      },
+      py::arg("network"), py::arg("obs"), py::arg("uniforms") = py::none(),
+      "(actions, values) of a batch: actions sampled by inverse CDF of `uniforms`, or argmax if None.");
+  m.def(
+      "compute_advantages",
+      [](CArray<float> rewards, CArray<float> values, CArray<float> next_values, CArray<bool> terminated,
+         CArray<bool> dones, float gamma, float gae_lambda) {
+        if (rewards.ndim() != 2) throw py::value_error("rewards must have shape (T, N)");
+        const py::ssize_t T = rewards.shape(0), N = rewards.shape(1);
+        for (const py::array* a : {static_cast<const py::array*>(&values), static_cast<const py::array*>(&next_values),
+                                   static_cast<const py::array*>(&terminated), static_cast<const py::array*>(&dones)})
+          if (a->ndim() != 2 || a->shape(0) != T || a->shape(1) != N)
+            throw py::value_error("values, next_values, terminated and dones must have the shape of rewards");
+        CArray<float> advantages({T, N}), returns({T, N});
+        compute_advantages(static_cast<int>(T), static_cast<int>(N), rewards.data(), values.data(),
+                           next_values.data(), reinterpret_cast<const uint8_t*>(terminated.data()),
+                           reinterpret_cast<const uint8_t*>(dones.data()), gamma, gae_lambda,
+                           advantages.mutable_data(), returns.mutable_data());
+        return py::make_tuple(advantages, returns);
+      },
+      py::arg("rewards"), py::arg("values"), py::arg("next_values"), py::arg("terminated"), py::arg("dones"),
+      py::arg("gamma"), py::arg("gae_lambda"), "(advantages, returns), each (T, N): GAE(lambda) / n-step returns.");
+  py::class_<Learner>(m, "Learner", "One synchronous actor-critic update per call (rl/learner.h).")
+      .def(py::init<ActorCritic&, const OptimizerConfig&, const LossConfig&>(), py::arg("network"),
+           py::arg("optimizer"), py::arg("loss"), py::keep_alive<1, 2>())
+      .def(
+          "update",
+          [](Learner& learner, const py::array& obs, CArray<int64_t> actions, CArray<float> advantages,
+             CArray<float> returns, float lr) {
+            const ActorCritic& net = learner.network();
+            auto o = as_obs_batch(obs, net.layout().spec.observation_size);
+            const py::ssize_t batch = o.shape(0);
+            check_rows(actions, "actions", batch, 0);
+            check_rows(advantages, "advantages", batch, 0);
+            check_rows(returns, "returns", batch, 0);
+            for (py::ssize_t b = 0; b < batch; ++b)
+              if (actions.data()[b] < 0 || actions.data()[b] >= net.layout().spec.num_actions)
+                throw py::value_error("actions[" + std::to_string(b) + "] is out of range");
+            UpdateStats stats;
+            {
+              py::gil_scoped_release release;
+              stats = learner.update(o.data(), static_cast<int>(batch), actions.data(), advantages.data(),
+                                     returns.data(), lr);
+            }
+            py::dict d;
+            d["policy_loss"] = stats.loss.policy_loss;
+            d["value_loss"] = stats.loss.value_loss;
+            d["entropy"] = stats.loss.entropy;
+            d["grad_norm"] = stats.loss.grad_norm;
+            d["skipped"] = stats.skipped;
+            return d;
+          },
+          py::arg("obs"), py::arg("actions"), py::arg("advantages"), py::arg("returns"), py::arg("lr"),
+          "Gradient of the shared loss over the batch, clipped, applied; returns the loss stats.");
+  m.def(
+      "evaluate_greedy",
+      [](const std::string& env_id, const ActorCritic& net, int episodes, uint64_t seed) {
+        if (!is_native_env(env_id)) throw py::value_error("env '" + env_id + "' has no native implementation");
+        if (episodes < 1) throw py::value_error("episodes must be >= 1");
+        EvaluationResult r;
+        {
+          py::gil_scoped_release release;
+          r = evaluate_greedy(env_id, net.layout(), net.parameters(), episodes, seed);
+        }
+        return py::make_tuple(r.mean_return, r.env_steps);
+      },
+      py::arg("env_id"), py::arg("network"), py::arg("episodes"), py::arg("seed"),
+      "(mean return, env steps) of the greedy policy over fresh native episodes (rl/evaluate.h).");
+}
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastac native core: environments, actor-critic network, loss, optimizers, A3C";
   bind_envs(m);
   bind_network(m);
   bind_a3c(m);
+  bind_a2c_parts(m);
   m.def(
       "native_env_sizes",
       [](const std::string& id) {

@@ -5,6 +5,7 @@
 
 #include "envs/numpy_random.h"
 #include "envs/registry.h"
+#include "rl/act.h"
 #include "rl/advantages.h"
 #include "rl/evaluate.h"
 
@@ -12,17 +13,6 @@ namespace fastac {
 namespace {
 
 constexpr size_t kReturnWindow = 100;
-
-// Draws an action from softmax(logits).
-int64_t sample_action(const float* logits, int num_actions, Pcg64& rng, float* probs) {
-  softmax(logits, num_actions, probs);
-  float u = static_cast<float>(rng.next_double());
-  for (int k = 0; k < num_actions - 1; ++k) {
-    if (u < probs[k]) return k;
-    u -= probs[k];
-  }
-  return num_actions - 1;
-}
 
 }  // namespace
 
@@ -154,7 +144,7 @@ void A3CTrainer::after_update(int64_t steps, bool skipped) {
 void A3CTrainer::worker_loop(int worker) {
   const ParameterLayout& layout = network_.layout();
   const int E = config_.envs_per_worker, T = config_.t_max;
-  const int D = layout.spec.observation_size, A = layout.spec.num_actions;
+  const int D = layout.spec.observation_size;
   const size_t rows = static_cast<size_t>(T) * E;
 
   // Environments, seeded seed + worker * E + e; SAME_STEP autoreset hands back
@@ -173,7 +163,7 @@ void A3CTrainer::worker_loop(int worker) {
   std::vector<float> advantages(rows), returns(rows);
   std::vector<int64_t> actions(rows);
   std::vector<uint8_t> terminated(rows), truncated(rows), dones(rows);
-  std::vector<float> episode_return(E, 0.0f), probs(A);
+  std::vector<float> episode_return(E, 0.0f), uniforms(E);
   std::vector<int32_t> episode_length(E, 0);
   std::vector<float> local(network_.num_parameters()), grad(network_.num_parameters());
   MlpWorkspace act_ws, final_ws, update_ws;
@@ -184,12 +174,11 @@ void A3CTrainer::worker_loop(int worker) {
     for (int t = 0; t < T; ++t) {
       const size_t row = static_cast<size_t>(t) * E;
       std::copy(obs.begin(), obs.end(), rollout_obs.begin() + row * D);
-      mlp_forward(layout, local.data(), obs.data(), E, act_ws);
-      for (int e = 0; e < E; ++e) {
-        values[row + e] = act_ws.values[e];
-        if (t > 0 && !dones[row - E + e]) next_values[row - E + e] = act_ws.values[e];
-        actions[row + e] = sample_action(act_ws.logits.data() + static_cast<size_t>(e) * A, A, rng, probs.data());
-      }
+      for (float& u : uniforms) u = static_cast<float>(rng.next_double());
+      act(layout, local.data(), obs.data(), E, uniforms.data(), act_ws, actions.data() + row, values.data() + row);
+      if (t > 0)
+        for (int e = 0; e < E; ++e)
+          if (!dones[row - E + e]) next_values[row - E + e] = values[row + e];
       env->step(actions.data() + row, {obs.data(), rewards.data() + row, terminated.data() + row,
                                        truncated.data() + row, final_obs.data()});
       for (int e = 0; e < E; ++e) {

@@ -4,18 +4,19 @@
 #include <vector>
 
 #include "envs/registry.h"
-#include "nn/mlp.h"
+#include "rl/act.h"
 
 namespace fastac {
 
 EvaluationResult evaluate_greedy(const std::string& env_id, const ParameterLayout& layout, const float* params,
                                  int episodes, uint64_t seed) {
   constexpr uint32_t kEvaluationTag = 0xE7A1u;
-  const int D = layout.spec.observation_size, A = layout.spec.num_actions;
+  const int D = layout.spec.observation_size;
   auto env = make_batched_env(env_id, episodes, AutoresetMode::kDisabled);
   std::vector<float> obs(static_cast<size_t>(episodes) * D), reward(episodes), returns(episodes, 0.0f);
   std::vector<uint8_t> terminated(episodes), truncated(episodes), done(episodes, 0);
   std::vector<int64_t> actions(episodes, 0);
+  std::vector<float> values(episodes);
   for (int e = 0; e < episodes; ++e) {
     env->seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(e),
                   kEvaluationTag});
@@ -27,11 +28,7 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ParameterLayou
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
-    mlp_forward(layout, params, obs.data(), episodes, ws);
-    for (int e = 0; e < episodes; ++e) {
-      const float* z = ws.logits.data() + static_cast<size_t>(e) * A;
-      actions[e] = std::max_element(z, z + A) - z;
-    }
+    act(layout, params, obs.data(), episodes, nullptr, ws, actions.data(), values.data());
     env->step(actions.data(), {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;

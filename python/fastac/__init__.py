@@ -12,6 +12,7 @@ import torch  # noqa: F401
 
 from fastac import _core  # noqa: F401
 from fastac import envs  # noqa: F401  (registers fastac/CartPole-v1 with gymnasium)
+from fastac.a2c import train_a2c
 from fastac.a3c import train_a3c
 from fastac.envs import InvalidActionError
 from fastac.evaluation import evaluate_policy
@@ -27,6 +28,7 @@ __all__ = [
     "envs",
     "evaluate_policy",
     "load",
+    "train_a2c",
     "train_a3c",
     "__version__",
 ]

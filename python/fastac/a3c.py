@@ -10,62 +10,16 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from fastac import _core
-from fastac._validation import check_float, check_int, check_seed
+from fastac._hyperparameters import check_common_hyperparameters, core_configs
+from fastac._validation import check_float, check_int
 from fastac.envs import NATIVE_ENV_IDS
 from fastac.policy import ActorCriticPolicy
 from fastac.result import TrainResult
-
-_OPTIMIZERS = ("rmsprop", "adam", "sgd")
-
-
-def check_common_hyperparameters(
-    *,
-    total_steps: Any,
-    stop_at_return: Any,
-    max_seconds: Any,
-    seed: Any,
-    gamma: Any,
-    gae_lambda: Any,
-    lr: Any,
-    entropy_coef: Any,
-    value_coef: Any,
-    max_grad_norm: Any,
-    optimizer: Any,
-    rmsprop_alpha: Any,
-    optimizer_eps: Any,
-    hidden_sizes: Any,
-    callback: Any,
-) -> dict[str, Any]:
-    """Validates the hyperparameters A3C and A2C share; returns them normalized."""
-    if optimizer not in _OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {optimizer!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {callback!r}")
-    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
-        raise TypeError(f"hidden_sizes must be a sequence of positive ints, got {hidden_sizes!r}")
-    return {
-        "total_steps": check_int("total_steps", total_steps, minimum=1),
-        "stop_at_return": None if stop_at_return is None else check_float("stop_at_return", stop_at_return),
-        "max_seconds": None if max_seconds is None else check_float("max_seconds", max_seconds, low=0, low_inclusive=False),
-        "seed": secrets.randbits(63) if seed is None else check_seed("seed", seed) % 2**64,
-        "gamma": check_float("gamma", gamma, low=0, high=1, low_inclusive=False),
-        "gae_lambda": check_float("gae_lambda", gae_lambda, low=0, high=1),
-        "lr": check_float("lr", lr, low=0, low_inclusive=False),
-        "entropy_coef": check_float("entropy_coef", entropy_coef, low=0),
-        "value_coef": check_float("value_coef", value_coef, low=0),
-        "max_grad_norm": check_float("max_grad_norm", max_grad_norm, low=0),
-        "optimizer": optimizer,
-        "rmsprop_alpha": check_float("rmsprop_alpha", rmsprop_alpha, low=0, high=1, high_inclusive=False),
-        "optimizer_eps": check_float("optimizer_eps", optimizer_eps, low=0, low_inclusive=False),
-        "hidden_sizes": tuple(check_int(f"hidden_sizes[{i}]", h, minimum=1) for i, h in enumerate(hidden_sizes)),
-    }
-
 
 def train_a3c(
     env: str = "CartPole-v1",
@@ -140,7 +94,8 @@ def train_a3c(
             "train_a2c accepts any gymnasium environment"
         )
     hp = check_common_hyperparameters(
-        total_steps=total_steps, stop_at_return=stop_at_return, max_seconds=max_seconds, seed=seed, gamma=gamma,
+        total_steps=total_steps, stop_at_return=stop_at_return, stop_eval_episodes=stop_eval_episodes,
+        max_seconds=max_seconds, seed=seed, gamma=gamma,
         gae_lambda=gae_lambda, lr=lr, entropy_coef=entropy_coef, value_coef=value_coef, max_grad_norm=max_grad_norm,
         optimizer=optimizer, rmsprop_alpha=rmsprop_alpha, optimizer_eps=optimizer_eps, hidden_sizes=hidden_sizes,
         callback=callback,
@@ -148,7 +103,6 @@ def train_a3c(
     if num_workers is None:
         num_workers = os.cpu_count() or 1
     num_workers = check_int("num_workers", num_workers, minimum=1, maximum=1024)
-    stop_eval_episodes = check_int("stop_eval_episodes", stop_eval_episodes, minimum=0, maximum=10_000)
     envs_per_worker = check_int("envs_per_worker", envs_per_worker, minimum=1, maximum=65536)
     t_max = check_int("t_max", t_max, minimum=1, maximum=65536)
     callback_interval_s = check_float("callback_interval_s", callback_interval_s, low=0, low_inclusive=False)
@@ -158,18 +112,15 @@ def train_a3c(
     config.num_workers, config.envs_per_worker, config.t_max = num_workers, envs_per_worker, t_max
     config.total_steps = hp["total_steps"]
     config.stop_at_return = math.nan if hp["stop_at_return"] is None else hp["stop_at_return"]
-    config.stop_eval_episodes = stop_eval_episodes
+    config.stop_eval_episodes = hp["stop_eval_episodes"]
     config.max_seconds = math.inf if hp["max_seconds"] is None else hp["max_seconds"]
     config.seed = hp["seed"]
     config.gamma, config.gae_lambda, config.lr = hp["gamma"], hp["gae_lambda"], hp["lr"]
     config.anneal_lr = bool(anneal_lr)
-    config.loss.value_coef, config.loss.entropy_coef = hp["value_coef"], hp["entropy_coef"]
-    config.loss.max_grad_norm = hp["max_grad_norm"]
-    config.optimizer.kind = _core.OptimizerKind.__members__[hp["optimizer"]]
-    config.optimizer.alpha, config.optimizer.eps = hp["rmsprop_alpha"], hp["optimizer_eps"]
+    config.loss, config.optimizer = core_configs(hp)
 
     run_config = {"algorithm": "a3c", "env": env, "num_workers": num_workers, "envs_per_worker": envs_per_worker,
-                  "t_max": t_max, "anneal_lr": bool(anneal_lr), "stop_eval_episodes": stop_eval_episodes, **hp}
+                  "t_max": t_max, "anneal_lr": bool(anneal_lr), **hp}
     observation_size, num_actions = _core.native_env_sizes(native_id)
     policy = ActorCriticPolicy(observation_size, num_actions, hp["hidden_sizes"], seed=hp["seed"], metadata={"env": native_id, "train": run_config})
     out = _core.train_a3c(config, policy.network, callback, callback_interval_s)

@@ -149,6 +149,7 @@ class CartPoleVectorEnv(VectorEnv):
         self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=2**31 - 1)
         max_episode_steps, sutton_barto_reward = _check_config(max_episode_steps, sutton_barto_reward)
         self.max_episode_steps = max_episode_steps
+        self.sutton_barto_reward = sutton_barto_reward
         self.single_observation_space = _observation_space()
         self.single_action_space = spaces.Discrete(2)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
