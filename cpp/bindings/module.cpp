@@ -66,13 +66,18 @@ void bind_envs(py::module_& m) {
             } else {
               auto m = mask.cast<CArray<bool>>();
               check_rows(m, "reset_mask", env.num_envs(), 0);
-              for (int i = 0; i < env.num_envs(); ++i)
-                if (m.data()[i]) env.reset_with_bounds(i, low, high, out + 4 * i);
+              for (int i = 0; i < env.num_envs(); ++i) {
+                if (m.data()[i])
+                  env.reset_with_bounds(i, low, high, out + 4 * i);
+                else
+                  env.observe(i, out + 4 * i);  // unchanged: the observation of its current state
+              }
             }
           },
           py::arg("obs"), py::arg("low") = CartPole::default_reset_low,
           py::arg("high") = CartPole::default_reset_high, py::arg("mask") = py::none(),
-          "Resets sub-envs (all, or where mask is true) into rows of obs, continuing their streams.")
+          "Resets sub-envs (all, or where mask is true) into rows of obs, continuing their streams; "
+          "rows not reset get the observation of their current state.")
       .def(
           "step",
           [](CartPole& env, CArray<int64_t> actions, CArray<float> obs, CArray<float> reward,

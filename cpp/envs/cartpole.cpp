@@ -18,7 +18,10 @@ CartPole::CartPole(int num_envs, CartPoleConfig config)
       elapsed_steps_(num_envs, 0),
       steps_beyond_terminated_(num_envs, -1),
       needs_reset_(num_envs, 0),
-      rng_(num_envs) {
+      rng_(num_envs),
+      sin_theta_(num_envs),
+      cos_theta_(num_envs),
+      force_(num_envs) {
   if (num_envs < 1) throw std::invalid_argument("num_envs must be >= 1, got " + std::to_string(num_envs));
 }
 
@@ -43,69 +46,93 @@ void CartPole::get_state(int i, double* s) const {
   s[3] = theta_dot_[i];
 }
 
-float CartPole::step_one(int i, int64_t action, uint8_t& terminated, uint8_t& truncated) {
-  double x = x_[i], x_dot = x_dot_[i], theta = theta_[i], theta_dot = theta_dot_[i];
-  const double force = action == 1 ? force_mag : -force_mag;
-  const double costheta = std::cos(theta);
-  const double sintheta = std::sin(theta);
-  // Same expression trees as gymnasium (np.square(v) is v * v).
-  const double temp = (force + polemass_length * (theta_dot * theta_dot) * sintheta) / total_mass;
-  const double thetaacc =
-      (gravity * sintheta - costheta * temp) /
-      (length * (4.0 / 3.0 - masspole * (costheta * costheta) / total_mass));
-  const double xacc = temp - polemass_length * thetaacc * costheta / total_mass;
-  // Explicit Euler ("euler" kinematics integrator).
-  x = x + tau * x_dot;
-  x_dot = x_dot + tau * xacc;
-  theta = theta + tau * theta_dot;
-  theta_dot = theta_dot + tau * thetaacc;
-  x_[i] = x;
-  x_dot_[i] = x_dot;
-  theta_[i] = theta;
-  theta_dot_[i] = theta_dot;
+namespace {
 
-  const bool done = x < -x_threshold || x > x_threshold || theta < -theta_threshold_radians ||
-                    theta > theta_threshold_radians;
-  terminated = done;
-  float reward;
-  if (!done) {
-    reward = config_.sutton_barto_reward ? 0.0f : 1.0f;
-  } else if (steps_beyond_terminated_[i] < 0) {  // the pole just fell
-    steps_beyond_terminated_[i] = 0;
-    reward = config_.sutton_barto_reward ? -1.0f : 1.0f;
-  } else {  // stepping past termination, as gymnasium allows with a warning
-    ++steps_beyond_terminated_[i];
-    reward = config_.sutton_barto_reward ? -1.0f : 0.0f;
+// Pass 2 of CartPole::step: the Euler step of n sub-environments.
+void euler_step(
+    int n, const double* __restrict force, const double* __restrict sin_theta, const double* __restrict cos_theta,
+    double* __restrict x, double* __restrict x_dot, double* __restrict theta, double* __restrict theta_dot) {
+  using C = CartPole;
+#pragma omp simd
+  for (int i = 0; i < n; ++i) {
+    const double costheta = cos_theta[i], sintheta = sin_theta[i];
+    // Same expression trees as gymnasium (np.square(v) is v * v).
+    const double temp = (force[i] + C::polemass_length * (theta_dot[i] * theta_dot[i]) * sintheta) / C::total_mass;
+    const double thetaacc = (C::gravity * sintheta - costheta * temp) /
+                            (C::length * (4.0 / 3.0 - C::masspole * (costheta * costheta) / C::total_mass));
+    const double xacc = temp - C::polemass_length * thetaacc * costheta / C::total_mass;
+    // Explicit Euler ("euler" kinematics integrator).
+    x[i] = x[i] + C::tau * x_dot[i];
+    x_dot[i] = x_dot[i] + C::tau * xacc;
+    theta[i] = theta[i] + C::tau * theta_dot[i];
+    theta_dot[i] = theta_dot[i] + C::tau * thetaacc;
   }
-  // TimeLimit: step max_episode_steps is truncated, terminated or not.
-  ++elapsed_steps_[i];
-  truncated = config_.max_episode_steps > 0 && elapsed_steps_[i] >= config_.max_episode_steps;
-  return reward;
 }
 
-int CartPole::step(const int64_t* actions, const StepResult& out) {
-  for (int i = 0; i < num_envs_; ++i)
-    if (actions[i] < 0 || actions[i] >= kNumActions) return i;
+}  // namespace
 
-  for (int i = 0; i < num_envs_; ++i) {
+// A batched step in three passes over the structure-of-arrays state, so that
+// the arithmetic runs over whole arrays: (1) glibc's scalar sin/cos, which
+// bit-exactness with gymnasium's math.sin/math.cos requires (no SIMD libm
+// matches them), (2) the Euler step, elementwise IEEE arithmetic that the
+// compiler vectorizes (each lane does gymnasium's operations in gymnasium's
+// order, so the bits are the same), (3) rewards, termination, the time limit
+// and autoreset, which branch per environment.
+int CartPole::step(const int64_t* actions, const StepResult& out) {
+  const int n = num_envs_;
+  double* __restrict sin_theta = sin_theta_.data();
+  double* __restrict cos_theta = cos_theta_.data();
+  double* __restrict force = force_.data();
+  for (int i = 0; i < n; ++i) {  // writes only scratch: an invalid action leaves every env as it was
+    if (actions[i] < 0 || actions[i] >= kNumActions) return i;
+    sin_theta[i] = std::sin(theta_[i]);
+    cos_theta[i] = std::cos(theta_[i]);
+    force[i] = actions[i] == 1 ? force_mag : -force_mag;  // here: SSE2 has no int64 compare
+  }
+
+  // Sub-environments waiting for a NEXT_STEP reset are stepped too (cheaper than
+  // a branch); pass 3 overwrites their whole state with the reset.
+  euler_step(n, force, sin_theta, cos_theta, x_.data(), x_dot_.data(), theta_.data(), theta_dot_.data());
+  const double* x = x_.data();
+  const double* theta = theta_.data();
+
+  const bool next_step = config_.autoreset_mode == AutoresetMode::kNextStep;
+  const bool same_step = config_.autoreset_mode == AutoresetMode::kSameStep;
+  for (int i = 0; i < n; ++i) {
     float* obs = out.obs + static_cast<size_t>(i) * kObservationSize;
-    if (config_.autoreset_mode == AutoresetMode::kNextStep && needs_reset_[i]) {
+    if (next_step && needs_reset_[i]) {
       reset(i, obs);
       out.reward[i] = 0.0f;
       out.terminated[i] = 0;
       out.truncated[i] = 0;
       continue;
     }
-    out.reward[i] = step_one(i, actions[i], out.terminated[i], out.truncated[i]);
-    const bool finished = out.terminated[i] || out.truncated[i];
-    if (!finished) {
+    const bool done = x[i] < -x_threshold || x[i] > x_threshold || theta[i] < -theta_threshold_radians ||
+                      theta[i] > theta_threshold_radians;
+    float reward;
+    if (!done) {
+      reward = config_.sutton_barto_reward ? 0.0f : 1.0f;
+    } else if (steps_beyond_terminated_[i] < 0) {  // the pole just fell
+      steps_beyond_terminated_[i] = 0;
+      reward = config_.sutton_barto_reward ? -1.0f : 1.0f;
+    } else {  // stepping past termination, as gymnasium allows with a warning
+      ++steps_beyond_terminated_[i];
+      reward = config_.sutton_barto_reward ? -1.0f : 0.0f;
+    }
+    // TimeLimit: step max_episode_steps is truncated, terminated or not.
+    ++elapsed_steps_[i];
+    const bool truncated = config_.max_episode_steps > 0 && elapsed_steps_[i] >= config_.max_episode_steps;
+    out.reward[i] = reward;
+    out.terminated[i] = done;
+    out.truncated[i] = truncated;
+    if (!(done || truncated)) {
       write_obs(i, obs);
-    } else if (config_.autoreset_mode == AutoresetMode::kSameStep) {
+    } else if (same_step) {
       write_obs(i, out.final_obs + static_cast<size_t>(i) * kObservationSize);
       reset(i, obs);
     } else {
       write_obs(i, obs);
-      needs_reset_[i] = config_.autoreset_mode == AutoresetMode::kNextStep;
+      needs_reset_[i] = next_step;
     }
   }
   return -1;

@@ -60,13 +60,13 @@ class CartPole final : public BatchedEnv {
   // reset() with gymnasium's `options={"low": low, "high": high}`.
   void reset_with_bounds(int env, double low, double high, float* obs_out);
 
+  // The observation of sub-environment i's current state (float32 of the state).
+  void observe(int env, float* obs_out) const { write_obs(env, obs_out); }
   // The float64 state of sub-environment i: {x, x_dot, theta, theta_dot}.
   void get_state(int env, double* state_out) const;
   int elapsed_steps(int env) const { return elapsed_steps_[env]; }
 
  private:
-  // One Euler step of sub-environment i; returns reward and sets the flags.
-  float step_one(int i, int64_t action, uint8_t& terminated, uint8_t& truncated);
   void write_obs(int i, float* obs) const {
     obs[0] = static_cast<float>(x_[i]);
     obs[1] = static_cast<float>(x_dot_[i]);
@@ -81,6 +81,7 @@ class CartPole final : public BatchedEnv {
   std::vector<int32_t> steps_beyond_terminated_;  // -1: gymnasium's None
   std::vector<uint8_t> needs_reset_;              // kNextStep: finished on the previous step
   std::vector<Pcg64> rng_;
+  std::vector<double> sin_theta_, cos_theta_, force_;  // step() scratch
 };
 
 }  // namespace fastac

@@ -155,11 +155,6 @@ class CartPoleVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._sim = _core.CartPole(self.num_envs, max_episode_steps, sutton_barto_reward, "next_step")
-        n = self.num_envs
-        self._obs = np.zeros((n, 4), dtype=np.float32)
-        self._reward = np.zeros(n, dtype=np.float32)
-        self._terminated = np.zeros(n, dtype=np.bool_)
-        self._truncated = np.zeros(n, dtype=np.bool_)
         self._has_reset = False
 
     def reset(
@@ -190,9 +185,10 @@ class CartPoleVectorEnv(VectorEnv):
             if s is not None and (mask is None or mask[i]):
                 self._sim.seed(i, seed_words(s))
         low, high = maybe_parse_reset_bounds(options or None, _RESET_LOW, _RESET_HIGH)
-        self._sim.reset(self._obs, low, high, mask)
+        obs = np.empty((n, 4), dtype=np.float32)
+        self._sim.reset(obs, low, high, mask)
         self._has_reset = True
-        return self._obs.copy(), {}
+        return obs, {}
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Steps every sub-env with ``actions`` (integers in {0, 1}, shape ``(num_envs,)``)."""
@@ -205,9 +201,13 @@ class CartPoleVectorEnv(VectorEnv):
             raise RuntimeError("Cannot call step() before calling reset()")
         if a.dtype != np.int64:
             a = a.astype(np.int64)
-        bad = self._sim.step(a, self._obs, self._reward, self._terminated, self._truncated)
+        # Fresh arrays every step (what SyncVectorEnv(copy=True) returns), written by C++
+        # directly rather than copied. Rewards are float32, as gymnasium's own
+        # CartPoleVectorEnv returns them.
+        n = self.num_envs
+        obs, reward = np.empty((n, 4), dtype=np.float32), np.empty(n, dtype=np.float32)
+        terminated, truncated = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+        bad = self._sim.step(a, obs, reward, terminated, truncated)
         if bad >= 0:
             raise InvalidActionError(f"actions[{bad}] = {a[bad]!r} invalid: actions must be in {self.single_action_space}")
-        # Copies, as SyncVectorEnv(copy=True) returns: the buffers are reused next step.
-        # Rewards are float32, as gymnasium's own CartPoleVectorEnv returns them.
-        return self._obs.copy(), self._reward.copy(), self._terminated.copy(), self._truncated.copy(), {}
+        return obs, reward, terminated, truncated, {}
