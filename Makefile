@@ -77,7 +77,10 @@ test-python: $(VENV)/.fastac-installed
 # C++ microbenchmarks and the Python benchmarks; see bench/README.md.
 bench: $(VENV)/.fastac-installed test-cpp
 	$(CPP_BUILD)/bench_cartpole
+	$(CPP_BUILD)/bench_a3c_kernels
 	$(PY) bench/bench_envs.py
+	$(PY) bench/bench_a3c.py
+	$(PY) bench/bench_a2c.py
 
 clean:
 	rm -rf build $(VENV)/.fastac-installed

@@ -2,7 +2,7 @@
 // flat parameter buffer (see actor_critic.h). At this network's size libtorch's
 // per-op dispatch (~1 us) and autograd (~0.4 ms a backward) would dominate a
 // training step; these loops cost well under a microsecond per sample.
-// tests/cpp/test_mlp.cpp checks them against libtorch autograd.
+// tests/cpp/test_gradient_vs_autograd.cpp checks them against libtorch autograd.
 #pragma once
 
 #include <vector>
