@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import pickle
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import torch
 
 from fastac import _core
 from fastac._validation import check_int
+
+if TYPE_CHECKING:
+    from fastac.torch_module import ActorCriticModule
 
 FORMAT_NAME = "fastac.ActorCriticPolicy"
 FORMAT_VERSION = 1
@@ -110,6 +113,36 @@ class ActorCriticPolicy:
             weight = state_dict[f"{name}.weight"].detach().float()
             flat[w_off : w_off + n_in * n_out] = (weight.t() if input_major else weight).reshape(-1)
             flat[b_off : b_off + n_out] = state_dict[f"{name}.bias"].detach().float()
+
+    def to_torch(self) -> "ActorCriticModule":
+        """A plain ``torch.nn.Module`` with this policy's weights (a copy), same outputs as :meth:`forward`."""
+        from fastac.torch_module import ActorCriticModule
+
+        module = ActorCriticModule(self.observation_size, self.num_actions, self.hidden_sizes)
+        module.load_state_dict(self.state_dict())
+        return module.eval()
+
+    def export_torchscript(self, path: str | os.PathLike) -> None:
+        """Writes the policy as TorchScript (``torch.jit.load(path)``; ``.act(obs)`` gives greedy
+        actions, calling it gives logits and values), for deployment without fastac; atomically."""
+        scripted = torch.jit.script(self.to_torch())
+        path = os.fspath(path)
+        tmp = f"{path}.tmp{os.getpid()}"
+        scripted.save(tmp)
+        os.replace(tmp, path)
+
+    def export_program(self, path: str | os.PathLike) -> None:
+        """Writes the policy as a ``torch.export`` program (``torch.export.load(path).module()``
+        maps observations ``[batch, obs_size]`` to logits and values), the successor of
+        TorchScript in torch 2.x; atomically."""
+        module = self.to_torch()
+        example = torch.zeros(2, self.observation_size)
+        batch = torch.export.Dim("batch", min=1)
+        program = torch.export.export(module, (example,), dynamic_shapes={"obs": {0: batch}})
+        path = os.fspath(path)
+        tmp = f"{path}.tmp{os.getpid()}"
+        torch.export.save(program, tmp)
+        os.replace(tmp, path)
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes weights, architecture and metadata to ``path`` (a torch file), atomically."""

@@ -185,3 +185,35 @@ def test_wrong_types_raise_type_error():
         fastac.train_a3c(num_workers=1.5)
     with pytest.raises(TypeError, match="callback"):
         fastac.train_a3c(callback=3)
+
+
+def test_to_torch_and_torchscript_match_the_native_forward(tmp_path):
+    policy = fastac.ActorCriticPolicy(4, 2, (32, 16), seed=3)
+    obs = np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)
+    logits, values = policy.forward(obs)
+    module = policy.to_torch()
+    assert isinstance(module, torch.nn.Module)
+    with torch.no_grad():
+        t_logits, t_values = module(torch.from_numpy(obs))
+    np.testing.assert_allclose(t_logits.numpy(), logits, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t_values.numpy(), values, rtol=1e-5, atol=1e-6)
+
+    path = tmp_path / "policy.ts"
+    policy.export_torchscript(path)
+    scripted = torch.jit.load(str(path))
+    with torch.no_grad():
+        np.testing.assert_array_equal(scripted.act(torch.from_numpy(obs)).numpy(), policy.predict(obs)[0])
+        np.testing.assert_allclose(scripted(torch.from_numpy(obs))[0].numpy(), logits, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_export_program_matches(tmp_path):
+    policy = fastac.ActorCriticPolicy(6, 3, (16,), seed=1)
+    obs = np.random.default_rng(1).normal(size=(4, 6)).astype(np.float32)
+    path = tmp_path / "policy.pt2"
+    policy.export_program(path)
+    module = torch.export.load(str(path)).module()
+    with torch.no_grad():
+        for batch in (obs, obs[:1]):
+            logits, values = module(torch.from_numpy(batch))
+            np.testing.assert_allclose(logits.numpy(), policy.forward(batch)[0], rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(values.numpy(), policy.forward(batch)[1], rtol=1e-5, atol=1e-6)
