@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 TORCH_VERSION := 2.13.0
 DEB_PACKAGES := ccache libbenchmark-dev libgtest-dev
 PY_TOOLS := "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja "numpy>=1.24" "gymnasium>=1.0" \
-            "pytest>=7" "hypothesis>=6"
+            "pytest>=7" "hypothesis>=6" "tqdm>=4.60" "matplotlib>=3.5" "tensorboard>=2.10"
 CPP_BUILD := build/cpp
 CPP_SOURCES := $(shell find cpp -name '*.cpp' -o -name '*.h')
 JOBS := $(shell nproc)

@@ -226,6 +226,10 @@ void bind_a3c(py::module_& m) {
           d["evaluations"] = p.evaluations;
           d["eval_env_steps"] = p.eval_env_steps;
           d["last_eval_return"] = p.last_eval_return;
+          d["policy_loss"] = p.last_loss.policy_loss;
+          d["value_loss"] = p.last_loss.value_loss;
+          d["entropy"] = p.last_loss.entropy;
+          d["grad_norm"] = p.last_loss.grad_norm;
           d["elapsed_s"] = p.elapsed_s;
           d["steps_per_s"] = p.elapsed_s > 0 ? p.env_steps / p.elapsed_s : 0.0;
           return d;

@@ -78,6 +78,7 @@ A3CProgress A3CTrainer::progress() const {
   p.evaluations = evaluations_.load();
   p.eval_env_steps = eval_env_steps_.load();
   p.last_eval_return = last_eval_return_.load();
+  p.last_loss = {last_policy_loss_.load(), last_value_loss_.load(), last_entropy_.load(), last_grad_norm_.load()};
   p.elapsed_s = elapsed();
   std::lock_guard lock(episodes_mutex_);
   p.episodes = static_cast<int64_t>(episodes_.size());
@@ -131,7 +132,11 @@ void A3CTrainer::evaluate_for_stop() {
   }
 }
 
-void A3CTrainer::after_update(int64_t steps, bool skipped) {
+void A3CTrainer::after_update(int64_t steps, const LossStats& stats, bool skipped) {
+  last_policy_loss_.store(stats.policy_loss, std::memory_order_relaxed);
+  last_value_loss_.store(stats.value_loss, std::memory_order_relaxed);
+  last_entropy_.store(stats.entropy, std::memory_order_relaxed);
+  last_grad_norm_.store(stats.grad_norm, std::memory_order_relaxed);
   const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
   (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
   if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
@@ -215,7 +220,7 @@ void A3CTrainer::worker_loop(int worker) {
                                         static_cast<float>(config_.total_steps));
       optimizer_.apply(grad.data(), lr);
     }
-    after_update(static_cast<int64_t>(rows), skip);
+    after_update(static_cast<int64_t>(rows), stats, skip);
     if (evaluation_requested_.exchange(false) && !stop_.load()) evaluate_for_stop();
   }
 

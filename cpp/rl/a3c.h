@@ -57,6 +57,7 @@ struct A3CProgress {
   double mean_return = std::numeric_limits<double>::quiet_NaN();  // last 100 episodes
   int64_t evaluations = 0, eval_env_steps = 0;  // stop_eval_episodes checks (their steps are not training steps)
   double last_eval_return = std::numeric_limits<double>::quiet_NaN();
+  LossStats last_loss;  // of the most recent update (any worker)
   double elapsed_s = 0.0;
 };
 
@@ -79,7 +80,7 @@ class A3CTrainer {
  private:
   void worker_loop(int worker);
   void record_episode(float episode_return, int32_t length);
-  void after_update(int64_t steps, bool skipped);
+  void after_update(int64_t steps, const LossStats& stats, bool skipped);
   void evaluate_for_stop();
   double elapsed() const;
   void stop(StopReason reason);
@@ -96,6 +97,7 @@ class A3CTrainer {
   std::atomic<bool> evaluation_requested_{false};
   std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
   std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
+  std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
   std::vector<float> stop_snapshot_;  // written by the worker that met stop_at_return, read after join
 
   mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fastac.cli import main
@@ -18,3 +20,102 @@ def test_unknown_command_exits_with_usage():
     with pytest.raises(SystemExit) as exit_info:
         main(["nonsense"])
     assert exit_info.value.code == 2
+
+
+def _run(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    return exit_info.value.code, capsys.readouterr()
+
+
+def test_train_saves_logs_and_eval_loads(tmp_path, capsys):
+    model, logs = tmp_path / "m.pt", tmp_path / "logs"
+    code, out = _run(["train", "--algo", "a3c", "--stop-at-return", "475", "--seed", "0", "--num-workers", "1",
+                      "--save", str(model), "--log-dir", str(logs), "--log-every", "50"], capsys)
+    assert code == 0 and model.exists()
+    # Plain lines (pytest's stream is not a terminal), at most one per report interval.
+    assert re.search(r"^Episode \d+, mean total reward \(last 100\): ", out.err, re.MULTILINE)
+    assert "stop_at_return" in out.err
+    header = (logs / "episodes.csv").read_text().splitlines()[0]
+    assert header == "wall_time_s,env_steps,episode_return,episode_length"
+    assert (logs / "progress.csv").read_text().startswith("elapsed_s,env_steps,episodes")
+    code, out = _run(["eval", str(model), "--episodes", "20", "--seed", "1"], capsys)
+    assert code == 0 and "mean return" in out.out
+    assert float(out.out.split("mean return ")[1].split()[0]) >= 475
+
+
+def test_train_a2c_on_gymnasium_env_quiet(tmp_path, capsys):
+    code, out = _run(["train", "--algo", "a2c", "--env", "Acrobot-v1", "--total-steps", "2000", "--quiet",
+                      "--num-envs", "4"], capsys)
+    assert code == 0 and out.err == "" and out.out == ""
+
+
+def test_train_tensorboard_uses_sb3_metric_names(tmp_path, capsys):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    code, _ = _run(["train", "--total-steps", "200000", "--seed", "0", "--tensorboard", str(tmp_path), "--quiet"],
+                   capsys)
+    assert code == 0
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    assert {"rollout/ep_rew_mean", "time/fps", "train/value_loss", "train/policy_loss",
+            "train/entropy_loss"} <= set(events.Tags()["scalars"])
+
+
+def test_compare_writes_table_and_plot(tmp_path, capsys):
+    code, out = _run(["compare", "--seeds", "2", "--total-steps", "60000", "--solve-at", "100",
+                      "--out", str(tmp_path), "--quiet"], capsys)
+    assert code == 0
+    table = (tmp_path / "compare.md").read_text()
+    assert "| A3C |" in table and "| A2C |" in table
+    assert (tmp_path / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--lr", "-1"], "lr"),
+        (["train", "--algo", "a3c", "--num-envs", "4"], "--num-envs"),
+        (["train", "--algo", "a2c", "--env", "Pendulum-v1", "--total-steps", "100"], "Discrete"),
+        (["eval", "/no/such/model.pt"], "model"),
+    ],
+)
+def test_bad_options_exit_2_naming_them(argv, message, capsys):
+    code, out = _run(argv, capsys)
+    assert code == 2
+    assert message in out.err
+
+
+def test_bad_option_types_are_argparse_errors(capsys):
+    code, out = _run(["train", "--total-steps", "many"], capsys)
+    assert code == 2 and "--total-steps" in out.err
+
+
+@pytest.mark.parametrize("algo", ["a3c", "a2c"])
+def test_sigint_stops_train_saves_and_exits_130(tmp_path, algo):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    model, logs = tmp_path / "m.pt", tmp_path / "logs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fastac", "train", "--algo", algo, "--total-steps", str(10**12), "--quiet",
+         "--save", str(model), "--log-dir", str(logs)],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        progress = logs / "progress.csv"
+        while not (progress.exists() and len(progress.read_text().splitlines()) >= 3):  # training is running
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130
+        assert time.monotonic() - sent < 2.0
+    finally:
+        proc.kill()
+    import fastac
+
+    assert fastac.load(model).num_actions == 2
