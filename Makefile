@@ -34,7 +34,7 @@ $(VENV)/.deb-packages:
 	@mkdir -p $(VENV) && touch $@
 
 # The virtual environment with torch pinned (a CPU wheel), then the build tools.
-$(VENV)/.python-deps: $(VENV)/.deb-packages
+$(VENV)/.python-deps: $(VENV)/.deb-packages Makefile
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PIP) install -q "torch==$(TORCH_VERSION)"
 	$(PIP) install -q $(PY_TOOLS)
