@@ -155,6 +155,7 @@ def train_a2c(
     next_callback = callback_interval_s
 
     def progress(elapsed: float) -> dict[str, Any]:
+        """What the callback receives."""
         return {"env_steps": env_steps, "episodes": len(history["episode_return"]), "updates": updates,
                 "skipped_updates": skipped, "mean_return": float(np.mean(recent)) if recent else math.nan,
                 "evaluations": evaluations, "last_eval_return": last_eval_return, "elapsed_s": elapsed,
@@ -162,6 +163,8 @@ def train_a2c(
 
     obs, _ = envs.reset(seed=seed)
     obs = np.asarray(obs, dtype=np.float32)
+    if not np.isfinite(obs).all():
+        raise ValueError(f"env returned a non-finite observation on reset: {obs}")
     autoreset = np.zeros(N, dtype=np.bool_)
     start = time.perf_counter()
     try:
@@ -198,6 +201,8 @@ def train_a2c(
                     episode_length[ended] = 0
                 autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
                 obs = np.asarray(next_obs, dtype=np.float32)
+                if not np.isfinite(obs).all():  # NaN in, NaN weights out: refuse it
+                    raise ValueError(f"env returned a non-finite observation after {env_steps:,} env steps: {obs}")
 
             # 2. Advantages: bootstrap from V of the next observation (the final one of a
             #    truncated episode), not across a termination.
@@ -215,8 +220,10 @@ def train_a2c(
                 b_obs.reshape(-1, D)[valid], b_actions.reshape(-1)[valid], advantages.reshape(-1)[valid],
                 returns.reshape(-1)[valid], lr_now,
             )
-            updates += 1
-            skipped += int(stats["skipped"])
+            if stats["skipped"]:
+                skipped += 1
+            else:
+                updates += 1
 
             # 4. Stop conditions.
             elapsed = time.perf_counter() - start
@@ -248,7 +255,7 @@ def train_a2c(
         if owns_envs:
             envs.close()
     wall = time.perf_counter() - start
-    return TrainResult(
+    result = TrainResult(
         policy=policy,
         wall_time_s=wall,
         env_steps=env_steps,
@@ -262,7 +269,11 @@ def train_a2c(
         interrupted=interrupted,
         stop_reason=stop_reason,
         config=run_config,
+        updates=updates,
+        skipped_updates=skipped,
     )
+    result.warn_if_updates_skipped()
+    return result
 
 
 def _vector_env(

@@ -144,4 +144,6 @@ def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str
         config=run_config,
     )
     result.stop_reason = str(out["stop_reason"])
+    result.updates, result.skipped_updates = int(out["updates"]), int(out["skipped_updates"])
+    result.warn_if_updates_skipped()
     return result

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from fastac._atomic import atomic_write
 from fastac.result import TrainResult
 
 ALGORITHMS = ("a3c", "a2c")
@@ -105,8 +106,7 @@ def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike,
     axes[0].legend(loc="lower right")
     if title:
         fig.suptitle(title)
-    path = os.fspath(path)
-    tmp = f"{path}.tmp{os.getpid()}.png"
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), suffix=".png")
+    finally:
+        plt.close(fig)

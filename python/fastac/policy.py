@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from fastac import _core
+from fastac._atomic import atomic_write
 from fastac._validation import check_int
 
 if TYPE_CHECKING:
@@ -126,10 +127,7 @@ class ActorCriticPolicy:
         """Writes the policy as TorchScript (``torch.jit.load(path)``; ``.act(obs)`` gives greedy
         actions, calling it gives logits and values), for deployment without fastac; atomically."""
         scripted = torch.jit.script(self.to_torch())
-        path = os.fspath(path)
-        tmp = f"{path}.tmp{os.getpid()}"
-        scripted.save(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, scripted.save)
 
     def export_program(self, path: str | os.PathLike) -> None:
         """Writes the policy as a ``torch.export`` program (``torch.export.load(path).module()``
@@ -139,10 +137,7 @@ class ActorCriticPolicy:
         example = torch.zeros(2, self.observation_size)
         batch = torch.export.Dim("batch", min=1)
         program = torch.export.export(module, (example,), dynamic_shapes={"obs": {0: batch}})
-        path = os.fspath(path)
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.export.save(program, tmp)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: torch.export.save(program, tmp))
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes weights, architecture and metadata to ``path`` (a torch file), atomically."""
@@ -157,10 +152,7 @@ class ActorCriticPolicy:
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
         }
-        path = os.fspath(path)
-        tmp = f"{path}.tmp{os.getpid()}"
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "ActorCriticPolicy":

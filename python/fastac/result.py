@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ class TrainResult:
         stop_reason: ``"stop_at_return"``, ``"total_steps"``, ``"max_seconds"``,
             ``"callback"`` or ``"interrupted"``.
         config: the hyperparameters of the run.
+        updates: parameter updates applied.
+        skipped_updates: updates whose gradient was not finite (NaN or inf), skipped so
+            that the weights stay finite; a warning is raised when there are any.
     """
 
     policy: ActorCriticPolicy
@@ -35,6 +39,18 @@ class TrainResult:
     interrupted: bool = False
     stop_reason: str = ""
     config: dict[str, Any] = field(default_factory=dict)
+    updates: int = 0
+    skipped_updates: int = 0
+
+    def warn_if_updates_skipped(self) -> None:
+        """Warns (RuntimeWarning) if any update was skipped for a non-finite gradient."""
+        if self.skipped_updates:
+            warnings.warn(
+                f"{self.skipped_updates} of {self.updates + self.skipped_updates} updates had a non-finite gradient "
+                "and were skipped (the weights stay finite); the run is diverging: lower lr or max_grad_norm",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def mean_return(self, last: int = 100) -> float:
         """Mean return of the last ``last`` completed episodes (NaN if none)."""
