@@ -10,6 +10,26 @@ from typing import Any, Sequence
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
 def _hidden_sizes(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in text.split(",") if x.strip())
@@ -167,21 +187,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", default=None, help="write the policy here (also after Ctrl-C)")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
     train.add_argument("--tensorboard", default=None, help="write TensorBoard events here (pip install tensorboard)")
-    train.add_argument("--log-every", type=int, default=100, help="episodes between plain progress lines (no tty)")
+    train.add_argument("--log-every", type=_positive_int, default=100,
+                       help="episodes between plain progress lines (no tty)")
     train.add_argument("--quiet", action="store_true", help="print nothing while training")
     train.set_defaults(run=_train)
 
     ev = commands.add_parser("eval", help="evaluate a saved policy on a gymnasium env")
     ev.add_argument("model", help="a file written by --save or policy.save")
     ev.add_argument("--env", default="CartPole-v1", help="gymnasium id (default CartPole-v1, gymnasium's own)")
-    ev.add_argument("--episodes", type=int, default=100, help="episodes (default 100)")
+    ev.add_argument("--episodes", type=_positive_int, default=100, help="episodes (default 100)")
     ev.add_argument("--seed", type=int, default=None, help="episode i is reset with seed + i")
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of the greedy ones")
     ev.set_defaults(run=_eval)
 
     cmp = commands.add_parser("compare", help="A3C vs A2C with the same budget: Markdown table and PNG")
     cmp.add_argument("--env", default="CartPole-v1")
-    cmp.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    cmp.add_argument("--seeds", type=_positive_int, default=5, help="number of seeds (default 5)")
     cmp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     cmp.add_argument("--total-steps", type=int, default=300_000, help="env steps per run (default 300,000)")
     cmp.add_argument("--solve-at", type=float, default=475.0, help="return that counts as solved (default 475)")
@@ -191,15 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.set_defaults(run=_compare)
 
     bench = commands.add_parser("bench", help="env and training throughput on this machine")
-    bench.add_argument("--seconds", type=float, default=1.0, help="length of each measurement (default 1)")
+    bench.add_argument("--seconds", type=_positive_float, default=1.0, help="length of each measurement (default 1)")
     bench.set_defaults(run=_bench)
 
     demo = commands.add_parser("demo", help="train A3C on native CartPole, evaluate on gymnasium's CartPole-v1")
-    demo.add_argument("--episodes", type=int, default=100, help="evaluation episodes (default 100)")
+    demo.add_argument("--episodes", type=_positive_int, default=100, help="evaluation episodes (default 100)")
     demo.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     demo.set_defaults(run=_demo)
     env = commands.add_parser("compare-env", help="native CartPole against gymnasium's: identical results, speed")
-    env.add_argument("--episodes", type=int, default=200, help="episodes compared (default 200)")
+    env.add_argument("--episodes", type=_positive_int, default=200, help="episodes compared (default 200)")
     env.add_argument("--seed", type=int, default=0, help="seed of the comparison (default 0)")
     env.set_defaults(run=_compare_env)
     return parser

@@ -87,9 +87,21 @@ def test_bad_options_exit_2_naming_them(argv, message, capsys):
     assert message in out.err
 
 
-def test_bad_option_types_are_argparse_errors(capsys):
-    code, out = _run(["train", "--total-steps", "many"], capsys)
-    assert code == 2 and "--total-steps" in out.err
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["train", "--total-steps", "many"], "--total-steps"),
+        (["train", "--log-every", "0"], "--log-every"),
+        (["train", "--hidden-sizes", "a,b"], "--hidden-sizes"),
+        (["train", "--optimizer", "lbfgs"], "--optimizer"),
+        (["eval", "m.pt", "--episodes", "0"], "--episodes"),
+        (["compare", "--seeds", "0"], "--seeds"),
+        (["bench", "--seconds", "-1"], "--seconds"),
+    ],
+)
+def test_bad_option_values_are_argparse_errors(argv, option, capsys):
+    code, out = _run(argv, capsys)
+    assert code == 2 and option in out.err
 
 
 @pytest.mark.parametrize("algo", ["a3c", "a2c"])
