@@ -37,6 +37,13 @@ void check_rows(const py::array& a, const char* name, py::ssize_t rows, py::ssiz
   if (!ok) throw py::value_error(std::string(name) + " has the wrong shape");
 }
 
+void add_loss_stats(py::dict& d, const LossStats& stats) {
+  d["policy_loss"] = stats.policy_loss;
+  d["value_loss"] = stats.value_loss;
+  d["entropy"] = stats.entropy;
+  d["grad_norm"] = stats.grad_norm;
+}
+
 AutoresetMode parse_autoreset_mode(const std::string& mode) {
   if (mode == "next_step") return AutoresetMode::kNextStep;
   if (mode == "same_step") return AutoresetMode::kSameStep;
@@ -226,10 +233,7 @@ void bind_a3c(py::module_& m) {
           d["evaluations"] = p.evaluations;
           d["eval_env_steps"] = p.eval_env_steps;
           d["last_eval_return"] = p.last_eval_return;
-          d["policy_loss"] = p.last_loss.policy_loss;
-          d["value_loss"] = p.last_loss.value_loss;
-          d["entropy"] = p.last_loss.entropy;
-          d["grad_norm"] = p.last_loss.grad_norm;
+          add_loss_stats(d, p.last_loss);
           d["elapsed_s"] = p.elapsed_s;
           d["steps_per_s"] = p.elapsed_s > 0 ? p.env_steps / p.elapsed_s : 0.0;
           return d;
@@ -304,8 +308,6 @@ void bind_a3c(py::module_& m) {
       py::arg("config"), py::arg("network"), py::arg("callback") = py::none(), py::arg("callback_interval_s") = 1.0);
 }
 
-}  // namespace
-
 // The pieces the Python A2C trainer (python/fastac/a2c.py) is built from.
 void bind_a2c_parts(py::module_& m) {
   m.def(
@@ -334,9 +336,8 @@ void bind_a2c_parts(py::module_& m) {
          CArray<bool> dones, float gamma, float gae_lambda) {
         if (rewards.ndim() != 2) throw py::value_error("rewards must have shape (T, N)");
         const py::ssize_t T = rewards.shape(0), N = rewards.shape(1);
-        for (const py::array* a : {static_cast<const py::array*>(&values), static_cast<const py::array*>(&next_values),
-                                   static_cast<const py::array*>(&terminated), static_cast<const py::array*>(&dones)})
-          if (a->ndim() != 2 || a->shape(0) != T || a->shape(1) != N)
+        for (const py::array& a : {py::array(values), py::array(next_values), py::array(terminated), py::array(dones)})
+          if (a.ndim() != 2 || a.shape(0) != T || a.shape(1) != N)
             throw py::value_error("values, next_values, terminated and dones must have the shape of rewards");
         CArray<float> advantages({T, N}), returns({T, N});
         compute_advantages(static_cast<int>(T), static_cast<int>(N), rewards.data(), values.data(),
@@ -370,10 +371,7 @@ void bind_a2c_parts(py::module_& m) {
                                      returns.data(), lr);
             }
             py::dict d;
-            d["policy_loss"] = stats.loss.policy_loss;
-            d["value_loss"] = stats.loss.value_loss;
-            d["entropy"] = stats.loss.entropy;
-            d["grad_norm"] = stats.loss.grad_norm;
+            add_loss_stats(d, stats.loss);
             d["skipped"] = stats.skipped;
             return d;
           },
@@ -394,6 +392,8 @@ void bind_a2c_parts(py::module_& m) {
       py::arg("env_id"), py::arg("network"), py::arg("episodes"), py::arg("seed"),
       "(mean return, env steps) of the greedy policy over fresh native episodes (rl/evaluate.h).");
 }
+
+}  // namespace
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastac native core: environments, actor-critic network, loss, optimizers, A3C";

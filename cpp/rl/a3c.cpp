@@ -60,10 +60,11 @@ void A3CTrainer::join() {
   }
 }
 
-void A3CTrainer::stop(StopReason reason) {
+bool A3CTrainer::stop(StopReason reason) {
   StopReason none = StopReason::kNone;
-  stop_reason_.compare_exchange_strong(none, reason);  // keep the first reason
+  const bool first = stop_reason_.compare_exchange_strong(none, reason);  // keep the first reason
   stop_.store(true);
+  return first;
 }
 
 double A3CTrainer::elapsed() const {
@@ -123,13 +124,9 @@ void A3CTrainer::evaluate_for_stop() {
   evaluations_.fetch_add(1);
   eval_env_steps_.fetch_add(eval.env_steps);
   last_eval_return_.store(eval.mean_return);
-  if (eval.mean_return >= config_.stop_at_return && stop_reason_.load() == StopReason::kNone) {
-    StopReason none = StopReason::kNone;
-    if (stop_reason_.compare_exchange_strong(none, StopReason::kStopAtReturn)) {
-      stop_snapshot_ = std::move(snapshot);  // only this worker writes it; join() reads it
-      stop_.store(true);
-    }
-  }
+  // Only the worker whose stop took effect writes the snapshot; join() reads it after the threads end.
+  if (eval.mean_return >= config_.stop_at_return && stop(StopReason::kStopAtReturn))
+    stop_snapshot_ = std::move(snapshot);
 }
 
 void A3CTrainer::after_update(int64_t steps, const LossStats& stats, bool skipped) {

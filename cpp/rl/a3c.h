@@ -83,7 +83,7 @@ class A3CTrainer {
   void after_update(int64_t steps, const LossStats& stats, bool skipped);
   void evaluate_for_stop();
   double elapsed() const;
-  void stop(StopReason reason);
+  bool stop(StopReason reason);  // true if this call set the reason
 
   A3CConfig config_;
   ActorCritic& network_;

@@ -161,13 +161,13 @@ def train_a2c(
                 "evaluations": evaluations, "last_eval_return": last_eval_return, "elapsed_s": elapsed,
                 "steps_per_s": env_steps / elapsed if elapsed > 0 else 0.0, **stats}
 
-    obs, _ = envs.reset(seed=seed)
-    obs = np.asarray(obs, dtype=np.float32)
-    if not np.isfinite(obs).all():
-        raise ValueError(f"env returned a non-finite observation on reset: {obs}")
     autoreset = np.zeros(N, dtype=np.bool_)
     start = time.perf_counter()
     try:
+        obs, _ = envs.reset(seed=seed)
+        obs = np.asarray(obs, dtype=np.float32)
+        if not np.isfinite(obs).all():
+            raise ValueError(f"env returned a non-finite observation on reset: {obs}")
         while not stop_reason:
             # 1. Roll out n_steps in every env with the current policy.
             for t in range(T):

@@ -141,9 +141,10 @@ def _result(policy: ActorCriticPolicy, out: dict[str, Any], run_config: dict[str
         episodes=int(out["episodes"]),
         history=history,
         interrupted=bool(out["interrupted"]),
+        stop_reason=str(out["stop_reason"]),
         config=run_config,
+        updates=int(out["updates"]),
+        skipped_updates=int(out["skipped_updates"]),
     )
-    result.stop_reason = str(out["stop_reason"])
-    result.updates, result.skipped_updates = int(out["updates"]), int(out["skipped_updates"])
     result.warn_if_updates_skipped()
     return result

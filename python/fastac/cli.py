@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -81,7 +82,7 @@ def _train(args: argparse.Namespace) -> int:
 
     kwargs = _train_kwargs(args)
     train = fastac.train_a3c if args.algo == "a3c" else fastac.train_a2c
-    total = kwargs.get("total_steps") or (2_000_000 if args.algo == "a3c" else 1_000_000)
+    total = kwargs.get("total_steps", inspect.signature(train).parameters["total_steps"].default)
     monitor = TrainingMonitor(total, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
                               tensorboard_dir=args.tensorboard)
     result = None
@@ -118,7 +119,7 @@ def _compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"A3C and A2C on {args.env}, {args.total_steps:,} env steps each, seeds {list(seeds)} ...",
               file=sys.stderr)
-    runs = compare_algorithms(args.env, seeds, args.total_steps, solve_at=args.solve_at)
+    runs = compare_algorithms(args.env, seeds, args.total_steps)
     table = markdown_table(runs, args.solve_at)
     (out / "compare.md").write_text(
         f"A3C vs A2C on {args.env}: {args.total_steps:,} env steps per run, seeds {list(seeds)}, "

@@ -22,7 +22,6 @@ def compare_algorithms(
     env: str = "CartPole-v1",
     seeds: Sequence[int] = range(5),
     total_steps: int = 300_000,
-    solve_at: float | None = 475.0,
     callback_factory: Any = None,
     **hyperparameters: Any,
 ) -> dict[str, list[TrainResult]]:
