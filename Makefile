@@ -8,7 +8,8 @@ PIP := $(PY) -m pip
 TORCH_VERSION := 2.13.0
 DEB_PACKAGES := ccache libbenchmark-dev libgtest-dev
 PY_TOOLS := "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja "numpy>=1.24" "gymnasium>=1.0" \
-            "pytest>=7" "hypothesis>=6" "tqdm>=4.60" "matplotlib>=3.5" "tensorboard>=2.10"
+            "pytest>=7" "hypothesis>=6" "tqdm>=4.60" "pyyaml>=6" "matplotlib>=3.5" "tensorboard>=2.10" \
+            "mypy>=1.10" types-PyYAML types-tqdm "pybind11-stubgen>=2.5"
 CPP_BUILD := build/cpp
 CPP_SOURCES := $(shell find cpp -name '*.cpp' -o -name '*.h')
 JOBS := $(shell nproc)
@@ -77,6 +78,9 @@ test-python: $(VENV)/.fastac-installed
 # C++ microbenchmarks and the Python benchmarks; see bench/README.md.
 bench: $(VENV)/.fastac-installed test-cpp
 	$(CPP_BUILD)/bench_cartpole
+	$(CPP_BUILD)/bench_acrobot
+	$(CPP_BUILD)/bench_mountain_car
+	$(CPP_BUILD)/bench_pendulum
 	$(CPP_BUILD)/bench_a3c_kernels
 	$(PY) bench/bench_envs.py
 	$(PY) bench/bench_a3c.py

@@ -1,7 +1,7 @@
 // Microbenchmarks of the A3C hot paths on the default network (4 -> 128 -> 2 + 1):
-// forward at batch 1 and 64, one update (forward, loss, backward, clip, then the
-// shared RMSProp apply), the Hogwild apply alone from 1 and 2 threads, and a
-// whole A3C run (env steps/s) with 1 and 2 workers.
+// the policy's forward at batch 1, 8 and 64, one update (forward, loss, backward,
+// then apply_gradient: clip and the shared RMSProp apply), the Hogwild apply alone
+// from 1 and 2 threads, and a whole A3C run (env steps/s) with 1 and 2 workers.
 //   build/cpp/bench_a3c_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "nn/actor_critic.h"
-#include "nn/mlp.h"
 #include "rl/a3c.h"
+#include "rl/learner.h"
 #include "rl/loss.h"
 #include "rl/shared_optimizer.h"
+#include "rl/train_config.h"
 
 using namespace fastac;
 
@@ -33,9 +34,11 @@ static void BM_Forward(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   ActorCritic net({}, 0);
   const auto obs = random_floats(static_cast<size_t>(batch) * 4, 1);
-  MlpWorkspace ws;
+  ModelWorkspace ws(net);
+  ws.head.resize(static_cast<size_t>(batch) * net.policy().head_size());
+  ws.values.resize(batch);
   for (auto _ : state) {
-    mlp_forward(net.layout(), net.parameters(), obs.data(), batch, ws);
+    net.policy().forward(net.parameters(), obs.data(), batch, *ws.policy, ws.head.data(), ws.values.data());
     benchmark::DoNotOptimize(ws.values.data());
   }
   state.SetItemsProcessed(state.iterations() * batch);
@@ -43,7 +46,7 @@ static void BM_Forward(benchmark::State& state) {
 BENCHMARK(BM_Forward)->Arg(1)->Arg(8)->Arg(64);
 
 // Gradient of one rollout of `batch` samples (the default t_max 5 x 8 envs = 40),
-// then the shared RMSProp apply: everything a worker does per update.
+// then clipping and the shared RMSProp apply: everything a worker does per update.
 static void BM_Update(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   ActorCritic net({}, 0);
@@ -53,11 +56,13 @@ static void BM_Update(benchmark::State& state) {
   std::vector<int64_t> actions(batch);
   for (int b = 0; b < batch; ++b) actions[b] = b % 2;
   std::vector<float> grad(net.num_parameters());
-  MlpWorkspace ws;
+  ModelWorkspace ws(net);
+  const LossConfig loss;
   for (auto _ : state) {
-    compute_gradient(net.layout(), net.parameters(), obs.data(), batch, actions.data(), advantages.data(),
-                     returns.data(), {}, ws, grad.data());
-    optimizer.apply(grad.data(), 1e-9f);  // a tiny lr keeps the parameters where they are
+    LossStats stats = compute_gradient(net, net.parameters(), obs.data(), batch, {actions.data(), nullptr, 0},
+                                       advantages.data(), returns.data(), loss, ws, grad.data());
+    // A tiny lr keeps the parameters where they are.
+    benchmark::DoNotOptimize(apply_gradient(optimizer, grad.data(), loss.max_grad_norm, 1e-9f, stats));
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
@@ -71,7 +76,8 @@ static void BM_HogwildApply(benchmark::State& state) {
     net = std::make_unique<ActorCritic>(ActorCriticSpec{}, 0);
     optimizer = std::make_unique<SharedOptimizer>(net->parameters(), net->num_parameters(), OptimizerConfig{});
   }
-  const auto grad = random_floats(ParameterLayout(ActorCriticSpec{}).size, 7 + state.thread_index());
+  const size_t size = MlpLayout(ActorCriticSpec{}.observation_size, 2, ActorCriticSpec{}.hidden_sizes).size;
+  const auto grad = random_floats(size, 7 + state.thread_index());
   for (auto _ : state) optimizer->apply(grad.data(), 1e-9f);
   state.SetItemsProcessed(state.iterations());
 }
@@ -79,7 +85,7 @@ BENCHMARK(BM_HogwildApply)->Threads(1)->Threads(2)->UseRealTime();
 
 // Whole A3C training on native CartPole with the Python defaults, fixed budget.
 static void BM_A3CTraining(benchmark::State& state) {
-  A3CConfig config;
+  TrainConfig config;
   config.num_workers = static_cast<int>(state.range(0));
   config.envs_per_worker = 8;
   config.t_max = 5;
@@ -91,7 +97,7 @@ static void BM_A3CTraining(benchmark::State& state) {
     A3CTrainer trainer(config, net);
     trainer.start();
     trainer.join();
-    steps += trainer.progress().env_steps;
+    steps += trainer.monitor().progress().env_steps;
   }
   state.SetItemsProcessed(steps);
 }

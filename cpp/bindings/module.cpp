@@ -1,24 +1,24 @@
-// fastac._core: the pybind11 bindings. Type translation only; the logic lives
-// in the plain C++ of cpp/, which the C++ tests and benchmarks link directly.
-// No torch headers here (they cost ~35 s of compile time per file).
+// fastac._core: the pybind11 bindings. Type translation only (numpy arrays to
+// pointers, structs to dicts, the GIL released around long native work); the
+// logic lives in the plain C++ of cpp/, which the C++ tests and benchmarks link
+// directly. No torch headers here (they cost ~35 s of compile time per file).
+// python/fastac/_core.pyi types this module.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <string>
 
-#include "envs/cartpole.h"
 #include "envs/numpy_random.h"
 #include "envs/registry.h"
 #include "nn/actor_critic.h"
-#include "nn/mlp.h"
 #include "rl/a3c.h"
 #include "rl/act.h"
-#include "rl/advantages.h"
 #include "rl/evaluate.h"
 #include "rl/learner.h"
-#include "rl/loss.h"
-#include "rl/shared_optimizer.h"
+#include "rl/rollout.h"
+#include "rl/run_monitor.h"
+#include "rl/train_config.h"
 
 namespace py = pybind11;
 using namespace fastac;
@@ -27,21 +27,26 @@ namespace {
 
 template <typename T>
 using CArray = py::array_t<T, py::array::c_style>;
+template <typename T>
+using InArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
 // Batches this large step without the GIL; small ones are not worth the handoff.
 constexpr int kReleaseGilAbove = 256;
 
-void check_rows(const py::array& a, const char* name, py::ssize_t rows, py::ssize_t cols) {
-  const bool ok = cols == 0 ? (a.ndim() == 1 && a.shape(0) == rows)
-                            : (a.ndim() == 2 && a.shape(0) == rows && a.shape(1) == cols);
-  if (!ok) throw py::value_error(std::string(name) + " has the wrong shape");
+void check_shape(const py::array& a, const char* name, std::vector<py::ssize_t> shape) {
+  bool ok = a.ndim() == static_cast<py::ssize_t>(shape.size());
+  for (size_t k = 0; ok && k < shape.size(); ++k) ok = a.shape(k) == shape[k];
+  if (!ok) {
+    std::string s = "(";
+    for (size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+    throw py::value_error(std::string(name) + " must have shape " + s + (shape.size() == 1 ? ",)" : ")"));
+  }
 }
 
-void add_loss_stats(py::dict& d, const LossStats& stats) {
-  d["policy_loss"] = stats.policy_loss;
-  d["value_loss"] = stats.value_loss;
-  d["entropy"] = stats.entropy;
-  d["grad_norm"] = stats.grad_norm;
+// A numpy view of C++-owned memory that keeps `owner` alive.
+template <typename T>
+py::array_t<T> view(T* data, std::vector<py::ssize_t> shape, py::handle owner) {
+  return py::array_t<T>(shape, data, owner);
 }
 
 AutoresetMode parse_autoreset_mode(const std::string& mode) {
@@ -51,372 +56,530 @@ AutoresetMode parse_autoreset_mode(const std::string& mode) {
   throw py::value_error("autoreset_mode must be 'next_step', 'same_step' or 'disabled', got '" + mode + "'");
 }
 
+// Actions of a batch as the typed buffer the core takes: int64 [n] for a
+// Discrete space, float32 [n, size] for a Box. Keeps the converted array alive.
+struct ActionsIn {
+  ActionsIn(const Space& space, const py::handle& actions, py::ssize_t n) {
+    if (space.is_discrete()) {
+      discrete = InArray<int64_t>::ensure(actions);
+      if (!discrete) throw py::value_error("actions must be integers");
+      check_shape(discrete, "actions", {n});
+      batch = {discrete.data(), nullptr, 0};
+    } else {
+      box = InArray<float>::ensure(actions);
+      if (!box) throw py::value_error("actions must be numbers");
+      check_shape(box, "actions", {n, space.size()});
+      batch = {nullptr, box.data(), space.size()};
+    }
+  }
+  InArray<int64_t> discrete;
+  InArray<float> box;
+  ActionBatch batch;
+};
+
+py::dict loss_dict(const LossStats& s) {
+  py::dict d;
+  d["policy_loss"] = s.policy_loss;
+  d["value_loss"] = s.value_loss;
+  d["entropy"] = s.entropy;
+  d["grad_norm"] = s.grad_norm;
+  return d;
+}
+
+// The progress dict: the same keys for A2C and A3C (both come from RunMonitor).
+py::dict progress_dict(const RunMonitor& monitor) {
+  const Progress p = monitor.progress();
+  py::dict d;
+  d["env_steps"] = p.env_steps;
+  d["episodes"] = p.episodes;
+  d["updates"] = p.updates;
+  d["skipped_updates"] = p.skipped_updates;
+  d["mean_return"] = p.mean_return;
+  d["evaluations"] = p.evaluations;
+  d["eval_env_steps"] = p.eval_env_steps;
+  d["last_eval_return"] = p.last_eval_return;
+  for (auto item : loss_dict(p.last_loss)) d[item.first] = item.second;
+  d["learning_rate"] = p.learning_rate;
+  d["elapsed_s"] = p.elapsed_s;
+  d["steps_per_s"] = p.elapsed_s > 0 ? static_cast<double>(p.env_steps) / p.elapsed_s : 0.0;
+  return d;
+}
+
+py::dict history_dict(const RunMonitor& monitor) {
+  const auto history = monitor.history();
+  const py::ssize_t n = static_cast<py::ssize_t>(history.size());
+  CArray<double> wall(n);
+  CArray<int64_t> steps(n);
+  CArray<float> returns(n);
+  CArray<int32_t> lengths(n);
+  for (py::ssize_t i = 0; i < n; ++i) {
+    wall.mutable_data()[i] = history[i].wall_time_s;
+    steps.mutable_data()[i] = history[i].env_steps;
+    returns.mutable_data()[i] = history[i].episode_return;
+    lengths.mutable_data()[i] = history[i].length;
+  }
+  py::dict d;
+  d["wall_time_s"] = wall;
+  d["env_steps"] = steps;
+  d["episode_return"] = returns;
+  d["episode_length"] = lengths;
+  return d;
+}
+
+void bind_spaces(py::module_& m) {
+  py::class_<Space> space(m, "Space", "A Discrete or float32 Box space (envs/env.h).");
+  space.def_static("discrete", &Space::discrete, py::arg("n"), py::arg("start") = 0)
+      .def_static("box", &Space::box, py::arg("shape"), py::arg("low"), py::arg("high"))
+      .def_property_readonly("is_discrete", &Space::is_discrete)
+      .def_property_readonly("size", &Space::size)
+      .def_readonly("shape", &Space::shape)
+      .def_readonly("low", &Space::low)
+      .def_readonly("high", &Space::high)
+      .def_readonly("n", &Space::n)
+      .def_readonly("start", &Space::start);
+  py::class_<EnvParam>(m, "EnvParam")
+      .def_readonly("name", &EnvParam::name)
+      .def_readonly("default_value", &EnvParam::default_value)
+      .def_readonly("boolean", &EnvParam::boolean);
+  py::class_<EnvSpec>(m, "EnvSpec", "The static spec of a native environment (envs/env.h).")
+      .def_readonly("id", &EnvSpec::id)
+      .def_readonly("observation_space", &EnvSpec::observation_space)
+      .def_readonly("action_space", &EnvSpec::action_space)
+      .def_readonly("max_episode_steps", &EnvSpec::max_episode_steps)
+      .def_readonly("reward_threshold", &EnvSpec::reward_threshold)
+      .def_readonly("params", &EnvSpec::params)
+      .def_readonly("reset_options", &EnvSpec::reset_options)
+      .def_readonly("state_size", &EnvSpec::state_size)
+      .def_readonly("reference_entry_point", &EnvSpec::reference_entry_point);
+  m.def(
+      "native_env_specs",
+      [] {
+        std::vector<EnvSpec> out;
+        for (const auto& e : native_envs()) out.push_back(e.spec());
+        return out;
+      },
+      "The spec of every native environment, in registry order (envs/registry.cpp).");
+}
+
 void bind_envs(py::module_& m) {
-  py::class_<CartPole>(m, "CartPole", "Batched native CartPole-v1 (see cpp/envs/cartpole.h).")
-      .def(py::init([](int num_envs, int max_episode_steps, bool sutton_barto_reward, const std::string& mode) {
-             if (num_envs < 1) throw py::value_error("num_envs must be >= 1, got " + std::to_string(num_envs));
-             return new CartPole(num_envs, CartPoleConfig{max_episode_steps, sutton_barto_reward,
-                                                          parse_autoreset_mode(mode)});
-           }),
-           py::arg("num_envs"), py::arg("max_episode_steps") = 500, py::arg("sutton_barto_reward") = false,
-           py::arg("autoreset_mode") = "next_step")
-      .def_property_readonly("num_envs", &CartPole::num_envs)
-      .def("seed", &CartPole::seed, py::arg("env"), py::arg("entropy_words"),
-           "Reseeds sub-env `env` as numpy's PCG64(SeedSequence(entropy)).")
+  py::class_<BatchedEnv>(m, "BatchedEnv", "N copies of a native environment stepped together (envs/vector_env.h).")
+      .def_property_readonly("spec", &BatchedEnv::spec, py::return_value_policy::reference_internal)
+      .def_property_readonly("num_envs", &BatchedEnv::num_envs)
+      .def_property_readonly("max_episode_steps", &BatchedEnv::max_episode_steps)
+      .def(
+          "seed",
+          [](BatchedEnv& env, int i, std::vector<uint32_t> words) {
+            if (i < 0 || i >= env.num_envs()) throw py::index_error("env index out of range");
+            env.seed(i, words);
+          },
+          py::arg("env"), py::arg("entropy_words"), "Reseeds sub-env `env` as numpy's PCG64(SeedSequence(entropy)).")
       .def(
           "reset",
-          [](CartPole& env, CArray<float> obs, double low, double high, py::object mask) {
-            check_rows(obs, "obs", env.num_envs(), CartPole::kObservationSize);
+          [](BatchedEnv& env, CArray<float> obs, py::object options, py::object mask) {
+            const int n = env.num_envs(), D = env.observation_size();
+            check_shape(obs, "obs", {n, D});
+            std::vector<double> opts;
+            if (!options.is_none()) {
+              opts = options.cast<std::vector<double>>();
+              if (opts.size() != env.spec().reset_options.size())
+                throw py::value_error("reset options must have one value per spec reset option");
+            }
+            CArray<bool> m;
+            if (!mask.is_none()) {
+              m = mask.cast<CArray<bool>>();
+              check_shape(m, "reset_mask", {n});
+            }
             float* out = obs.mutable_data();
-            if (mask.is_none()) {
-              for (int i = 0; i < env.num_envs(); ++i) env.reset_with_bounds(i, low, high, out + 4 * i);
-            } else {
-              auto m = mask.cast<CArray<bool>>();
-              check_rows(m, "reset_mask", env.num_envs(), 0);
-              for (int i = 0; i < env.num_envs(); ++i) {
-                if (m.data()[i])
-                  env.reset_with_bounds(i, low, high, out + 4 * i);
-                else
-                  env.observe(i, out + 4 * i);  // unchanged: the observation of its current state
-              }
+            for (int i = 0; i < n; ++i) {
+              if (mask.is_none() || m.data()[i])
+                env.reset(i, out + static_cast<size_t>(i) * D, opts.empty() ? nullptr : opts.data());
+              else
+                env.observe(i, out + static_cast<size_t>(i) * D);  // unchanged: its current state
             }
           },
-          py::arg("obs"), py::arg("low") = CartPole::default_reset_low,
-          py::arg("high") = CartPole::default_reset_high, py::arg("mask") = py::none(),
+          py::arg("obs"), py::arg("options") = py::none(), py::arg("mask") = py::none(),
           "Resets sub-envs (all, or where mask is true) into rows of obs, continuing their streams; "
           "rows not reset get the observation of their current state.")
       .def(
           "step",
-          [](CartPole& env, CArray<int64_t> actions, CArray<float> obs, CArray<float> reward,
-             CArray<bool> terminated, CArray<bool> truncated) {
-            const int n = env.num_envs();
-            check_rows(actions, "actions", n, 0);
-            check_rows(obs, "obs", n, CartPole::kObservationSize);
-            check_rows(reward, "reward", n, 0);
-            check_rows(terminated, "terminated", n, 0);
-            check_rows(truncated, "truncated", n, 0);
+          [](BatchedEnv& env, const py::array& actions, CArray<float> obs, CArray<double> reward,
+             CArray<bool> terminated, CArray<bool> truncated, py::object final_obs) {
+            const int n = env.num_envs(), D = env.observation_size();
+            ActionsIn a(env.spec().action_space, actions, n);
+            check_shape(obs, "obs", {n, D});
+            check_shape(reward, "reward", {n});
+            check_shape(terminated, "terminated", {n});
+            check_shape(truncated, "truncated", {n});
+            CArray<float> fin;
+            if (!final_obs.is_none()) {
+              fin = final_obs.cast<CArray<float>>();
+              check_shape(fin, "final_obs", {n, D});
+            } else if (env.autoreset_mode() == AutoresetMode::kSameStep) {
+              throw py::value_error("final_obs is required with autoreset_mode 'same_step'");
+            }
             StepResult out{obs.mutable_data(), reward.mutable_data(),
                            reinterpret_cast<uint8_t*>(terminated.mutable_data()),
-                           reinterpret_cast<uint8_t*>(truncated.mutable_data()), nullptr};
+                           reinterpret_cast<uint8_t*>(truncated.mutable_data()),
+                           final_obs.is_none() ? nullptr : fin.mutable_data()};
             if (n > kReleaseGilAbove) {
               py::gil_scoped_release release;
-              return env.step(actions.data(), out);
+              return env.step(a.batch, out);
             }
-            return env.step(actions.data(), out);
+            return env.step(a.batch, out);
           },
           py::arg("actions"), py::arg("obs"), py::arg("reward"), py::arg("terminated"), py::arg("truncated"),
+          py::arg("final_obs") = py::none(),
           "Steps every sub-env into the given buffers; returns the index of the first invalid action, or -1.")
       .def(
           "step_single",
-          [](CartPole& env, int64_t action) -> py::object {
-            CArray<float> obs(CartPole::kObservationSize);
-            float reward;
+          [](BatchedEnv& env, const py::handle& action) -> py::object {
+            if (env.num_envs() != 1) throw py::value_error("step_single needs a 1-env batch");
+            const Space& space = env.spec().action_space;
+            CArray<float> obs(env.observation_size());
+            double reward;
             uint8_t terminated, truncated;
-            if (env.step(&action, StepResult{obs.mutable_data(), &reward, &terminated, &truncated, nullptr}) >= 0)
+            int64_t discrete = 0;
+            InArray<float> box;
+            ActionBatch batch;
+            if (space.is_discrete()) {
+              discrete = action.cast<int64_t>();
+              batch = {&discrete, nullptr, 0};
+            } else {
+              box = InArray<float>::ensure(action);
+              if (!box || box.size() != space.size()) throw py::value_error("action has the wrong shape");
+              batch = {nullptr, box.data(), space.size()};
+            }
+            if (env.step(batch, StepResult{obs.mutable_data(), &reward, &terminated, &truncated, nullptr}) >= 0)
               return py::none();
-            return py::make_tuple(std::move(obs), static_cast<double>(reward), terminated != 0, truncated != 0);
+            return py::make_tuple(std::move(obs), reward, terminated != 0, truncated != 0);
           },
           py::arg("action"),
           "Steps sub-env 0 of a 1-env batch: (obs, reward, terminated, truncated), or None for an invalid action.")
-      .def("get_state", [](const CartPole& env, int i) {
-        if (i < 0 || i >= env.num_envs()) throw py::index_error("env index out of range");
-        CArray<double> s(4);
-        env.get_state(i, s.mutable_data());
-        return s;
-      });
+      .def(
+          "get_state",
+          [](const BatchedEnv& env, int i) {
+            if (i < 0 || i >= env.num_envs()) throw py::index_error("env index out of range");
+            CArray<double> s(env.spec().state_size);
+            env.get_state(i, s.mutable_data());
+            return s;
+          },
+          py::arg("env"), "The float64 state of sub-env `env` (layout: the env's header in cpp/envs/).")
+      .def(
+          "set_state",
+          [](BatchedEnv& env, int i, InArray<double> state) {
+            if (i < 0 || i >= env.num_envs()) throw py::index_error("env index out of range");
+            check_shape(state, "state", {env.spec().state_size});
+            env.set_state(i, state.data());
+          },
+          py::arg("env"), py::arg("state"))
+      .def("elapsed_steps", &BatchedEnv::elapsed_steps, py::arg("env"));
+  m.def(
+      "make_env",
+      [](const std::string& id, int num_envs, const std::string& autoreset_mode, py::object params,
+         int max_episode_steps) {
+        const NativeEnvEntry* entry = find_native_env(id);
+        if (entry == nullptr) throw py::value_error("env '" + id + "' has no native implementation");
+        std::vector<double> p;
+        if (!params.is_none()) {
+          p = params.cast<std::vector<double>>();
+          if (p.size() != entry->spec().params.size())
+            throw py::value_error("params must have one value per spec param");
+        }
+        return entry->make(num_envs, parse_autoreset_mode(autoreset_mode), p.empty() ? nullptr : p.data(),
+                           max_episode_steps);
+      },
+      py::arg("env_id"), py::arg("num_envs"), py::arg("autoreset_mode") = "next_step", py::arg("params") = py::none(),
+      py::arg("max_episode_steps") = -1,
+      "A batched native env; params: the spec's params values (None: defaults); max_episode_steps < 0: the spec's.");
 }
 
-CArray<float> as_obs_batch(const py::array& obs, int observation_size) {
-  auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(obs);
-  if (!a || a.ndim() != 2 || a.shape(1) != observation_size)
-    throw py::value_error("observations must have shape (batch, " + std::to_string(observation_size) + ")");
-  return a;
-}
+void bind_model(py::module_& m) {
+  py::class_<Pcg64>(m, "Rng", "numpy's PCG64(SeedSequence(entropy)): the random stream of action sampling.")
+      .def(py::init<const std::vector<uint32_t>&>(), py::arg("entropy_words"))
+      .def("uniform", &Pcg64::uniform, py::arg("low"), py::arg("high"));
 
-void bind_network(py::module_& m) {
-  py::class_<ActorCritic>(m, "ActorCritic", "Actor-critic network with flat libtorch parameters (nn/actor_critic.h).")
-      .def(py::init([](int observation_size, int num_actions, std::vector<int> hidden_sizes, uint64_t seed) {
-             return new ActorCritic(ActorCriticSpec{observation_size, num_actions, hidden_sizes}, seed);
+  py::class_<ActorCritic>(m, "ActorCritic", "The actor-critic model over one flat parameter buffer (nn/actor_critic.h).")
+      .def(py::init([](int observation_size, const Space& action_space, std::vector<int> hidden_sizes, uint64_t seed,
+                       bool initialize) {
+             py::gil_scoped_release release;
+             return new ActorCritic(ActorCriticSpec{observation_size, action_space, hidden_sizes}, seed, initialize);
            }),
-           py::arg("observation_size"), py::arg("num_actions"), py::arg("hidden_sizes"), py::arg("seed"))
+           py::arg("observation_size"), py::arg("action_space"), py::arg("hidden_sizes"), py::arg("seed"),
+           py::arg("initialize") = true)
       .def_property_readonly(
           "parameters",
           [](py::object self) {
-            auto& net = self.cast<ActorCritic&>();
-            return py::array_t<float>({static_cast<py::ssize_t>(net.num_parameters())}, {sizeof(float)},
-                                      net.parameters(), self);
+            auto& model = self.cast<ActorCritic&>();
+            return view<float>(model.parameters(), {static_cast<py::ssize_t>(model.num_parameters())}, self);
           },
-          "The flat float32 parameters, as a numpy view sharing memory with the network.")
-      .def("layout",
-           [](const ActorCritic& net) {
-             py::list out;
-             const auto& l = net.layout();
-             auto add = [&](const LinearLayout& x) {
-               out.append(py::make_tuple(x.name, x.in, x.out, x.input_major, x.weight_offset, x.bias_offset));
-             };
-             for (const auto& x : l.trunk) add(x);
-             add(l.actor);
-             add(l.critic);
-             return out;
-           },
-           "(name, in, out, input_major, weight_offset, bias_offset) of each linear layer; the weight is "
-           "stored [in, out] if input_major, else [out, in].")
+          "The flat float32 parameters, as a numpy view sharing memory with the model.")
+      .def_property_readonly("num_parameters", &ActorCritic::num_parameters)
+      .def_property_readonly("distribution_offset", &ActorCritic::distribution_offset)
+      .def_property_readonly("head_size", [](const ActorCritic& model) { return model.policy().head_size(); })
+      .def(
+          "layout",
+          [](const ActorCritic& model) {
+            py::list out;
+            for (const auto& x : model.mlp().layout().layers())
+              out.append(py::make_tuple(x.name, x.in, x.out, x.input_major, x.weight_offset, x.bias_offset));
+            return out;
+          },
+          "(name, in, out, input_major, weight_offset, bias_offset) of each linear layer; the weight is "
+          "stored [in, out] if input_major, else [out, in].")
       .def(
           "forward",
-          [](const ActorCritic& net, const py::array& obs) {
-            auto o = as_obs_batch(obs, net.layout().spec.observation_size);
-            const int batch = static_cast<int>(o.shape(0));
-            MlpWorkspace ws;
+          [](const ActorCritic& model, InArray<float> obs) {
+            check_shape(obs, "observations", {obs.ndim() == 2 ? obs.shape(0) : -1, model.policy().observation_size()});
+            const int batch = static_cast<int>(obs.shape(0));
+            CArray<float> head({batch, model.policy().head_size()}), values(batch);
             {
               py::gil_scoped_release release;
-              mlp_forward(net.layout(), net.parameters(), o.data(), batch, ws);
+              ModelWorkspace ws(model);
+              model.policy().forward(model.parameters(), obs.data(), batch, *ws.policy, head.mutable_data(),
+                                     values.mutable_data());
             }
-            CArray<float> logits({batch, net.layout().spec.num_actions}), values(batch);
-            std::copy(ws.logits.begin(), ws.logits.end(), logits.mutable_data());
-            std::copy(ws.values.begin(), ws.values.end(), values.mutable_data());
-            return py::make_tuple(logits, values);
+            return py::make_tuple(head, values);
           },
-          py::arg("obs"), "(logits [batch, num_actions], values [batch]) of a batch of observations.");
-}
-
-void bind_a3c(py::module_& m) {
-  py::class_<LossConfig>(m, "LossConfig")
-      .def(py::init<>())
-      .def_readwrite("value_coef", &LossConfig::value_coef)
-      .def_readwrite("entropy_coef", &LossConfig::entropy_coef)
-      .def_readwrite("max_grad_norm", &LossConfig::max_grad_norm);
-  py::enum_<OptimizerKind>(m, "OptimizerKind")
-      .value("rmsprop", OptimizerKind::kRmsprop)
-      .value("adam", OptimizerKind::kAdam)
-      .value("sgd", OptimizerKind::kSgd);
-  py::class_<OptimizerConfig>(m, "OptimizerConfig")
-      .def(py::init<>())
-      .def_readwrite("kind", &OptimizerConfig::kind)
-      .def_readwrite("alpha", &OptimizerConfig::alpha)
-      .def_readwrite("eps", &OptimizerConfig::eps)
-      .def_readwrite("beta1", &OptimizerConfig::beta1)
-      .def_readwrite("beta2", &OptimizerConfig::beta2);
-  py::class_<A3CConfig>(m, "A3CConfig")
-      .def(py::init<>())
-      .def_readwrite("env_id", &A3CConfig::env_id)
-      .def_readwrite("num_workers", &A3CConfig::num_workers)
-      .def_readwrite("envs_per_worker", &A3CConfig::envs_per_worker)
-      .def_readwrite("t_max", &A3CConfig::t_max)
-      .def_readwrite("total_steps", &A3CConfig::total_steps)
-      .def_readwrite("stop_at_return", &A3CConfig::stop_at_return)
-      .def_readwrite("stop_eval_episodes", &A3CConfig::stop_eval_episodes)
-      .def_readwrite("max_seconds", &A3CConfig::max_seconds)
-      .def_readwrite("seed", &A3CConfig::seed)
-      .def_readwrite("gamma", &A3CConfig::gamma)
-      .def_readwrite("gae_lambda", &A3CConfig::gae_lambda)
-      .def_readwrite("lr", &A3CConfig::lr)
-      .def_readwrite("anneal_lr", &A3CConfig::anneal_lr)
-      .def_readwrite("loss", &A3CConfig::loss)
-      .def_readwrite("optimizer", &A3CConfig::optimizer);
-
-  // Runs A3C without the GIL; the calling thread wakes every `poll_s` seconds to
-  // honour Ctrl-C and to call `callback(progress_dict)` (which may return False to stop).
-  m.def(
-      "train_a3c",
-      [](const A3CConfig& config, ActorCritic& network, py::object callback, double callback_interval_s) {
-        if (!is_native_env(config.env_id)) throw py::value_error("env '" + config.env_id + "' has no native implementation");
-        A3CTrainer trainer(config, network);
-        bool interrupted = false;
-        auto progress_dict = [&trainer] {
-          const A3CProgress p = trainer.progress();
-          py::dict d;
-          d["env_steps"] = p.env_steps;
-          d["episodes"] = p.episodes;
-          d["updates"] = p.updates;
-          d["skipped_updates"] = p.skipped_updates;
-          d["mean_return"] = p.mean_return;
-          d["evaluations"] = p.evaluations;
-          d["eval_env_steps"] = p.eval_env_steps;
-          d["last_eval_return"] = p.last_eval_return;
-          add_loss_stats(d, p.last_loss);
-          d["elapsed_s"] = p.elapsed_s;
-          d["steps_per_s"] = p.elapsed_s > 0 ? p.env_steps / p.elapsed_s : 0.0;
-          return d;
-        };
-        auto stop_and_join = [&trainer] {
-          trainer.request_stop();
-          py::gil_scoped_release release;
-          trainer.join();
-        };
-        trainer.start();
-        double next_callback = callback_interval_s;
-        while (true) {
-          bool done;
-          {
-            py::gil_scoped_release release;
-            done = trainer.wait_for(0.05);
-          }
-          if (PyErr_CheckSignals() != 0) {
-            if (!PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
-              stop_and_join();
-              throw py::error_already_set();
-            }
-            PyErr_Clear();  // Ctrl-C: stop the workers and return what was learned
-            interrupted = true;
-            stop_and_join();
-            break;
-          }
-          if (!callback.is_none() && (done || trainer.progress().elapsed_s >= next_callback)) {
-            next_callback += callback_interval_s;
-            py::object keep_going;
-            try {
-              keep_going = callback(progress_dict());
-            } catch (...) {
-              stop_and_join();
-              throw;
-            }
-            if (!keep_going.is_none() && !keep_going.cast<bool>()) {
-              stop_and_join();
-              break;
-            }
-          }
-          if (done) break;
-        }
-        {
-          py::gil_scoped_release release;
-          trainer.join();
-        }
-        const auto history = trainer.history();
-        const py::ssize_t n = static_cast<py::ssize_t>(history.size());
-        CArray<double> wall(n);
-        CArray<int64_t> steps(n);
-        CArray<float> returns(n);
-        CArray<int32_t> lengths(n);
-        for (py::ssize_t i = 0; i < n; ++i) {
-          wall.mutable_data()[i] = history[i].wall_time_s;
-          steps.mutable_data()[i] = history[i].env_steps;
-          returns.mutable_data()[i] = history[i].episode_return;
-          lengths.mutable_data()[i] = history[i].length;
-        }
-        py::dict out = progress_dict();
-        out["interrupted"] = interrupted;
-        // The trainer knows why it stopped; a stop requested from here was Ctrl-C or the callback.
-        const StopReason reason = trainer.stop_reason();
-        out["stop_reason"] = reason == StopReason::kRequested ? (interrupted ? "interrupted" : "callback")
-                                                              : stop_reason_name(reason);
-        out["history_wall_time_s"] = wall;
-        out["history_env_steps"] = steps;
-        out["history_return"] = returns;
-        out["history_length"] = lengths;
-        return out;
-      },
-      py::arg("config"), py::arg("network"), py::arg("callback") = py::none(), py::arg("callback_interval_s") = 1.0);
-}
-
-// The pieces the Python A2C trainer (python/fastac/a2c.py) is built from.
-void bind_a2c_parts(py::module_& m) {
-  m.def(
-      "act",
-      [](const ActorCritic& net, const py::array& obs, py::object uniforms) {
-        auto o = as_obs_batch(obs, net.layout().spec.observation_size);
-        const int batch = static_cast<int>(o.shape(0));
-        CArray<float> u;
-        if (!uniforms.is_none()) {
-          u = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(uniforms);
-          if (!u || u.ndim() != 1 || u.shape(0) != batch)
-            throw py::value_error("uniforms must have shape (" + std::to_string(batch) + ",)");
-        }
-        CArray<int64_t> actions(batch);
-        CArray<float> values(batch);
-        thread_local MlpWorkspace ws;  // reused: no allocation per step
-        act(net.layout(), net.parameters(), o.data(), batch, uniforms.is_none() ? nullptr : u.data(), ws,
-            actions.mutable_data(), values.mutable_data());
-        return py::make_tuple(actions, values);
-      },
-      py::arg("network"), py::arg("obs"), py::arg("uniforms") = py::none(),
-      "(actions, values) of a batch: actions sampled by inverse CDF of `uniforms`, or argmax if None.");
-  m.def(
-      "compute_advantages",
-      [](CArray<float> rewards, CArray<float> values, CArray<float> next_values, CArray<bool> terminated,
-         CArray<bool> dones, float gamma, float gae_lambda) {
-        if (rewards.ndim() != 2) throw py::value_error("rewards must have shape (T, N)");
-        const py::ssize_t T = rewards.shape(0), N = rewards.shape(1);
-        for (const py::array& a : {py::array(values), py::array(next_values), py::array(terminated), py::array(dones)})
-          if (a.ndim() != 2 || a.shape(0) != T || a.shape(1) != N)
-            throw py::value_error("values, next_values, terminated and dones must have the shape of rewards");
-        CArray<float> advantages({T, N}), returns({T, N});
-        compute_advantages(static_cast<int>(T), static_cast<int>(N), rewards.data(), values.data(),
-                           next_values.data(), reinterpret_cast<const uint8_t*>(terminated.data()),
-                           reinterpret_cast<const uint8_t*>(dones.data()), gamma, gae_lambda,
-                           advantages.mutable_data(), returns.mutable_data());
-        return py::make_tuple(advantages, returns);
-      },
-      py::arg("rewards"), py::arg("values"), py::arg("next_values"), py::arg("terminated"), py::arg("dones"),
-      py::arg("gamma"), py::arg("gae_lambda"), "(advantages, returns), each (T, N): GAE(lambda) / n-step returns.");
-  py::class_<Learner>(m, "Learner", "One synchronous actor-critic update per call (rl/learner.h).")
-      .def(py::init<ActorCritic&, const OptimizerConfig&, const LossConfig&>(), py::arg("network"),
-           py::arg("optimizer"), py::arg("loss"), py::keep_alive<1, 2>())
+          py::arg("obs"), "(distribution inputs [batch, head_size] (logits), values [batch]) of a batch.")
       .def(
-          "update",
-          [](Learner& learner, const py::array& obs, CArray<int64_t> actions, CArray<float> advantages,
-             CArray<float> returns, float lr) {
-            const ActorCritic& net = learner.network();
-            auto o = as_obs_batch(obs, net.layout().spec.observation_size);
-            const py::ssize_t batch = o.shape(0);
-            check_rows(actions, "actions", batch, 0);
-            check_rows(advantages, "advantages", batch, 0);
-            check_rows(returns, "returns", batch, 0);
-            for (py::ssize_t b = 0; b < batch; ++b)
-              if (actions.data()[b] < 0 || actions.data()[b] >= net.layout().spec.num_actions)
-                throw py::value_error("actions[" + std::to_string(b) + "] is out of range");
-            UpdateStats stats;
+          "act",
+          [](const ActorCritic& model, InArray<float> obs, const py::object& rng_or_none) {
+            Pcg64* rng = rng_or_none.is_none() ? nullptr : rng_or_none.cast<Pcg64*>();
+            check_shape(obs, "observations", {obs.ndim() == 2 ? obs.shape(0) : -1, model.policy().observation_size()});
+            const int batch = static_cast<int>(obs.shape(0));
+            const Space& space = model.spec().action_space;
+            CArray<float> values(batch);
+            py::array actions = space.is_discrete() ? py::array(CArray<int64_t>(batch))
+                                                    : py::array(CArray<float>({batch, space.size()}));
+            ActionBuffer out{space.is_discrete() ? static_cast<int64_t*>(actions.mutable_data()) : nullptr,
+                             space.is_discrete() ? nullptr : static_cast<float*>(actions.mutable_data()),
+                             space.is_discrete() ? 0 : space.size()};
+            thread_local std::unique_ptr<ModelWorkspace> ws;
+            thread_local const ActorCritic* ws_model = nullptr;
+            if (ws_model != &model) ws = std::make_unique<ModelWorkspace>(model), ws_model = &model;
+            fastac::act(model, model.parameters(), obs.data(), batch, rng, *ws, out, values.mutable_data());
+            return py::make_tuple(actions, values);
+          },
+          py::arg("obs"), py::arg("rng") = py::none(),
+          "(actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None.");
+}
+
+void bind_training(py::module_& m) {
+  py::class_<TrainConfig> config(m, "TrainConfig", "C++ mirror of fastac.TrainConfig (rl/train_config.h).");
+  config.def(py::init<>());
+  py::list fields;
+#define FASTAC_FIELD(name)                               \
+  config.def_readwrite(#name, &TrainConfig::name); \
+  fields.append(#name);
+  FASTAC_FIELD(env)
+  FASTAC_FIELD(total_steps)
+  FASTAC_FIELD(stop_at_return)
+  FASTAC_FIELD(stop_eval_episodes)
+  FASTAC_FIELD(max_seconds)
+  FASTAC_FIELD(seed)
+  FASTAC_FIELD(gamma)
+  FASTAC_FIELD(gae_lambda)
+  FASTAC_FIELD(lr)
+  FASTAC_FIELD(anneal_lr)
+  FASTAC_FIELD(entropy_coef)
+  FASTAC_FIELD(value_coef)
+  FASTAC_FIELD(max_grad_norm)
+  FASTAC_FIELD(optimizer)
+  FASTAC_FIELD(rmsprop_alpha)
+  FASTAC_FIELD(optimizer_eps)
+  FASTAC_FIELD(hidden_sizes)
+  FASTAC_FIELD(num_workers)
+  FASTAC_FIELD(envs_per_worker)
+  FASTAC_FIELD(t_max)
+  FASTAC_FIELD(num_envs)
+  FASTAC_FIELD(n_steps)
+#undef FASTAC_FIELD
+  config.attr("FIELDS") = py::tuple(fields);
+
+  py::class_<LossStats>(m, "LossStats")
+      .def_readonly("policy_loss", &LossStats::policy_loss)
+      .def_readonly("value_loss", &LossStats::value_loss)
+      .def_readonly("entropy", &LossStats::entropy)
+      .def_readonly("grad_norm", &LossStats::grad_norm)
+      .def("as_dict", &loss_dict);
+
+  py::class_<RunMonitor>(m, "RunMonitor", "Counts, episode window, stop criteria, lr schedule (rl/run_monitor.h).")
+      .def(py::init<const TrainConfig&>(), py::arg("config"))
+      .def("start", &RunMonitor::start)
+      .def("elapsed", &RunMonitor::elapsed)
+      .def("after_update", &RunMonitor::after_update, py::arg("steps"), py::arg("loss"), py::arg("skipped"))
+      .def("learning_rate", &RunMonitor::learning_rate)
+      .def("take_evaluation_request", &RunMonitor::take_evaluation_request)
+      .def("record_evaluation", &RunMonitor::record_evaluation, py::arg("mean_return"), py::arg("env_steps"))
+      .def(
+          "stop", [](RunMonitor& monitor) { return monitor.stop(StopReason::kRequested); },
+          "Requests a stop (reason 'requested'); True if it was the first reason.")
+      .def_property_readonly("stopping", &RunMonitor::stopping)
+      .def_property_readonly("stop_reason", [](const RunMonitor& m) { return stop_reason_name(m.stop_reason()); })
+      .def("progress", &progress_dict)
+      .def("history", &history_dict);
+
+  py::class_<RolloutBuffer>(m, "RolloutBuffer", "[T, N] rollout storage and advantages (rl/rollout.h).")
+      .def(py::init<int, int, int, const Space&>(), py::arg("steps"), py::arg("num_envs"),
+           py::arg("observation_size"), py::arg("action_space"))
+      .def_property_readonly("obs",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<float>(r.obs_data(), {r.steps(), r.num_envs(), r.observation_size()}, self);
+                             })
+      .def_property_readonly("actions",
+                             [](py::object self) -> py::array {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               const ActionBuffer a = r.actions_all();
+                               if (a.discrete) return view<int64_t>(a.discrete, {r.steps(), r.num_envs()}, self);
+                               return view<float>(a.box, {r.steps(), r.num_envs(), a.box_size}, self);
+                             })
+      .def_property_readonly("values",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<float>(r.values_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def_property_readonly("rewards",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<float>(r.rewards_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def_property_readonly("dones",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<uint8_t>(r.dones_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def_property_readonly("valid",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<uint8_t>(r.valid_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def_property_readonly("advantages",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<float>(r.advantages_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def_property_readonly("returns",
+                             [](py::object self) {
+                               auto& r = self.cast<RolloutBuffer&>();
+                               return view<float>(r.returns_data(), {r.steps(), r.num_envs()}, self);
+                             })
+      .def(
+          "record_step",
+          [](RolloutBuffer& r, int t, InArray<double> rewards, InArray<bool> terminated, InArray<bool> truncated,
+             py::object valid) {
+            if (t < 0 || t >= r.steps()) throw py::index_error("step index out of range");
+            const py::ssize_t n = r.num_envs();
+            check_shape(rewards, "rewards", {n});
+            check_shape(terminated, "terminated", {n});
+            check_shape(truncated, "truncated", {n});
+            InArray<bool> v;
+            if (!valid.is_none()) {
+              v = InArray<bool>::ensure(valid);
+              check_shape(v, "valid", {n});
+            }
+            r.record_step(t, rewards.data(), reinterpret_cast<const uint8_t*>(terminated.data()),
+                          reinterpret_cast<const uint8_t*>(truncated.data()),
+                          valid.is_none() ? nullptr : reinterpret_cast<const uint8_t*>(v.data()));
+          },
+          py::arg("t"), py::arg("rewards"), py::arg("terminated"), py::arg("truncated"), py::arg("valid") = py::none())
+      .def(
+          "set_final_value",
+          [](RolloutBuffer& r, int t, int n, float value) {
+            if (t < 0 || t >= r.steps() || n < 0 || n >= r.num_envs()) throw py::index_error("index out of range");
+            r.set_final_value(t, n, value);
+          },
+          py::arg("t"), py::arg("env"), py::arg("value"))
+      .def(
+          "finish",
+          [](RolloutBuffer& r, InArray<float> last_values, float gamma, float gae_lambda) {
+            check_shape(last_values, "last_values", {r.num_envs()});
+            r.finish(last_values.data(), gamma, gae_lambda);
+          },
+          py::arg("last_values"), py::arg("gamma"), py::arg("gae_lambda"))
+      .def("compact_valid", &RolloutBuffer::compact_valid);
+
+  py::class_<EpisodeAccumulator>(m, "EpisodeAccumulator", "Running returns and lengths per env (rl/rollout.h).")
+      .def(py::init<int>(), py::arg("num_envs"))
+      .def(
+          "step",
+          [](EpisodeAccumulator& acc, RolloutBuffer& r, int t, RunMonitor& monitor) {
+            if (t < 0 || t >= r.steps()) throw py::index_error("step index out of range");
+            const size_t row = static_cast<size_t>(t) * r.num_envs();
+            acc.step(r.rewards_data() + row, r.dones_data() + row, r.valid_data() + row, monitor);
+          },
+          py::arg("rollout"), py::arg("t"), py::arg("monitor"),
+          "Adds row t of the rollout; finished episodes go to the monitor.")
+      .def("take_steps", &EpisodeAccumulator::take_steps,
+           "The transitions counted since the last call (what RunMonitor.after_update takes).");
+
+  py::class_<Learner>(m, "Learner", "The A2C update: gradient, hooks, clip and apply (rl/learner.h).")
+      .def(py::init([](ActorCritic& model, const TrainConfig& config) {
+             return new Learner(model, config.optimizer_config(), config.loss());
+           }),
+           py::arg("model"), py::arg("config"), py::keep_alive<1, 2>())
+      .def(
+          "compute_gradient",
+          [](Learner& learner, RolloutBuffer& r, size_t batch) {
+            if (batch < 1 || batch > r.rows()) throw py::value_error("batch must be in [1, rollout rows]");
+            py::gil_scoped_release release;
+            return learner.compute_gradient(r.obs_data(), static_cast<int>(batch), r.actions_all().as_const(),
+                                            r.advantages_data(), r.returns_data());
+          },
+          py::arg("rollout"), py::arg("batch"),
+          "The gradient of the first `batch` (compacted) rollout samples into `gradient`.")
+      .def_property_readonly("gradient",
+                             [](py::object self) {
+                               auto& l = self.cast<Learner&>();
+                               return view<float>(l.gradient(), {static_cast<py::ssize_t>(l.gradient_size())}, self);
+                             })
+      .def(
+          "apply",
+          [](Learner& learner, const LossStats& loss, float lr) {
+            UpdateStats s;
             {
               py::gil_scoped_release release;
-              stats = learner.update(o.data(), static_cast<int>(batch), actions.data(), advantages.data(),
-                                     returns.data(), lr);
+              s = learner.apply(loss, lr);
             }
-            py::dict d;
-            add_loss_stats(d, stats.loss);
-            d["skipped"] = stats.skipped;
-            return d;
+            return py::make_tuple(s.loss, s.skipped);
           },
-          py::arg("obs"), py::arg("actions"), py::arg("advantages"), py::arg("returns"), py::arg("lr"),
-          "Gradient of the shared loss over the batch, clipped, applied; returns the loss stats.");
+          py::arg("loss"), py::arg("lr"), "Clips and applies `gradient`: (loss stats with grad_norm, skipped).");
+
+  py::class_<A3CTrainer>(m, "A3CTrainer", "A3C workers on native envs (rl/a3c.h); supervised from Python.")
+      .def(py::init<const TrainConfig&, ActorCritic&>(), py::arg("config"), py::arg("model"), py::keep_alive<1, 3>())
+      .def("start", &A3CTrainer::start)
+      .def("wait_for", &A3CTrainer::wait_for, py::arg("seconds"), py::call_guard<py::gil_scoped_release>(),
+           "Waits up to `seconds` (without the GIL); True once every worker has finished.")
+      .def("request_stop", &A3CTrainer::request_stop)
+      .def("join", &A3CTrainer::join, py::call_guard<py::gil_scoped_release>(),
+           "Waits for the workers; re-raises the first exception a worker raised.")
+      .def_property_readonly("finished", &A3CTrainer::finished)
+      .def_property_readonly("stop_reason", [](const A3CTrainer& t) { return stop_reason_name(t.monitor().stop_reason()); })
+      .def("progress", [](const A3CTrainer& t) { return progress_dict(t.monitor()); })
+      .def("history", [](const A3CTrainer& t) { return history_dict(t.monitor()); });
+
   m.def(
       "evaluate_greedy",
-      [](const std::string& env_id, const ActorCritic& net, int episodes, uint64_t seed) {
+      [](const std::string& env_id, const ActorCritic& model, int episodes, uint64_t seed, uint64_t stream) {
         if (!is_native_env(env_id)) throw py::value_error("env '" + env_id + "' has no native implementation");
         if (episodes < 1) throw py::value_error("episodes must be >= 1");
         EvaluationResult r;
         {
           py::gil_scoped_release release;
-          r = evaluate_greedy(env_id, net.layout(), net.parameters(), episodes, seed);
+          r = evaluate_greedy(env_id, model, model.parameters(), episodes, seed, stream);
         }
         return py::make_tuple(r.mean_return, r.env_steps);
       },
-      py::arg("env_id"), py::arg("network"), py::arg("episodes"), py::arg("seed"),
+      py::arg("env_id"), py::arg("model"), py::arg("episodes"), py::arg("seed"), py::arg("stream") = 0,
       "(mean return, env steps) of the greedy policy over fresh native episodes (rl/evaluate.h).");
 }
 
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "fastac native core: environments, actor-critic network, loss, optimizers, A3C";
+  m.doc() = "fastac native core: environments, actor-critic model, rollout, loss, optimizers, A3C";
+  bind_spaces(m);
   bind_envs(m);
-  bind_network(m);
-  bind_a3c(m);
-  bind_a2c_parts(m);
-  m.def(
-      "native_env_sizes",
-      [](const std::string& id) {
-        if (!is_native_env(id)) throw py::value_error("env '" + id + "' has no native implementation");
-        const auto env = make_batched_env(id, 1, AutoresetMode::kNextStep);
-        return py::make_tuple(env->observation_size(), env->num_actions());
-      },
-      py::arg("env_id"), "(observation_size, num_actions) of a native environment.");
-  m.def(
-      "pcg64_uniform",
-      [](std::vector<uint32_t> entropy_words, double low, double high, int count) {
-        Pcg64 rng(entropy_words);
-        CArray<double> out(count);
-        for (int i = 0; i < count; ++i) out.mutable_data()[i] = rng.uniform(low, high);
-        return out;
-      },
-      py::arg("entropy_words"), py::arg("low"), py::arg("high"), py::arg("count"),
-      "Generator(PCG64(SeedSequence(entropy))).uniform(low, high, count), natively (for tests).");
+  bind_model(m);
+  bind_training(m);
 }

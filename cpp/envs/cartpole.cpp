@@ -1,62 +1,88 @@
 #include "envs/cartpole.h"
 
-#include <stdexcept>
-#include <string>
+#include <cmath>
+#include <vector>
 
 namespace fastac {
 
 // Python evaluates `12 * 2 * math.pi / 360` left to right in float64.
-const double CartPole::theta_threshold_radians = 12 * 2 * M_PI / 360;
+const double CartPoleEnv::theta_threshold_radians = 12 * 2 * M_PI / 360;
 
-CartPole::CartPole(int num_envs, CartPoleConfig config)
-    : num_envs_(num_envs),
-      config_(config),
-      x_(num_envs, 0.0),
-      x_dot_(num_envs, 0.0),
-      theta_(num_envs, 0.0),
-      theta_dot_(num_envs, 0.0),
-      elapsed_steps_(num_envs, 0),
-      steps_beyond_terminated_(num_envs, -1),
-      needs_reset_(num_envs, 0),
-      rng_(num_envs),
-      sin_theta_(num_envs),
-      cos_theta_(num_envs),
-      force_(num_envs) {
-  if (num_envs < 1) throw std::invalid_argument("num_envs must be >= 1, got " + std::to_string(num_envs));
+const EnvSpec& CartPoleEnv::spec() {
+  static const EnvSpec s = [] {
+    EnvSpec e;
+    e.id = "CartPole-v1";
+    const float high[4] = {static_cast<float>(x_threshold * 2), INFINITY,
+                           static_cast<float>(theta_threshold_radians * 2), INFINITY};
+    e.observation_space = Space::box({4}, {-high[0], -high[1], -high[2], -high[3]}, {high[0], high[1], high[2], high[3]});
+    e.action_space = Space::discrete(2);
+    e.max_episode_steps = 500;
+    e.reward_threshold = 475.0;
+    e.params = {{"sutton_barto_reward", 0.0, true}};
+    e.reset_options = {{"low", -0.05}, {"high", 0.05}};
+    e.state_size = 4;
+    e.reference_entry_point = "gymnasium.envs.classic_control.cartpole:CartPoleEnv";
+    return e;
+  }();
+  return s;
 }
 
-void CartPole::reset_with_bounds(int i, double low, double high, float* obs_out) {
+void CartPoleEnv::reset(Pcg64& rng, const double* options) {
   // np_random.uniform(low, high, size=(4,)) draws in state order.
-  x_[i] = rng_[i].uniform(low, high);
-  x_dot_[i] = rng_[i].uniform(low, high);
-  theta_[i] = rng_[i].uniform(low, high);
-  theta_dot_[i] = rng_[i].uniform(low, high);
-  elapsed_steps_[i] = 0;
-  steps_beyond_terminated_[i] = -1;
-  needs_reset_[i] = 0;
-  if (obs_out != nullptr) write_obs(i, obs_out);
+  x = rng.uniform(options[0], options[1]);
+  x_dot = rng.uniform(options[0], options[1]);
+  theta = rng.uniform(options[0], options[1]);
+  theta_dot = rng.uniform(options[0], options[1]);
+  steps_beyond_terminated = -1;
 }
 
-void CartPole::reset(int i, float* obs_out) { reset_with_bounds(i, default_reset_low, default_reset_high, obs_out); }
+void CartPoleEnv::observe(float* obs) const {
+  obs[0] = static_cast<float>(x);
+  obs[1] = static_cast<float>(x_dot);
+  obs[2] = static_cast<float>(theta);
+  obs[3] = static_cast<float>(theta_dot);
+}
 
-void CartPole::get_state(int i, double* s) const {
-  s[0] = x_[i];
-  s[1] = x_dot_[i];
-  s[2] = theta_[i];
-  s[3] = theta_dot_[i];
+void CartPoleEnv::get_state(double* s) const {
+  s[0] = x;
+  s[1] = x_dot;
+  s[2] = theta;
+  s[3] = theta_dot;
+}
+
+void CartPoleEnv::set_state(const double* s) {
+  x = s[0];
+  x_dot = s[1];
+  theta = s[2];
+  theta_dot = s[3];
+}
+
+bool CartPoleEnv::done() const {
+  return x < -x_threshold || x > x_threshold || theta < -theta_threshold_radians || theta > theta_threshold_radians;
+}
+
+double CartPoleEnv::reward_after_step(bool terminated) {
+  if (!terminated) return sutton_barto_reward ? 0.0 : 1.0;
+  if (steps_beyond_terminated < 0) {  // the pole just fell
+    steps_beyond_terminated = 0;
+    return sutton_barto_reward ? -1.0 : 1.0;
+  }
+  ++steps_beyond_terminated;  // stepping past termination, as gymnasium allows with a warning
+  return sutton_barto_reward ? -1.0 : 0.0;
 }
 
 namespace {
 
-// Pass 2 of CartPole::step: the Euler step of n sub-environments.
-void euler_step(
-    int n, const double* __restrict force, const double* __restrict sin_theta, const double* __restrict cos_theta,
-    double* __restrict x, double* __restrict x_dot, double* __restrict theta, double* __restrict theta_dot) {
-  using C = CartPole;
+// The Euler step of n environments over arrays (the same expression trees as
+// gymnasium; np.square(v) is v * v). Each lane does gymnasium's operations in
+// gymnasium's order, so vectorizing changes no bit.
+void euler_step(int n, const double* __restrict force, const double* __restrict sin_theta,
+                const double* __restrict cos_theta, double* __restrict x, double* __restrict x_dot,
+                double* __restrict theta, double* __restrict theta_dot) {
+  using C = CartPoleEnv;
 #pragma omp simd
   for (int i = 0; i < n; ++i) {
     const double costheta = cos_theta[i], sintheta = sin_theta[i];
-    // Same expression trees as gymnasium (np.square(v) is v * v).
     const double temp = (force[i] + C::polemass_length * (theta_dot[i] * theta_dot[i]) * sintheta) / C::total_mass;
     const double thetaacc = (C::gravity * sintheta - costheta * temp) /
                             (C::length * (4.0 / 3.0 - C::masspole * (costheta * costheta) / C::total_mass));
@@ -71,71 +97,46 @@ void euler_step(
 
 }  // namespace
 
-// A batched step in three passes over the structure-of-arrays state, so that
-// the arithmetic runs over whole arrays: (1) glibc's scalar sin/cos, which
-// bit-exactness with gymnasium's math.sin/math.cos requires (no SIMD libm
-// matches them), (2) the Euler step, elementwise IEEE arithmetic that the
-// compiler vectorizes (each lane does gymnasium's operations in gymnasium's
-// order, so the bits are the same), (3) rewards, termination, the time limit
-// and autoreset, which branch per environment.
-int CartPole::step(const int64_t* actions, const StepResult& out) {
-  const int n = num_envs_;
-  double* __restrict sin_theta = sin_theta_.data();
-  double* __restrict cos_theta = cos_theta_.data();
-  double* __restrict force = force_.data();
-  for (int i = 0; i < n; ++i) {  // writes only scratch: an invalid action leaves every env as it was
-    if (actions[i] < 0 || actions[i] >= kNumActions) return i;
-    sin_theta[i] = std::sin(theta_[i]);
-    cos_theta[i] = std::cos(theta_[i]);
-    force[i] = actions[i] == 1 ? force_mag : -force_mag;  // here: SSE2 has no int64 compare
-  }
+StepOutcome CartPoleEnv::step(const Action& action) {
+  const double force = action.discrete == 1 ? force_mag : -force_mag;
+  const double sin_theta = std::sin(theta), cos_theta = std::cos(theta);
+  euler_step(1, &force, &sin_theta, &cos_theta, &x, &x_dot, &theta, &theta_dot);
+  const bool terminated = done();
+  return {reward_after_step(terminated), terminated};
+}
 
-  // Sub-environments waiting for a NEXT_STEP reset are stepped too (cheaper than
-  // a branch); pass 3 overwrites their whole state with the reset.
-  euler_step(n, force, sin_theta, cos_theta, x_.data(), x_dot_.data(), theta_.data(), theta_dot_.data());
-  const double* x = x_.data();
-  const double* theta = theta_.data();
-
-  const bool next_step = config_.autoreset_mode == AutoresetMode::kNextStep;
-  const bool same_step = config_.autoreset_mode == AutoresetMode::kSameStep;
+// A batched step in three passes: (1) glibc's scalar sin/cos, which
+// bit-exactness with gymnasium's math.sin/math.cos requires (no SIMD libm matches
+// them), gathering the state into arrays; (2) the Euler step over those arrays,
+// which the compiler vectorizes; (3) scatter back, termination and reward.
+void CartPoleEnv::step_batch(CartPoleEnv* envs, int n, const ActionBatch& actions, double* reward,
+                             uint8_t* terminated) {
+  thread_local std::vector<double> scratch;
+  scratch.resize(static_cast<size_t>(n) * 7);
+  double* __restrict s = scratch.data();
+  double *force = s, *sin_t = s + n, *cos_t = s + 2 * n, *x = s + 3 * n, *x_dot = s + 4 * n, *th = s + 5 * n,
+         *th_dot = s + 6 * n;
   for (int i = 0; i < n; ++i) {
-    float* obs = out.obs + static_cast<size_t>(i) * kObservationSize;
-    if (next_step && needs_reset_[i]) {
-      reset(i, obs);
-      out.reward[i] = 0.0f;
-      out.terminated[i] = 0;
-      out.truncated[i] = 0;
-      continue;
-    }
-    const bool done = x[i] < -x_threshold || x[i] > x_threshold || theta[i] < -theta_threshold_radians ||
-                      theta[i] > theta_threshold_radians;
-    float reward;
-    if (!done) {
-      reward = config_.sutton_barto_reward ? 0.0f : 1.0f;
-    } else if (steps_beyond_terminated_[i] < 0) {  // the pole just fell
-      steps_beyond_terminated_[i] = 0;
-      reward = config_.sutton_barto_reward ? -1.0f : 1.0f;
-    } else {  // stepping past termination, as gymnasium allows with a warning
-      ++steps_beyond_terminated_[i];
-      reward = config_.sutton_barto_reward ? -1.0f : 0.0f;
-    }
-    // TimeLimit: step max_episode_steps is truncated, terminated or not.
-    ++elapsed_steps_[i];
-    const bool truncated = config_.max_episode_steps > 0 && elapsed_steps_[i] >= config_.max_episode_steps;
-    out.reward[i] = reward;
-    out.terminated[i] = done;
-    out.truncated[i] = truncated;
-    if (!(done || truncated)) {
-      write_obs(i, obs);
-    } else if (same_step) {
-      write_obs(i, out.final_obs + static_cast<size_t>(i) * kObservationSize);
-      reset(i, obs);
-    } else {
-      write_obs(i, obs);
-      needs_reset_[i] = next_step;
-    }
+    const CartPoleEnv& e = envs[i];
+    sin_t[i] = std::sin(e.theta);
+    cos_t[i] = std::cos(e.theta);
+    force[i] = actions.discrete[i] == 1 ? force_mag : -force_mag;
+    x[i] = e.x;
+    x_dot[i] = e.x_dot;
+    th[i] = e.theta;
+    th_dot[i] = e.theta_dot;
   }
-  return -1;
+  euler_step(n, force, sin_t, cos_t, x, x_dot, th, th_dot);
+  for (int i = 0; i < n; ++i) {
+    CartPoleEnv& e = envs[i];
+    e.x = x[i];
+    e.x_dot = x_dot[i];
+    e.theta = th[i];
+    e.theta_dot = th_dot[i];
+    const bool done = e.done();
+    terminated[i] = done;
+    reward[i] = e.reward_after_step(done);
+  }
 }
 
 }  // namespace fastac

@@ -1,35 +1,27 @@
 // CartPole-v1, bit for bit as gymnasium 1.x `gymnasium.make("CartPole-v1")`
-// (CartPoleEnv under TimeLimit(500)), batched as structure of arrays.
+// (gymnasium/envs/classic_control/cartpole.py under TimeLimit(500)).
 //
-// State of sub-environment i (float64, as gymnasium keeps it):
-//   x_[i]          cart position          (m)
-//   x_dot_[i]      cart velocity          (m/s)
-//   theta_[i]      pole angle             (rad, 0 = upright)
-//   theta_dot_[i]  pole angular velocity  (rad/s)
+// State (float64, as gymnasium keeps it), also the get_state/set_state layout:
+//   0 x          cart position          (m)
+//   1 x_dot      cart velocity          (m/s)
+//   2 theta      pole angle             (rad, 0 = upright)
+//   3 theta_dot  pole angular velocity  (rad/s)
 // Observation: the same four values rounded to float32, in that order.
-// Actions: 0 pushes the cart left, 1 pushes it right.
+// Actions: Discrete(2); 0 pushes the cart left, 1 pushes it right.
+// Parameters: sutton_barto_reward (0/1). Reset options: low, high (default -0.05, 0.05).
 //
-// Bit-exactness needs the gymnasium operation order, glibc sin/cos and no FMA
-// contraction: this file's translation unit is compiled with -ffp-contract=off.
+// Bit-exactness needs gymnasium's operation order, glibc sin/cos and no FMA
+// contraction: the envs library is compiled with -ffp-contract=off.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
-#include <vector>
 
-#include "envs/batched_env.h"
+#include "envs/env.h"
 #include "envs/numpy_random.h"
 
 namespace fastac {
 
-struct CartPoleConfig {
-  int max_episode_steps = 500;       // TimeLimit of CartPole-v1; <= 0 disables truncation
-  bool sutton_barto_reward = false;  // gymnasium's `sutton_barto_reward` option
-  AutoresetMode autoreset_mode = AutoresetMode::kNextStep;
-};
-
-class CartPole final : public BatchedEnv {
- public:
+struct CartPoleEnv {
   // Constants as named in gymnasium's cartpole.py.
   static constexpr double gravity = 9.8;
   static constexpr double masscart = 1.0;
@@ -41,47 +33,25 @@ class CartPole final : public BatchedEnv {
   static constexpr double tau = 0.02;  // seconds between state updates
   static constexpr double x_threshold = 2.4;
   static const double theta_threshold_radians;  // 12 * 2 * pi / 360, computed as Python does
-  static constexpr double default_reset_low = -0.05;
-  static constexpr double default_reset_high = 0.05;
-  static constexpr int kObservationSize = 4;
-  static constexpr int kNumActions = 2;
 
-  CartPole(int num_envs, CartPoleConfig config = {});
+  static const EnvSpec& spec();
+  explicit CartPoleEnv(const double* params) : sutton_barto_reward(params[0] != 0.0) {}
 
-  int num_envs() const override { return num_envs_; }
-  int observation_size() const override { return kObservationSize; }
-  int num_actions() const override { return kNumActions; }
-  const CartPoleConfig& config() const { return config_; }
+  void reset(Pcg64& rng, const double* options);
+  StepOutcome step(const Action& action);
+  void observe(float* obs) const;
+  void get_state(double* state) const;
+  void set_state(const double* state);
+  // The whole batch in three passes, so that the arithmetic runs over arrays (cartpole.cpp).
+  static void step_batch(CartPoleEnv* envs, int n, const ActionBatch& actions, double* reward, uint8_t* terminated);
 
-  void seed(int env, const std::vector<uint32_t>& entropy_words) override { rng_[env] = Pcg64(entropy_words); }
-  void reset(int env, float* obs_out) override;
-  int step(const int64_t* actions, const StepResult& out) override;
-
-  // reset() with gymnasium's `options={"low": low, "high": high}`.
-  void reset_with_bounds(int env, double low, double high, float* obs_out);
-
-  // The observation of sub-environment i's current state (float32 of the state).
-  void observe(int env, float* obs_out) const { write_obs(env, obs_out); }
-  // The float64 state of sub-environment i: {x, x_dot, theta, theta_dot}.
-  void get_state(int env, double* state_out) const;
-  int elapsed_steps(int env) const { return elapsed_steps_[env]; }
+  bool sutton_barto_reward;
+  double x = 0, x_dot = 0, theta = 0, theta_dot = 0;
+  int32_t steps_beyond_terminated = -1;  // -1: gymnasium's None
 
  private:
-  void write_obs(int i, float* obs) const {
-    obs[0] = static_cast<float>(x_[i]);
-    obs[1] = static_cast<float>(x_dot_[i]);
-    obs[2] = static_cast<float>(theta_[i]);
-    obs[3] = static_cast<float>(theta_dot_[i]);
-  }
-
-  int num_envs_;
-  CartPoleConfig config_;
-  std::vector<double> x_, x_dot_, theta_, theta_dot_;
-  std::vector<int32_t> elapsed_steps_;
-  std::vector<int32_t> steps_beyond_terminated_;  // -1: gymnasium's None
-  std::vector<uint8_t> needs_reset_;              // kNextStep: finished on the previous step
-  std::vector<Pcg64> rng_;
-  std::vector<double> sin_theta_, cos_theta_, force_;  // step() scratch
+  bool done() const;
+  double reward_after_step(bool terminated);
 };
 
 }  // namespace fastac

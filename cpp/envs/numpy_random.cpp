@@ -50,6 +50,14 @@ std::vector<uint32_t> seed_to_uint32_words(uint64_t seed) {
   return words;
 }
 
+std::vector<uint32_t> seed_to_uint32_words(uint64_t seed, uint64_t offset) {
+  unsigned __int128 sum = static_cast<unsigned __int128>(seed) + offset;
+  if (sum == 0) return {0u};
+  std::vector<uint32_t> words;
+  for (; sum != 0; sum >>= 32) words.push_back(static_cast<uint32_t>(sum));
+  return words;
+}
+
 std::vector<uint32_t> seed_sequence_generate_state(const std::vector<uint32_t>& entropy_words, int n_words) {
   const std::vector<uint32_t> pool = mix_entropy(entropy_words.empty() ? std::vector<uint32_t>{0u} : entropy_words);
   std::vector<uint32_t> state(static_cast<size_t>(n_words));

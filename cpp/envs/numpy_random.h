@@ -16,6 +16,9 @@ std::vector<uint32_t> seed_sequence_generate_state(const std::vector<uint32_t>& 
 
 // A non-negative Python int split into little-endian uint32 words, as numpy does.
 std::vector<uint32_t> seed_to_uint32_words(uint64_t seed);
+// The words of the integer seed + offset, computed without wrapping around 2**64
+// (so that seed + i never collides with a small seed, as in Python).
+std::vector<uint32_t> seed_to_uint32_words(uint64_t seed, uint64_t offset);
 
 // numpy.random.PCG64 (XSL-RR 128/64). The state is a 128-bit LCG.
 class Pcg64 {

@@ -1,33 +1,62 @@
-// Hand-written forward and backward passes of the actor-critic network over the
-// flat parameter buffer (see actor_critic.h). At this network's size libtorch's
-// per-op dispatch (~1 us) and autograd (~0.4 ms a backward) would dominate a
-// training step; these loops cost well under a microsecond per sample.
-// tests/cpp/test_gradient_vs_autograd.cpp checks them against libtorch autograd.
+// The MLP policy: a shared ReLU trunk (default one 128-unit layer), a linear
+// head for the distribution's inputs and a scalar value head, as in the seed
+// notebook. Hand-written forward and backward passes over the flat parameters:
+// at this network's size libtorch's per-op dispatch (~1 us) and autograd (~0.4 ms
+// a backward) would dominate a training step, while these loops cost well under a
+// microsecond per sample. tests/cpp/test_gradient_vs_autograd.cpp checks them
+// against libtorch autograd.
+//
+// Parameter layout: a layer that widens (out >= in, the first trunk layer) stores
+// its weight input-major [in, out]; a layer that narrows (the heads) stores it
+// output-major [out, in] as torch.nn.Linear does. Then every loop runs over
+// contiguous memory (an axpy over outputs or a dot over inputs); state_dict export
+// transposes as needed.
 #pragma once
 
+#include <string>
 #include <vector>
 
-#include "nn/actor_critic.h"
+#include "nn/policy.h"
 
 namespace fastac {
 
-// Activations of one forward pass, kept for the backward pass.
-struct MlpWorkspace {
-  int batch = 0;
-  std::vector<std::vector<float>> hidden;  // post-ReLU output of each trunk layer, [batch, out]
-  std::vector<float> logits;               // [batch, num_actions]
-  std::vector<float> values;               // [batch]
-  std::vector<float> grad_hidden, grad_scratch;  // backward scratch
-  std::vector<float> grad_logits, grad_values, probs;  // loss scratch (rl/loss.cpp)
+// Where one linear layer's parameters sit in the flat buffer.
+struct LinearLayout {
+  std::string name;  // torch module name: "trunk.0", "trunk.2", ..., "actor", "critic"
+  int in = 0, out = 0;
+  bool input_major = true;  // weight stored [in, out] row-major if true, else [out, in]
+  size_t weight_offset = 0;
+  size_t bias_offset = 0;  // [out]
 };
 
-// logits and values of `batch` observations ([batch, observation_size], row-major).
-void mlp_forward(const ParameterLayout& layout, const float* params, const float* obs, int batch, MlpWorkspace& ws);
+struct MlpLayout {
+  MlpLayout(int observation_size, int head_size, const std::vector<int>& hidden_sizes);
+  int observation_size, head_size;
+  std::vector<LinearLayout> trunk;  // ReLU after each
+  LinearLayout actor, critic;
+  size_t size = 0;  // number of floats
+  int last_hidden() const { return trunk.empty() ? observation_size : trunk.back().out; }
+  std::vector<LinearLayout> layers() const;  // trunk..., actor, critic
+};
 
-// Gradient of a loss with d loss / d logits = grad_logits and d loss / d values =
-// grad_values, written (not accumulated) into grad (layout.size floats).
-// ws must hold the forward pass of the same params and obs; its backward scratch is reused.
-void mlp_backward(const ParameterLayout& layout, const float* params, const float* obs, MlpWorkspace& ws,
-                  const float* grad_logits, const float* grad_values, float* grad);
+class MlpPolicy final : public Policy {
+ public:
+  MlpPolicy(int observation_size, int head_size, const std::vector<int>& hidden_sizes)
+      : layout_(observation_size, head_size, hidden_sizes) {}
+  const MlpLayout& layout() const { return layout_; }
+
+  size_t num_parameters() const override { return layout_.size; }
+  int observation_size() const override { return layout_.observation_size; }
+  int head_size() const override { return layout_.head_size; }
+  std::unique_ptr<PolicyWorkspace> make_workspace() const override;
+  std::vector<WeightInit> initializers() const override;
+  void forward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, float* head,
+               float* values) const override;
+  void backward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
+                const float* grad_values, float* grad) const override;
+
+ private:
+  MlpLayout layout_;
+};
 
 }  // namespace fastac

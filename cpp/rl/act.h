@@ -1,18 +1,19 @@
-// Choosing actions: one forward pass over a batch of observations, then either a
-// sample from softmax(logits) by inverse CDF of caller-supplied uniforms (so the
-// caller owns the random stream: a C++ Pcg64 in A3C, a numpy Generator in A2C)
-// or, without uniforms, the greedy argmax.
+// Choosing actions: one forward pass of the model over a batch of observations,
+// then the distribution's sample (with the caller's random stream) or its mode.
 #pragma once
 
-#include <cstdint>
-
-#include "nn/mlp.h"
+#include "envs/numpy_random.h"
+#include "nn/actor_critic.h"
 
 namespace fastac {
 
-// actions[b] and values[b] (V(obs[b])) for b < batch; uniforms: batch floats in
-// [0, 1), or nullptr for argmax actions.
-void act(const ParameterLayout& layout, const float* params, const float* obs, int batch, const float* uniforms,
-         MlpWorkspace& ws, int64_t* actions, float* values);
+// actions and values (V(obs[b])) of `batch` observations [batch, observation_size];
+// params: the model's layout (the model's own or a copy). rng null: the mode.
+void act(const ActorCritic& model, const float* params, const float* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
+         const ActionBuffer& actions, float* values);
+
+// V(obs[b]) only (bootstrapping).
+void evaluate_values(const ActorCritic& model, const float* params, const float* obs, int batch, ModelWorkspace& ws,
+                     float* values);
 
 }  // namespace fastac

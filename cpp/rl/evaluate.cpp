@@ -1,6 +1,5 @@
 #include "rl/evaluate.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "envs/registry.h"
@@ -8,28 +7,32 @@
 
 namespace fastac {
 
-EvaluationResult evaluate_greedy(const std::string& env_id, const ParameterLayout& layout, const float* params,
-                                 int episodes, uint64_t seed) {
+EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
+                                 int episodes, uint64_t seed, uint64_t stream) {
   constexpr uint32_t kEvaluationTag = 0xE7A1u;
-  const int D = layout.spec.observation_size;
   auto env = make_batched_env(env_id, episodes, AutoresetMode::kDisabled);
-  std::vector<float> obs(static_cast<size_t>(episodes) * D), reward(episodes), returns(episodes, 0.0f);
+  const int D = env->observation_size();
+  const Space& action_space = env->spec().action_space;
+  std::vector<float> obs(static_cast<size_t>(episodes) * D), values(episodes);
+  std::vector<double> reward(episodes), returns(episodes, 0.0);
   std::vector<uint8_t> terminated(episodes), truncated(episodes), done(episodes, 0);
-  std::vector<int64_t> actions(episodes, 0);
-  std::vector<float> values(episodes);
+  std::vector<int64_t> discrete(action_space.is_discrete() ? episodes : 0);
+  std::vector<float> box(action_space.is_discrete() ? 0 : static_cast<size_t>(episodes) * action_space.size());
+  const ActionBuffer actions{discrete.empty() ? nullptr : discrete.data(), box.empty() ? nullptr : box.data(),
+                             action_space.is_discrete() ? 0 : action_space.size()};
   for (int e = 0; e < episodes; ++e) {
-    env->seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(e),
-                  kEvaluationTag});
+    env->seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(stream),
+                  static_cast<uint32_t>(stream >> 32), static_cast<uint32_t>(e), kEvaluationTag});
     env->reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
-  MlpWorkspace ws;
+  ModelWorkspace ws(model);
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
-    act(layout, params, obs.data(), episodes, nullptr, ws, actions.data(), values.data());
-    env->step(actions.data(), {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
+    act(model, params, obs.data(), episodes, nullptr, ws, actions, values.data());
+    env->step(actions.as_const(), {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;
       returns[e] += reward[e];
@@ -41,7 +44,7 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ParameterLayou
     }
   }
   double sum = 0.0;
-  for (float r : returns) sum += r;
+  for (double r : returns) sum += r;
   result.mean_return = sum / episodes;
   return result;
 }

@@ -1,5 +1,5 @@
-// Greedy evaluation of the actor-critic policy on fresh native environments:
-// `episodes` sub-environments each play one episode with argmax actions.
+// Greedy evaluation of a model on fresh native environments: `episodes`
+// sub-environments each play one episode with the distribution's mode.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +14,10 @@ struct EvaluationResult {
   int64_t env_steps = 0;
 };
 
-// Sub-environment e is seeded from the entropy words {seed low, seed high, e, tag},
-// a stream disjoint from the training envs' seeds.
-EvaluationResult evaluate_greedy(const std::string& env_id, const ParameterLayout& layout, const float* params,
-                                 int episodes, uint64_t seed);
+// Sub-environment e is seeded from the entropy words {seed low, seed high, stream,
+// e, tag}: a stream apart from the training envs' seeds, and a new one per `stream`
+// (the caller's evaluation count), so no seed arithmetic can overflow.
+EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
+                                 int episodes, uint64_t seed, uint64_t stream);
 
 }  // namespace fastac

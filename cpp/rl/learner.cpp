@@ -4,19 +4,29 @@
 
 namespace fastac {
 
-Learner::Learner(ActorCritic& network, const OptimizerConfig& optimizer, const LossConfig& loss)
-    : network_(network),
-      loss_(loss),
-      optimizer_(network.parameters(), network.num_parameters(), optimizer),
-      grad_(network.num_parameters()) {}
+bool apply_gradient(SharedOptimizer& optimizer, float* grad, float max_grad_norm, float lr, LossStats& stats) {
+  stats.grad_norm = clip_grad_norm(grad, optimizer.size(), max_grad_norm);
+  if (!std::isfinite(stats.grad_norm)) return false;  // never let NaN/inf into the weights
+  optimizer.apply(grad, lr);
+  return true;
+}
 
-UpdateStats Learner::update(const float* obs, int batch, const int64_t* actions, const float* advantages,
-                            const float* returns, float lr) {
-  UpdateStats stats;
-  stats.loss = compute_gradient(network_.layout(), network_.parameters(), obs, batch, actions, advantages, returns,
-                                loss_, ws_, grad_.data());
-  stats.skipped = !std::isfinite(stats.loss.grad_norm);  // never let NaN/inf into the weights
-  if (!stats.skipped) optimizer_.apply(grad_.data(), lr);
+Learner::Learner(ActorCritic& model, const OptimizerConfig& optimizer, const LossConfig& loss)
+    : model_(model),
+      loss_(loss),
+      optimizer_(model.parameters(), model.num_parameters(), optimizer),
+      ws_(model),
+      grad_(model.num_parameters()) {}
+
+LossStats Learner::compute_gradient(const float* obs, int batch, const ActionBatch& actions, const float* advantages,
+                                    const float* returns) {
+  return fastac::compute_gradient(model_, model_.parameters(), obs, batch, actions, advantages, returns, loss_, ws_,
+                                  grad_.data());
+}
+
+UpdateStats Learner::apply(const LossStats& loss, float lr) {
+  UpdateStats stats{loss, false};
+  stats.skipped = !apply_gradient(optimizer_, grad_.data(), loss_.max_grad_norm, lr, stats.loss);
   return stats;
 }
 

@@ -1,9 +1,11 @@
-// One synchronous actor-critic update on a batch of samples: the A2C step.
-// The gradient is the shared loss of rl/loss.h over the whole batch (the average
-// over every agent's samples), applied by the same optimizers A3C uses.
+// An update: the gradient of the shared loss (rl/loss.h), then hooks on the flat
+// gradient (an all-reduce goes here), then clipping, a finiteness check and the
+// optimizer's apply. A2C runs it through Learner; the A3C workers call
+// apply_gradient on their own gradients.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "nn/actor_critic.h"
 #include "rl/loss.h"
@@ -16,20 +18,35 @@ struct UpdateStats {
   bool skipped = false;  // non-finite gradient: parameters left as they were
 };
 
+// Clips grad to max_grad_norm (recording the norm before in stats.grad_norm) and
+// applies it with lr, unless it is not finite: then nothing changes and it returns false.
+bool apply_gradient(SharedOptimizer& optimizer, float* grad, float max_grad_norm, float lr, LossStats& stats);
+
 class Learner {
  public:
-  // Updates `network`'s parameters in place; the network must outlive the learner.
-  Learner(ActorCritic& network, const OptimizerConfig& optimizer, const LossConfig& loss);
+  // Updates `model`'s parameters in place; the model must outlive the learner.
+  Learner(ActorCritic& model, const OptimizerConfig& optimizer, const LossConfig& loss);
 
-  UpdateStats update(const float* obs, int batch, const int64_t* actions, const float* advantages,
-                     const float* returns, float lr);
-  const ActorCritic& network() const { return network_; }
+  // Step 1: the gradient of the batch into gradient().
+  LossStats compute_gradient(const float* obs, int batch, const ActionBatch& actions, const float* advantages,
+                             const float* returns);
+  // Step 2 (optional): the caller may change gradient() in place (e.g. average it across processes).
+  float* gradient() { return grad_.data(); }
+  size_t gradient_size() const { return grad_.size(); }
+  // Step 3: clip and apply it.
+  UpdateStats apply(const LossStats& loss, float lr);
+  // Steps 1 and 3.
+  UpdateStats update(const float* obs, int batch, const ActionBatch& actions, const float* advantages,
+                     const float* returns, float lr) {
+    return apply(compute_gradient(obs, batch, actions, advantages, returns), lr);
+  }
+  const ActorCritic& model() const { return model_; }
 
  private:
-  ActorCritic& network_;
+  ActorCritic& model_;
   LossConfig loss_;
   SharedOptimizer optimizer_;
-  MlpWorkspace ws_;
+  ModelWorkspace ws_;
   std::vector<float> grad_;
 };
 

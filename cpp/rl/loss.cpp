@@ -2,65 +2,51 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace fastac {
 
-float softmax(const float* logits, int n, float* probs) {
-  const float m = *std::max_element(logits, logits + n);
-  float sum = 0.0f;
-  for (int k = 0; k < n; ++k) sum += (probs[k] = std::exp(logits[k] - m));
-  for (int k = 0; k < n; ++k) probs[k] /= sum;
-  return m + std::log(sum);
-}
+LossStats compute_gradient(const ActorCritic& model, const float* params, const float* obs, int batch,
+                           const ActionBatch& actions, const float* advantages, const float* returns,
+                           const LossConfig& config, ModelWorkspace& ws, float* grad) {
+  const Policy& policy = model.policy();
+  const Distribution& dist = model.distribution();
+  const int H = policy.head_size();
+  ws.head.resize(static_cast<size_t>(batch) * H);
+  ws.values.resize(batch);
+  policy.forward(params, obs, batch, *ws.policy, ws.head.data(), ws.values.data());
 
-LossStats compute_gradient(const ParameterLayout& layout, const float* params, const float* obs, int batch,
-                           const int64_t* actions, const float* advantages, const float* returns,
-                           const LossConfig& config, MlpWorkspace& ws, float* grad) {
-  mlp_forward(layout, params, obs, batch, ws);
-  const int A = layout.spec.num_actions;
   const float inv_batch = 1.0f / static_cast<float>(batch);
   // Scratch lives in the workspace: no allocation per update once it has grown.
-  std::vector<float>& grad_logits = ws.grad_logits;
-  std::vector<float>& grad_values = ws.grad_values;
-  std::vector<float>& probs = ws.probs;
-  grad_logits.resize(static_cast<size_t>(batch) * A);
-  grad_values.resize(batch);
-  probs.resize(A);
-  LossStats stats;
+  ws.grad_head.assign(static_cast<size_t>(batch) * H, 0.0f);
+  ws.grad_values.resize(batch);
+  float* grad_own = grad + model.distribution_offset();
+  std::fill(grad_own, grad_own + dist.num_parameters(), 0.0f);
+  double policy_loss = 0.0, entropy = 0.0, value_loss = 0.0;
+  dist.policy_gradient(ws.head.data(), params + model.distribution_offset(), batch, actions, advantages,
+                       config.entropy_coef, inv_batch, ws.grad_head.data(), grad_own, policy_loss, entropy);
   for (int b = 0; b < batch; ++b) {
-    const float* z = ws.logits.data() + static_cast<size_t>(b) * A;
-    const float lse = softmax(z, A, probs.data());
-    float entropy = 0.0f;
-    for (int k = 0; k < A; ++k) entropy -= probs[k] * (z[k] - lse);
-    const int a = static_cast<int>(actions[b]);
-    stats.policy_loss -= advantages[b] * (z[a] - lse);
-    stats.entropy += entropy;
     const float value_error = ws.values[b] - returns[b];
-    stats.value_loss += value_error * value_error;
-    // d/dz_k of -A log p_a = -A (1[k=a] - p_k); of -H = p_k (log p_k + H).
-    float* gz = grad_logits.data() + static_cast<size_t>(b) * A;
-    for (int k = 0; k < A; ++k) {
-      const float policy = -advantages[b] * ((k == a ? 1.0f : 0.0f) - probs[k]);
-      const float negative_entropy = probs[k] * ((z[k] - lse) + entropy);
-      gz[k] = inv_batch * (policy + config.entropy_coef * negative_entropy);
-    }
-    grad_values[b] = inv_batch * config.value_coef * 2.0f * value_error;
+    value_loss += value_error * value_error;
+    ws.grad_values[b] = inv_batch * config.value_coef * 2.0f * value_error;
   }
-  stats.policy_loss *= inv_batch;
-  stats.value_loss *= inv_batch;
-  stats.entropy *= inv_batch;
+  policy.backward(params, obs, batch, *ws.policy, ws.grad_head.data(), ws.grad_values.data(), grad);
 
-  mlp_backward(layout, params, obs, ws, grad_logits.data(), grad_values.data(), grad);
-  double sq = 0.0;
-  for (size_t j = 0; j < layout.size; ++j) sq += static_cast<double>(grad[j]) * grad[j];
-  stats.grad_norm = static_cast<float>(std::sqrt(sq));
-  if (config.max_grad_norm > 0.0f && stats.grad_norm > config.max_grad_norm) {
-    // torch.nn.utils.clip_grad_norm_ scaling
-    const float scale = config.max_grad_norm / (stats.grad_norm + 1e-6f);
-    for (size_t j = 0; j < layout.size; ++j) grad[j] *= scale;
-  }
+  LossStats stats;
+  stats.policy_loss = static_cast<float>(policy_loss * inv_batch);
+  stats.value_loss = static_cast<float>(value_loss * inv_batch);
+  stats.entropy = static_cast<float>(entropy * inv_batch);
   return stats;
+}
+
+float clip_grad_norm(float* grad, size_t size, float max_norm) {
+  double sq = 0.0;
+  for (size_t j = 0; j < size; ++j) sq += static_cast<double>(grad[j]) * grad[j];
+  const float norm = static_cast<float>(std::sqrt(sq));
+  if (max_norm > 0.0f && norm > max_norm) {
+    const float scale = max_norm / (norm + 1e-6f);  // torch.nn.utils.clip_grad_norm_ scaling
+    for (size_t j = 0; j < size; ++j) grad[j] *= scale;
+  }
+  return norm;
 }
 
 }  // namespace fastac

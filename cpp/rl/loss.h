@@ -1,15 +1,18 @@
-// The actor-critic loss and its gradient: the one implementation that both the
-// A3C workers (C++) and the A2C trainer (Python, through the bindings) use.
+// The actor-critic loss and its gradient: the one implementation that the A3C
+// workers and the A2C learner use.
 //
 //   loss = policy_loss + value_coef * value_loss - entropy_coef * entropy
 //   policy_loss = -mean(A * log pi(a|s)),  value_loss = mean((R - V(s))^2),
 //   entropy = mean(H(pi(.|s)))
 // as Stable-Baselines3's A2C; A and R are constants (no gradient flows into them).
+// The gradient is not clipped here: an update is gradient, then hooks (clipping,
+// an all-reduce), then the optimizer's apply (rl/learner.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
-#include "nn/mlp.h"
+#include "nn/actor_critic.h"
 
 namespace fastac {
 
@@ -24,13 +27,14 @@ struct LossStats {
   float grad_norm = 0;  // before clipping
 };
 
-// Runs the forward pass over `batch` samples, the loss, the backward pass, and
-// clips the global gradient norm to max_grad_norm. Writes the gradient to grad.
-LossStats compute_gradient(const ParameterLayout& layout, const float* params, const float* obs, int batch,
-                           const int64_t* actions, const float* advantages, const float* returns,
-                           const LossConfig& config, MlpWorkspace& ws, float* grad);
+// Forward pass over `batch` samples, the loss, the backward pass: writes the
+// gradient of the whole model (model.num_parameters() floats) to grad.
+LossStats compute_gradient(const ActorCritic& model, const float* params, const float* obs, int batch,
+                           const ActionBatch& actions, const float* advantages, const float* returns,
+                           const LossConfig& config, ModelWorkspace& ws, float* grad);
 
-// Softmax of one row of logits into probs; returns log-sum-exp.
-float softmax(const float* logits, int n, float* probs);
+// The global L2 norm of grad; scales it to max_norm where it is larger (as
+// torch.nn.utils.clip_grad_norm_; max_norm <= 0: no clipping). Returns the norm before.
+float clip_grad_norm(float* grad, size_t size, float max_norm);
 
 }  // namespace fastac

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 namespace fastac {
 namespace {
@@ -13,13 +12,6 @@ inline float load(float& x) { return std::atomic_ref<float>(x).load(std::memory_
 inline void store(float& x, float v) { std::atomic_ref<float>(x).store(v, std::memory_order_relaxed); }
 
 }  // namespace
-
-OptimizerKind parse_optimizer_kind(const std::string& name) {
-  if (name == "rmsprop") return OptimizerKind::kRmsprop;
-  if (name == "adam") return OptimizerKind::kAdam;
-  if (name == "sgd") return OptimizerKind::kSgd;
-  throw std::invalid_argument("optimizer must be 'rmsprop', 'adam' or 'sgd', got '" + name + "'");
-}
 
 SharedOptimizer::SharedOptimizer(float* shared_params, size_t size, OptimizerConfig config)
     : params_(shared_params),

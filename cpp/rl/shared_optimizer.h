@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace fastac {
@@ -22,8 +21,6 @@ struct OptimizerConfig {
   float beta1 = 0.9f, beta2 = 0.999f;  // Adam
 };
 
-OptimizerKind parse_optimizer_kind(const std::string& name);  // "rmsprop" | "adam" | "sgd"
-
 class SharedOptimizer {
  public:
   SharedOptimizer(float* shared_params, size_t size, OptimizerConfig config);
@@ -32,6 +29,7 @@ class SharedOptimizer {
   void apply(const float* grad, float lr);
   // A worker's local copy of the shared parameters.
   void read_parameters(float* out) const;
+  size_t size() const { return size_; }
 
  private:
   float* params_;

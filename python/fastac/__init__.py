@@ -11,9 +11,10 @@ from __future__ import annotations
 import torch  # noqa: F401
 
 from fastac import _core  # noqa: F401
-from fastac import envs  # noqa: F401  (registers fastac/CartPole-v1 with gymnasium)
+from fastac import envs  # noqa: F401  (registers the native envs with gymnasium)
 from fastac.a2c import train_a2c
 from fastac.a3c import train_a3c
+from fastac.config import TrainConfig
 from fastac.envs import InvalidActionError
 from fastac.evaluation import evaluate_policy
 from fastac.policy import ActorCriticPolicy, load
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ActorCriticPolicy",
     "InvalidActionError",
+    "TrainConfig",
     "TrainResult",
     "envs",
     "evaluate_policy",

@@ -6,17 +6,19 @@ import numbers
 import secrets
 from typing import Any
 
+import numpy as np
+
 
 def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Returns ``value`` as an int, or raises naming ``name`` and the accepted range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         low = "-inf" if minimum is None else str(minimum)
         high = "inf" if maximum is None else str(maximum)
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
-    return value
+        raise ValueError(f"{name} must be in [{low}, {high}], got {number}")
+    return number
 
 
 def check_seed(name: str, seed: Any) -> int:
@@ -52,17 +54,31 @@ def check_float(
     """Returns ``value`` as a finite float within the bounds, or raises naming ``name`` and the range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    ok = value == value and value not in (float("inf"), float("-inf"))
+    number = float(value)
+    ok = number == number and number not in (float("inf"), float("-inf"))
     if ok and low is not None:
-        ok = value >= low if low_inclusive else value > low
+        ok = number >= low if low_inclusive else number > low
     if ok and high is not None:
-        ok = value <= high if high_inclusive else value < high
+        ok = number <= high if high_inclusive else number < high
     if not ok:
         left = "-inf" if low is None else f"{low}"
         right = "inf" if high is None else f"{high}"
         interval = ("[" if low_inclusive and low is not None else "(") + f"{left}, {right}" + (
             "]" if high_inclusive and high is not None else ")"
         )
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value}")
+        raise ValueError(f"{name} must be a finite number in {interval}, got {number}")
+    return number
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Returns ``value`` if it is a bool (numpy's included); anything else is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool (True or False), got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Returns ``value`` if it is one of ``choices``, else raises naming them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value

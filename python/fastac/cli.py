@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import inspect
+import dataclasses
+import os
+import signal
 import sys
+import tempfile
+import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+from fastac.config import TrainConfig
+
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # ... and by SIGTERM (128 + SIGTERM)
+DEFAULT_EVAL_ENV = "CartPole-v1"
 
 
 def _positive_int(text: str) -> int:
@@ -31,80 +39,169 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _hidden_sizes(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be comma-separated integers, got {text!r}") from None
+def _field_type(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    """The argparse type of a config field: parse the text, then run the field's own check,
+    so that a bad value is reported against the option by argparse (exit 2)."""
+    parse = f.metadata["cli_type"]
+    if parse is None:
+        base = str(f.type).split(" |")[0]
+        parse = {"int": int, "float": float, "str": str}[base]
+
+    def convert(text: str) -> Any:
+        try:
+            if text.lower() == "none" and "None" in str(f.type):
+                return None
+            return f.metadata["check"](f.name, parse(text))
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
 
 
 def _add_hyperparameters(p: argparse.ArgumentParser) -> None:
+    """One option per TrainConfig field (fastac/config.py), plus --algo and --config."""
     p.add_argument("--algo", choices=("a3c", "a2c"), default="a3c", help="algorithm (default a3c)")
-    p.add_argument("--env", default="CartPole-v1", help="gymnasium id (default CartPole-v1; A3C needs a native env)")
-    p.add_argument("--total-steps", type=int, default=None, help="env steps budget")
-    p.add_argument("--stop-at-return", type=float, default=None, help="stop once the last-100 mean return reaches it")
-    p.add_argument("--max-seconds", type=float, default=None, help="wall-time budget")
-    p.add_argument("--seed", type=int, default=None, help="seed (weights, envs, sampling)")
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--gamma", type=float, default=None)
-    p.add_argument("--entropy-coef", type=float, default=None)
-    p.add_argument("--value-coef", type=float, default=None)
-    p.add_argument("--max-grad-norm", type=float, default=None)
-    p.add_argument("--gae-lambda", type=float, default=None)
-    p.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"), default=None)
-    p.add_argument("--hidden-sizes", type=_hidden_sizes, default=None, help="trunk sizes, e.g. 128 or 64,64")
-    p.add_argument("--num-workers", type=int, default=None, help="A3C worker threads")
-    p.add_argument("--envs-per-worker", type=int, default=None, help="A3C envs per worker")
-    p.add_argument("--t-max", type=int, default=None, help="A3C steps per env between updates")
-    p.add_argument("--num-envs", type=int, default=None, help="A2C parallel envs")
-    p.add_argument("--n-steps", type=int, default=None, help="A2C steps per env between updates")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="a YAML or JSON file of TrainConfig fields (see fastac.TrainConfig); options override it")
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        only = f.metadata["algorithms"]
+        doc = f.metadata["doc"] + ("" if len(only) == 2 else f" ({only[0].upper()} only)")
+        doc = doc.replace("%", "%%") + f" Default: {f.default}."
+        if str(f.type) == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=doc)
+        else:
+            p.add_argument(flag, type=_field_type(f), default=None, help=doc, metavar=f.name.upper(),
+                           choices=None)
 
 
-_A3C_ONLY = ("num_workers", "envs_per_worker", "t_max")
-_A2C_ONLY = ("num_envs", "n_steps")
-_COMMON = ("total_steps", "stop_at_return", "max_seconds", "seed", "lr", "gamma", "entropy_coef", "value_coef",
-           "max_grad_norm", "gae_lambda", "optimizer", "hidden_sizes")
-
-
-def _train_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """The options given on the command line, as keyword arguments of the chosen trainer."""
-    own, other = (_A3C_ONLY, _A2C_ONLY) if args.algo == "a3c" else (_A2C_ONLY, _A3C_ONLY)
-    for name in other:
-        if getattr(args, name) is not None:
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    """The run's config: --config's file (if any), then the options given."""
+    base = TrainConfig.from_file(args.config) if args.config else TrainConfig()
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
+    for name in given:
+        field = next(f for f in dataclasses.fields(TrainConfig) if f.name == name)
+        if args.algo not in field.metadata["algorithms"]:
             raise ValueError(f"--{name.replace('_', '-')} is not an option of --algo {args.algo}")
-    return {name: getattr(args, name) for name in _COMMON + own if getattr(args, name) is not None}
+    return dataclasses.replace(base, **given)
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM while ``fastac train`` runs.
+
+    While training (``raising``), the first signal raises ``KeyboardInterrupt`` in the main
+    thread: the trainers stop their workers and return the partial result. Every later
+    signal, and every signal once training has returned (the save, the logs), is only
+    recorded, so that nothing interrupts the shutdown or the save: the model is not lost
+    to an impatient second Ctrl-C. SIGTERM (``kill``, a job scheduler, a container stop) is
+    treated as Ctrl-C, and the command exits with 143 instead of 130.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.raising = True
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():  # signal.signal works there only
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            # After a stop signal the command only exits (130 or 143): ignore more of them,
+            # else one arriving during interpreter shutdown (which resets Python handlers to
+            # the default action) would kill the process and replace that exit status.
+            signal.signal(signum, signal.SIG_IGN if self.received else handler)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+        if self.raising and len(self.received) == 1:
+            raise KeyboardInterrupt
+
+    def exit_code(self) -> int | None:
+        """143 if a SIGTERM came, 130 if a SIGINT did, else None."""
+        if signal.SIGTERM in self.received:
+            return EXIT_TERMINATED
+        return EXIT_INTERRUPTED if self.received else None
+
+
+def _check_save_path(path: str) -> None:
+    """Refuses a --save path that cannot be written, before any training time is spent."""
+    if os.path.isdir(path):
+        raise ValueError(f"--save: {path!r} is a directory; give a file name")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValueError(f"--save: the directory {directory!r} does not exist")
+    try:  # the one reliable test (permissions, ACLs, read-only mounts): create a file there
+        fd, probe = tempfile.mkstemp(prefix=".fastac-save-check.", dir=directory)
+    except OSError as error:
+        raise ValueError(f"--save: cannot write in {directory!r}: {error.strerror}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _train(args: argparse.Namespace) -> int:
     """Train, report progress, log, save."""
+    if args.save is not None:
+        _check_save_path(args.save)
     import fastac
     from fastac.monitor import TrainingMonitor
 
-    kwargs = _train_kwargs(args)
+    cfg = _train_config(args)
     train = fastac.train_a3c if args.algo == "a3c" else fastac.train_a2c
-    total = kwargs.get("total_steps", inspect.signature(train).parameters["total_steps"].default)
-    monitor = TrainingMonitor(total, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
+    # Only the fields this algorithm reads; the others keep their defaults.
+    names = {f.name for f in TrainConfig.fields_for(args.algo)} - {"env"}
+    kwargs = {name: value for name, value in cfg.to_dict().items() if name in names}
+    kwargs["hidden_sizes"] = tuple(kwargs["hidden_sizes"])
+    monitor = TrainingMonitor(cfg.total_steps, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
                               tensorboard_dir=args.tensorboard)
     result = None
-    try:
-        result = train(args.env, callback=monitor, callback_interval_s=0.2, **kwargs)
-    finally:
-        monitor.close(result)
-    if args.save:
-        result.policy.save(args.save)
-        if not args.quiet:
+    with _StopSignals() as signals:
+        try:
+            try:
+                result = train(cfg.env, callback=monitor, callback_interval_s=0.2, **kwargs)
+            except KeyboardInterrupt:  # before the trainer was running: there is nothing to save
+                pass
+            finally:
+                signals.raising = False  # from here on, signals are recorded, not raised
+            if result is not None and args.save:
+                result.policy.save(args.save)  # first: the one thing that must not be lost
+        finally:
+            monitor.close(result)
+        if result is None:
+            print("fastac train: interrupted before training returned a result; nothing to save", file=sys.stderr)
+        elif args.save and not args.quiet:
             print(f"saved the policy to {args.save}", file=sys.stderr)
-    return EXIT_INTERRUPTED if result.interrupted else 0
+    code = signals.exit_code()
+    if code is not None:
+        return code
+    return EXIT_INTERRUPTED if result is not None and result.interrupted else 0
+
+
+def _model_env(policy: Any) -> str:
+    """The gymnasium id a model was trained on (its metadata), for ``fastac eval`` without
+    --env: ``fastac/Acrobot-v1`` (the native env) is evaluated on gymnasium's ``Acrobot-v1``."""
+    env = policy.metadata.get("env")
+    if not isinstance(env, str) or not env:
+        return DEFAULT_EVAL_ENV
+    return env[len("fastac/"):] if env.startswith("fastac/") else env
 
 
 def _eval(args: argparse.Namespace) -> int:
-    """Evaluate a saved policy on a gymnasium env."""
+    """Evaluate a saved policy on a gymnasium env (by default the one it was trained on)."""
     import fastac
 
     policy = fastac.load(args.model)
-    mean, std = fastac.evaluate_policy(policy, args.env, n_eval_episodes=args.episodes,
-                                       deterministic=not args.stochastic, seed=args.seed)
-    print(f"{args.env}, {args.episodes} episodes ({'stochastic' if args.stochastic else 'greedy'}): "
+    env = args.env if args.env is not None else _model_env(policy)
+    try:
+        mean, std = fastac.evaluate_policy(policy, env, n_eval_episodes=args.episodes,
+                                           deterministic=not args.stochastic, seed=args.seed)
+    except ValueError as error:
+        hint = "" if args.env is not None else f" (the env recorded in {args.model!r}; choose one with --env)"
+        raise ValueError(f"{error}{hint}") from None
+    print(f"{env}, {args.episodes} episodes ({'stochastic' if args.stochastic else 'greedy'}): "
           f"mean return {mean:.2f} +/- {std:.2f}")
     return 0
 
@@ -185,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train A3C or A2C; progress, logs, --save")
     _add_hyperparameters(train)
-    train.add_argument("--save", default=None, help="write the policy here (also after Ctrl-C)")
+    train.add_argument("--save", default=None,
+                       help="write the policy here (also after Ctrl-C or SIGTERM); checked before training")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
     train.add_argument("--tensorboard", default=None, help="write TensorBoard events here (pip install tensorboard)")
     train.add_argument("--log-every", type=_positive_int, default=100,
@@ -195,7 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = commands.add_parser("eval", help="evaluate a saved policy on a gymnasium env")
     ev.add_argument("model", help="a file written by --save or policy.save")
-    ev.add_argument("--env", default="CartPole-v1", help="gymnasium id (default CartPole-v1, gymnasium's own)")
+    ev.add_argument("--env", default=None,
+                    help="gymnasium id (default: the env the model was trained on, as gymnasium's own "
+                         "implementation, e.g. Acrobot-v1 for fastac/Acrobot-v1; CartPole-v1 if the file names none)")
     ev.add_argument("--episodes", type=_positive_int, default=100, help="episodes (default 100)")
     ev.add_argument("--seed", type=int, default=None, help="episode i is reset with seed + i")
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of the greedy ones")
@@ -238,4 +338,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = args.run(args)
     except (ValueError, TypeError, ImportError, OSError) as error:
         parser.exit(2, f"fastac {args.command}: error: {error}\n")
+    except KeyboardInterrupt:
+        parser.exit(EXIT_INTERRUPTED, f"fastac {args.command}: interrupted\n")
     sys.exit(code)

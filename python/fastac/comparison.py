@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from fastac._atomic import atomic_write
+from fastac._atomic import atomic_write, check_path
 from fastac.result import TrainResult
 
 ALGORITHMS = ("a3c", "a2c")
@@ -41,7 +41,8 @@ def rolling_mean(returns: np.ndarray, window: int = 100) -> np.ndarray:
     cumulative = np.concatenate([[0.0], np.cumsum(returns, dtype=np.float64)])
     ends = np.arange(1, len(returns) + 1)
     starts = np.maximum(0, ends - window)
-    return (cumulative[ends] - cumulative[starts]) / (ends - starts)
+    mean: np.ndarray = (cumulative[ends] - cumulative[starts]) / (ends - starts)
+    return mean
 
 
 def time_to_solve(result: TrainResult, solve_at: float, window: int = 100) -> tuple[float, float]:
@@ -72,9 +73,10 @@ def markdown_table(runs: dict[str, list[TrainResult]], solve_at: float | None) -
     return "\n".join(lines)
 
 
-def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike, title: str = "") -> None:
+def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike[str], title: str = "") -> None:
     """Return (mean of the last 100 episodes) against wall-clock time and against env steps,
     the median over seeds with the spread between the fastest and slowest seed shaded."""
+    target = check_path("path", path)
     try:
         import matplotlib
 
@@ -106,6 +108,6 @@ def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike,
     if title:
         fig.suptitle(title)
     try:
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), suffix=".png")
+        atomic_write(target, lambda buffer: fig.savefig(buffer, dpi=110, format="png"))
     finally:
         plt.close(fig)

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from fastac._validation import check_bool, check_int
 from fastac.result import TrainResult
 
 # Stable-Baselines3's TensorBoard names for the progress keys.
@@ -47,12 +48,13 @@ class TrainingMonitor:
         total_steps: int,
         quiet: bool = False,
         log_every: int = 100,
-        log_dir: str | os.PathLike | None = None,
-        tensorboard_dir: str | os.PathLike | None = None,
+        log_dir: str | os.PathLike[str] | None = None,
+        tensorboard_dir: str | os.PathLike[str] | None = None,
         stream: IO[str] | None = None,
     ) -> None:
-        if log_every < 1:
-            raise ValueError(f"log_every must be >= 1, got {log_every}")
+        total_steps = check_int("total_steps", total_steps, minimum=1)
+        log_every = check_int("log_every", log_every, minimum=1)
+        quiet = check_bool("quiet", quiet)
         self.stream = stream or sys.stderr
         self.quiet, self.log_every, self.total_steps = quiet, log_every, total_steps
         self._next_line_at = log_every
@@ -82,7 +84,7 @@ class TrainingMonitor:
 
     def __call__(self, progress: dict[str, Any]) -> bool:
         """The training callback: report, log, and keep going."""
-        if self._progress_csv is not None:
+        if self._progress_csv is not None and self._progress_file is not None:
             self._progress_csv.writerow(progress)
             self._progress_file.flush()
         if self._tensorboard is not None:
@@ -107,8 +109,13 @@ class TrainingMonitor:
     def close(self, result: TrainResult | None = None) -> None:
         """Closes the bar and the logs; with the result, writes ``episodes.csv`` and a summary line."""
         if self._bar is not None:
-            if result is not None:
-                self._bar.n = min(result.env_steps, self.total_steps)
+            if result is not None and result.env_steps > 0:
+                # End at the real count: a run that stopped early (a return reached, a time
+                # limit, Ctrl-C) ends its bar full at its own step count instead of freezing
+                # part-way to the budget, and one that overshot the budget by its last batch
+                # shows the steps it took.
+                self._bar.total = result.env_steps
+                self._bar.n = result.env_steps
                 self._bar.refresh()
             self._bar.close()
         if self._progress_file is not None:

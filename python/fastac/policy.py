@@ -2,56 +2,238 @@
 
 from __future__ import annotations
 
+import math
 import os
-import pickle
+import stat
+import warnings
+import zipfile
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
+from gymnasium import spaces
+
 from fastac import _core
-from fastac._atomic import atomic_write
-from fastac._validation import check_int
+from fastac._atomic import atomic_write, check_path, to_bytes
+from fastac._validation import check_bool, check_int, seed_words
 
 if TYPE_CHECKING:
     from fastac.torch_module import ActorCriticModule
 
 FORMAT_NAME = "fastac.ActorCriticPolicy"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: action space and run config recorded; version 1 files still load
+READABLE_VERSIONS = (1, 2)
+MAX_OBSERVATION_SIZE = 2**24
+MAX_ACTIONS = 2**24
+MAX_HIDDEN_SIZE = 65536
+_MAX_START = 2**62  # Discrete start: start + n must fit the core's int64
+
+
+def space_description(space: spaces.Space[Any]) -> dict[str, Any]:
+    """A plain description of an action space, for model files."""
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, spaces.Box):
+        return {"type": "Box", "shape": list(space.shape), "low": space.low.reshape(-1).tolist(),
+                "high": space.high.reshape(-1).tolist()}
+    raise ValueError(f"action spaces must be Discrete or Box, got {space}")
+
+
+def space_from_description(d: dict[str, Any]) -> spaces.Space[Any]:
+    """The inverse of :func:`space_description`; a malformed description is a ``ValueError``."""
+    if not isinstance(d, dict):
+        raise ValueError(f"an action space description must be a dict, got {type(d).__name__}")
+    try:
+        if d.get("type") == "Discrete":
+            n = check_int("action_space.n", d["n"], minimum=1, maximum=MAX_ACTIONS)
+            start = check_int("action_space.start", d.get("start", 0), minimum=-_MAX_START, maximum=_MAX_START)
+            return spaces.Discrete(n, start=start)
+        if d.get("type") == "Box":
+            if not isinstance(d["shape"], (list, tuple)):
+                raise ValueError("action_space.shape must be a list")
+            shape = tuple(check_int("action_space.shape[]", x, minimum=1, maximum=MAX_ACTIONS) for x in d["shape"])
+            size = math.prod(shape)
+            if size > MAX_ACTIONS:
+                raise ValueError(f"action_space.shape {shape} has more than {MAX_ACTIONS} elements")
+            bounds = []
+            for key in ("low", "high"):
+                values = d[key]
+                if not isinstance(values, (list, tuple)) or len(values) != size:
+                    raise ValueError(f"action_space.{key} must be a list of {size} numbers")
+                bounds.append(np.asarray(values, np.float32).reshape(shape))
+            return spaces.Box(bounds[0], bounds[1], shape, dtype=np.float32)
+    except KeyError as error:
+        raise ValueError(f"the action space description {d!r} has no {error}") from None
+    except TypeError as error:
+        raise ValueError(str(error)) from None
+    raise ValueError(f"unknown action space description {d!r}")
+
+
+def head_size(space: spaces.Space[Any]) -> int:
+    """How many values the actor head outputs for ``space`` (the distribution's inputs)."""
+    if isinstance(space, spaces.Discrete):
+        return int(space.n)
+    if isinstance(space, spaces.Box):
+        raise ValueError(f"action_space: no distribution for a Box action space yet (Discrete only), got {space}")
+    raise ValueError(f"action_space must be Discrete (or Box, later), got {space}")
+
+
+def parameter_shapes(observation_size: int, action_space: spaces.Space[Any],
+                     hidden_sizes: Sequence[int]) -> "OrderedDict[str, tuple[int, ...]]":
+    """The names and shapes of :meth:`ActorCriticPolicy.state_dict` for an architecture,
+    computed without building it: ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
+    (weights ``[out, in]``, biases ``[out]``)."""
+    shapes: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+    size = observation_size
+    for i, hidden in enumerate(hidden_sizes):
+        shapes[f"trunk.{2 * i}.weight"] = (hidden, size)
+        shapes[f"trunk.{2 * i}.bias"] = (hidden,)
+        size = hidden
+    for name, out in (("actor", head_size(action_space)), ("critic", 1)):
+        shapes[f"{name}.weight"] = (out, size)
+        shapes[f"{name}.bias"] = (out,)
+    return shapes
+
+
+def state_dict_problem(state_dict: Any, shapes: Mapping[str, tuple[int, ...]]) -> str | None:
+    """What is wrong with ``state_dict`` for an architecture with parameter ``shapes``, or None.
+
+    Every tensor must be there (and nothing else), a dense floating-point tensor of the
+    expected shape that holds its own data (not a view repeating a few numbers over a
+    huge shape), and finite.
+    """
+    if not isinstance(state_dict, Mapping):
+        return f"the state_dict is a {type(state_dict).__name__}, not a dict of tensors"
+    missing = [key for key in shapes if key not in state_dict]
+    unexpected = [repr(key) for key in state_dict if key not in shapes]
+    if missing:
+        return f"the state_dict is missing {', '.join(map(repr, missing[:5]))}" + (" ..." if len(missing) > 5 else "")
+    if unexpected:
+        return f"the state_dict has unexpected entries {', '.join(unexpected[:5])}" + (" ..." if len(unexpected) > 5 else "")
+    for key, shape in shapes.items():
+        tensor = state_dict[key]
+        if not isinstance(tensor, torch.Tensor):
+            return f"state_dict[{key!r}] is a {type(tensor).__name__}, not a tensor"
+        if tensor.layout != torch.strided or not tensor.dtype.is_floating_point:
+            return f"state_dict[{key!r}] must be a dense floating-point tensor, got {tensor.layout} {tensor.dtype}"
+        if tuple(tensor.shape) != shape:
+            return f"state_dict[{key!r}] has shape {tuple(tensor.shape)}, expected {shape}"
+        if tensor.device.type == "meta":
+            return f"state_dict[{key!r}] holds no data (a meta tensor)"
+        stored = tensor.untyped_storage().nbytes() // tensor.element_size()
+        last = tensor.storage_offset() + sum((n - 1) * step for n, step in zip(tensor.shape, tensor.stride()))
+        if stored < tensor.numel() or last >= stored:
+            return (f"state_dict[{key!r}] does not hold its own {tensor.numel()} values "
+                    f"(a view over {stored} stored values)")
+        if not bool(torch.isfinite(tensor.to(torch.float32)).all()):  # float64 beyond float32's range too
+            return f"state_dict[{key!r}] contains NaN or infinite values"
+    return None
+
+
+def check_metadata(name: str, value: Any, _depth: int = 0) -> None:
+    """Metadata must be plain data that a model file can hold and load back (``weights_only``):
+    None, bool, int, float, str, and lists, tuples and str-keyed dicts of them."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return
+    if _depth > 32:
+        raise ValueError(f"{name} is nested too deeply")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_metadata(f"{name}[{i}]", item, _depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{name} keys must be str, got {key!r} ({type(key).__name__})")
+            check_metadata(f"{name}[{key!r}]", item, _depth + 1)
+        return
+    raise TypeError(f"{name} must hold plain data (None, bool, int, float, str, list, tuple, dict), "
+                    f"got {value!r} ({type(value).__name__})")
+
+
+def core_space(space: spaces.Space[Any]) -> Any:
+    """The ``_core.Space`` of a gymnasium Discrete or Box space."""
+    if isinstance(space, spaces.Discrete):
+        return _core.Space.discrete(int(space.n), int(space.start))
+    if isinstance(space, spaces.Box):
+        return _core.Space.box(list(space.shape), space.low.astype(np.float32).reshape(-1).tolist(),
+                               space.high.astype(np.float32).reshape(-1).tolist())
+    raise ValueError(f"action spaces must be Discrete or Box, got {space}")
 
 
 class ActorCriticPolicy:
-    """An actor-critic network (shared ReLU trunk, softmax actor head, value head).
+    """An actor-critic policy: a shared ReLU trunk, a value head, and an action distribution
+    (categorical for a ``Discrete`` action space) whose inputs come from the actor head.
 
     The parameters live in C++ (one flat float32 buffer that libtorch owns); this object
     predicts with the native forward pass, and converts to and from a torch ``state_dict``
     with the names and shapes of ``torch.nn.Linear`` layers (``trunk.0``, ``trunk.2``, ...,
     ``actor``, ``critic``).
+
+    Args:
+        observation_size: length of the (flat) observations.
+        action_space: a gymnasium ``Discrete`` space, or an int ``n`` for ``Discrete(n)``.
+        hidden_sizes: sizes of the trunk layers.
+        seed: seed of the initial weights and of :meth:`predict`'s sampling.
+        metadata: recorded in saved files (the env id, the run's config).
     """
 
     def __init__(
         self,
         observation_size: int,
-        num_actions: int,
+        action_space: spaces.Space[Any] | int,
         hidden_sizes: Sequence[int] = (128,),
         seed: int = 0,
         metadata: dict[str, Any] | None = None,
+        _initialize: bool = True,
     ) -> None:
-        self.observation_size = check_int("observation_size", observation_size, minimum=1)
-        self.num_actions = check_int("num_actions", num_actions, minimum=2)
-        self.hidden_sizes = tuple(check_int("hidden_sizes[i]", h, minimum=1) for h in hidden_sizes)
+        self.observation_size = check_int("observation_size", observation_size, minimum=1,
+                                          maximum=MAX_OBSERVATION_SIZE)
+        if not isinstance(action_space, spaces.Space):
+            action_space = spaces.Discrete(check_int("action_space", action_space, minimum=1, maximum=MAX_ACTIONS))
+        elif isinstance(action_space, spaces.Discrete):
+            check_int("action_space.n", int(action_space.n), minimum=1, maximum=MAX_ACTIONS)
+            check_int("action_space.start", int(action_space.start), minimum=-_MAX_START, maximum=_MAX_START)
+        self.action_space = action_space
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(f"hidden_sizes must be a sequence of ints, got {hidden_sizes!r} "
+                            f"({type(hidden_sizes).__name__})")
+        self.hidden_sizes = tuple(check_int(f"hidden_sizes[{i}]", h, minimum=1, maximum=MAX_HIDDEN_SIZE)
+                                  for i, h in enumerate(hidden_sizes))
+        seed = check_int("seed", seed, minimum=0, maximum=2**64 - 1)
+        if metadata is not None and not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
+        check_metadata("metadata", metadata)
         self.metadata: dict[str, Any] = dict(metadata or {})
-        self._network = _core.ActorCritic(self.observation_size, self.num_actions, list(self.hidden_sizes), seed)
-        self._rng = np.random.default_rng(seed)
+        shapes = parameter_shapes(self.observation_size, action_space, self.hidden_sizes)
+        try:
+            self._network = _core.ActorCritic(self.observation_size, core_space(action_space),
+                                              list(self.hidden_sizes), seed, _initialize)
+        except RuntimeError as error:
+            if "alloc" not in str(error):
+                raise
+            count = sum(math.prod(shape) for shape in shapes.values())
+            raise MemoryError(f"cannot allocate the {count:,} parameters ({4 * count:,} bytes) of a network with "
+                              f"observation_size={self.observation_size}, hidden_sizes={list(self.hidden_sizes)}") \
+                from None
+        self._rng = _core.Rng(seed_words(seed) + [0x9E3D])
+
+    @property
+    def num_actions(self) -> int:
+        """The number of actions of a Discrete action space."""
+        if not isinstance(self.action_space, spaces.Discrete):
+            raise AttributeError("num_actions is defined for Discrete action spaces only")
+        return int(self.action_space.n)
 
     @property
     def network(self) -> Any:
-        """The native network (``fastac._core.ActorCritic``)."""
+        """The native model (``fastac._core.ActorCritic``)."""
         return self._network
 
     def forward(self, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Logits ``[batch, num_actions]`` and values ``[batch]`` of a batch of observations."""
+        """Distribution inputs (logits ``[batch, num_actions]``) and values ``[batch]`` of a batch."""
         return self._network.forward(self._as_batch(observations)[0])
 
     def predict(
@@ -59,37 +241,43 @@ class ActorCriticPolicy:
         observation: np.ndarray,
         state: Any = None,
         episode_start: Any = None,
-        deterministic: bool = True,
+        deterministic: bool = False,
     ) -> tuple[np.ndarray, None]:
         """Actions for one observation or a batch, as Stable-Baselines3's ``predict``.
 
-        Returns ``(actions, None)``: an int64 array of shape ``(batch,)`` for a batch, a
-        0-d array for a single observation. ``deterministic=True`` takes the most probable
-        action, ``False`` samples from the policy.
+        Returns ``(actions, None)``: an array of shape ``(batch,)`` for a batch, a 0-d array
+        for a single observation. ``deterministic=True`` takes the most probable action; the
+        default ``False`` samples from the policy, as Stable-Baselines3's default.
         """
+        deterministic = check_bool("deterministic", deterministic)
         obs, single = self._as_batch(observation)
-        logits, _ = self._network.forward(obs)
-        if deterministic:
-            actions = logits.argmax(axis=1)
-        else:
-            z = logits - logits.max(axis=1, keepdims=True)
-            probs = np.exp(z)
-            probs /= probs.sum(axis=1, keepdims=True)
-            u = self._rng.random((len(probs), 1))
-            actions = np.minimum((probs.cumsum(axis=1) < u).sum(axis=1), self.num_actions - 1)
-        actions = actions.astype(np.int64)
+        actions, _ = self._network.act(obs, None if deterministic else self._rng)
         return (actions[0] if single else actions), None
 
     def _as_batch(self, observation: Any) -> tuple[np.ndarray, bool]:
-        obs = np.asarray(observation, dtype=np.float32)
+        """A float32 ``[batch, observation_size]`` array of finite numbers, and whether it was one observation."""
+        try:
+            raw = np.asarray(observation)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"observation must be an array of numbers: {error}") from None
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"observation must be an array of real numbers, got dtype {raw.dtype}")
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused below
+            obs = raw.astype(np.float32, copy=False)
         if obs.shape == (self.observation_size,):
-            return obs[None, :], True
-        if obs.ndim == 2 and obs.shape[1] == self.observation_size:
-            return np.ascontiguousarray(obs), False
-        raise ValueError(
-            f"observation must have shape ({self.observation_size},) or (batch, {self.observation_size}), "
-            f"got {obs.shape}"
-        )
+            batch, single = obs[None, :], True
+        elif obs.ndim == 2 and obs.shape[1] == self.observation_size:
+            batch, single = np.ascontiguousarray(obs), False
+        else:
+            raise ValueError(
+                f"observation must have shape ({self.observation_size},) or (batch, {self.observation_size}), "
+                f"got {obs.shape}"
+            )
+        if not np.isfinite(batch).all():  # NaN in, an arbitrary action out: refuse instead
+            bad = np.argwhere(~np.isfinite(batch))[0]
+            raise ValueError(f"observation contains a non-finite value (NaN or inf) at "
+                             f"{tuple(int(i) for i in bad[int(single):])}")
+        return batch, single
 
     def state_dict(self) -> "OrderedDict[str, torch.Tensor]":
         """The parameters as torch tensors named and shaped as ``torch.nn.Linear`` layers (copies)."""
@@ -98,19 +286,26 @@ class ActorCriticPolicy:
         for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
             weight = flat[w_off : w_off + n_in * n_out]
             weight = weight.view(n_in, n_out).t() if input_major else weight.view(n_out, n_in)
-            out[f"{name}.weight"] = weight.clone()
+            out[f"{name}.weight"] = weight.clone(memory_format=torch.contiguous_format)
             out[f"{name}.bias"] = flat[b_off : b_off + n_out].clone()
         return out
 
     def load_state_dict(self, state_dict: "dict[str, torch.Tensor]") -> None:
-        """Copies parameters from a ``state_dict`` of the same architecture."""
+        """Copies parameters from a ``state_dict`` of the same architecture.
+
+        Every parameter must be present (and nothing else), with its shape, and finite;
+        otherwise a ``ValueError`` names what is wrong and nothing is copied."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a dict of tensors, got {type(state_dict).__name__}")
+        problem = state_dict_problem(state_dict, parameter_shapes(self.observation_size, self.action_space,
+                                                                  self.hidden_sizes))
+        if problem is not None:
+            raise ValueError(problem)
+        self._copy_in(state_dict)
+
+    def _copy_in(self, state_dict: "Mapping[str, torch.Tensor]") -> None:
         flat = torch.from_numpy(self._network.parameters)
         for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
-            for key, shape in ((f"{name}.weight", (n_out, n_in)), (f"{name}.bias", (n_out,))):
-                if key not in state_dict:
-                    raise KeyError(f"state_dict is missing {key!r}")
-                if tuple(state_dict[key].shape) != shape:
-                    raise ValueError(f"state_dict[{key!r}] has shape {tuple(state_dict[key].shape)}, expected {shape}")
             weight = state_dict[f"{name}.weight"].detach().float()
             flat[w_off : w_off + n_in * n_out] = (weight.t() if input_major else weight).reshape(-1)
             flat[b_off : b_off + n_out] = state_dict[f"{name}.bias"].detach().float()
@@ -123,54 +318,158 @@ class ActorCriticPolicy:
         module.load_state_dict(self.state_dict())
         return module.eval()
 
-    def export_torchscript(self, path: str | os.PathLike) -> None:
+    def export_torchscript(self, path: str | os.PathLike[str]) -> None:
         """Writes the policy as TorchScript (``torch.jit.load(path)``; ``.act(obs)`` gives greedy
         actions, calling it gives logits and values), for deployment without fastac; atomically."""
-        scripted = torch.jit.script(self.to_torch())
-        atomic_write(path, scripted.save)
+        target = check_path("path", path)
+        with warnings.catch_warnings():
+            # torch 2.13 deprecates TorchScript ("`torch.jit.script` is deprecated", the same for
+            # `torch.jit.save`) on every call. This method exists for deployments that still load
+            # TorchScript (export_program is the successor), so those two warnings, and only
+            # they, would be noise here.
+            warnings.filterwarnings("ignore", message=r"`torch\.jit\.(script|save)` is deprecated",
+                                    category=DeprecationWarning)
+            scripted = torch.jit.script(self.to_torch())
+            # In memory first: torch's archive writer aborts the process (an exception from a
+            # destructor) when a write to a file fails, e.g. on a full disk.
+            data = to_bytes(lambda buffer: torch.jit.save(scripted, buffer))
+        atomic_write(target, data)
 
-    def export_program(self, path: str | os.PathLike) -> None:
+    def export_program(self, path: str | os.PathLike[str]) -> None:
         """Writes the policy as a ``torch.export`` program (``torch.export.load(path).module()``
         maps observations ``[batch, obs_size]`` to logits and values), the successor of
         TorchScript in torch 2.x; atomically."""
+        target = check_path("path", path)
         module = self.to_torch()
         example = torch.zeros(2, self.observation_size)
         batch = torch.export.Dim("batch", min=1)
         program = torch.export.export(module, (example,), dynamic_shapes={"obs": {0: batch}})
-        atomic_write(path, lambda tmp: torch.export.save(program, tmp))
+        # In memory first (see export_torchscript); a buffer also spares the warning torch
+        # logs for a file name that does not end in .pt2.
+        atomic_write(target, to_bytes(lambda buffer: torch.export.save(program, buffer)))
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Writes weights, architecture and metadata to ``path`` (a torch file), atomically."""
+        target = check_path("path", path)
+        check_metadata("metadata", self.metadata)
         payload = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "architecture": {
                 "observation_size": self.observation_size,
-                "num_actions": self.num_actions,
+                "action_space": space_description(self.action_space),
                 "hidden_sizes": list(self.hidden_sizes),
             },
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
         }
-        atomic_write(path, lambda tmp: torch.save(payload, tmp))
+        atomic_write(target, to_bytes(lambda buffer: torch.save(payload, buffer)))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "ActorCriticPolicy":
-        """Reads a policy written by :meth:`save`."""
-        try:
-            payload = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as error:
-            raise ValueError(f"cannot read a fastac model from {os.fspath(path)!r}: {error}") from error
+    def load(cls, path: str | os.PathLike[str]) -> "ActorCriticPolicy":
+        """Reads a policy written by :meth:`save` (format versions 1 and 2).
+
+        A file that is not a complete, consistent fastac model is a ``ValueError`` naming the
+        file and what is wrong. The architecture is checked against the tensors before
+        anything is built, so a file cannot make this allocate more than it holds.
+        """
+        name = check_path("path", path)
+        payload = _read_model_file(name)
+
+        def refuse(problem: str) -> ValueError:
+            return ValueError(f"{name!r} is not a valid fastac model file: {problem}")
+
         if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
-            raise ValueError(f"{os.fspath(path)!r} is not a fastac model file")
-        if payload.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{os.fspath(path)!r} has format version {payload.get('version')}, expected {FORMAT_VERSION}")
-        arch = payload["architecture"]
-        policy = cls(arch["observation_size"], arch["num_actions"], arch["hidden_sizes"], metadata=payload["metadata"])
-        policy.load_state_dict(payload["state_dict"])
+            raise ValueError(f"{name!r} is not a fastac model file")
+        version = payload.get("version")
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            raise ValueError(f"{name!r} has format version {version!r}, expected one of {READABLE_VERSIONS}")
+        missing = [key for key in ("architecture", "metadata", "state_dict") if key not in payload]
+        if missing:
+            raise refuse(f"it has no {', '.join(map(repr, missing))}")
+        arch, metadata = payload["architecture"], payload["metadata"]
+        if not isinstance(arch, dict):
+            raise refuse(f"'architecture' is a {type(arch).__name__}, not a dict")
+        if not isinstance(metadata, dict):
+            raise refuse(f"'metadata' is a {type(metadata).__name__}, not a dict")
+        space_key = "num_actions" if version == 1 else "action_space"
+        missing = [key for key in ("observation_size", space_key, "hidden_sizes") if key not in arch]
+        if missing:
+            raise refuse(f"the architecture has no {', '.join(map(repr, missing))}")
+        try:
+            observation_size = check_int("observation_size", arch["observation_size"], minimum=1,
+                                         maximum=MAX_OBSERVATION_SIZE)
+            action_space = (spaces.Discrete(check_int("num_actions", arch["num_actions"], minimum=1, maximum=MAX_ACTIONS))
+                            if version == 1 else space_from_description(arch["action_space"]))
+            hidden = arch["hidden_sizes"]
+            if not isinstance(hidden, (list, tuple)):
+                raise ValueError(f"hidden_sizes must be a list, got {type(hidden).__name__}")
+            hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1, maximum=MAX_HIDDEN_SIZE)
+                            for i, h in enumerate(hidden)]
+            shapes = parameter_shapes(observation_size, action_space, hidden_sizes)
+            check_metadata("metadata", metadata)
+        except (TypeError, ValueError) as error:
+            raise refuse(str(error)) from None
+        problem = state_dict_problem(payload["state_dict"], shapes)
+        if problem is not None:
+            raise refuse(f"{problem} (architecture: observation_size={observation_size}, "
+                         f"action_space={action_space}, hidden_sizes={hidden_sizes})")
+        policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, _initialize=False)
+        policy._copy_in(payload["state_dict"])
         return policy
 
 
-def load(path: str | os.PathLike) -> ActorCriticPolicy:
+def _read_model_file(name: str) -> Any:
+    """The payload of a model file: a torch zip archive, unpickled with ``weights_only``."""
+
+    def refuse(problem: object) -> ValueError:
+        return ValueError(f"cannot read a fastac model from {name!r}: {problem}")
+
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise refuse(error.strerror or error) from error
+    try:
+        info = os.fstat(fd)
+    except OSError as error:
+        os.close(fd)
+        raise refuse(error.strerror or error) from error
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise refuse("not a regular file")
+    size = info.st_size
+    with os.fdopen(fd, "rb") as f:
+        try:
+            if f.read(4) != b"PK\x03\x04":
+                raise refuse("not a torch zip archive (a file written by policy.save starts with 'PK')")
+            f.seek(0)
+            _check_archive(f, size)
+            f.seek(0)
+            return torch.load(f, map_location="cpu", weights_only=True)
+        except ValueError as error:
+            if str(error).startswith("cannot read a fastac model"):
+                raise
+            raise refuse(error) from error
+        except MemoryError:
+            raise
+        except Exception as error:  # torch.load's errors on malformed input have many types
+            raise refuse(f"{type(error).__name__}: {error}") from error
+
+
+def _check_archive(f: IO[bytes], size: int) -> None:
+    """torch writes its archives uncompressed: an entry that is compressed, or claims more
+    bytes than the file has, would make the reader allocate what the file does not hold."""
+    with zipfile.ZipFile(f) as archive:
+        total = 0
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"archive entry {info.filename!r} is compressed; torch archives are not")
+            total += info.file_size
+            if info.file_size > size or total > size:
+                raise ValueError(f"archive entries claim {total:,} bytes, more than the file's {size:,}")
+
+
+def load(path: str | os.PathLike[str]) -> ActorCriticPolicy:
     """Loads a policy saved with ``policy.save(path)``."""
     return ActorCriticPolicy.load(path)

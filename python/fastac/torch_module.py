@@ -7,6 +7,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from fastac._validation import check_int
+
 
 class ActorCriticModule(nn.Module):
     """The actor-critic network in torch: ``trunk`` (Linear, ReLU, ...), ``actor`` and ``critic`` heads.
@@ -17,6 +19,11 @@ class ActorCriticModule(nn.Module):
 
     def __init__(self, observation_size: int, num_actions: int, hidden_sizes: Sequence[int] = (128,)) -> None:
         super().__init__()
+        observation_size = check_int("observation_size", observation_size, minimum=1)
+        num_actions = check_int("num_actions", num_actions, minimum=1)
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(f"hidden_sizes must be a sequence of ints, got {type(hidden_sizes).__name__}")
+        hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1) for i, h in enumerate(hidden_sizes)]
         layers: list[nn.Module] = []
         size = observation_size
         for hidden in hidden_sizes:

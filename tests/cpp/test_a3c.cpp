@@ -1,15 +1,21 @@
-// Advantages, shared optimizers and the A3C trainer.
+// Advantages, shared optimizers, the training config, greedy evaluation and the
+// A3C trainer, including a worker that throws.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <string>
 
+#include "envs/registry.h"
 #include "nn/actor_critic.h"
 #include "rl/a3c.h"
-#include "envs/registry.h"
-#include "rl/advantages.h"
 #include "rl/evaluate.h"
+#include "rl/rollout.h"
 #include "rl/shared_optimizer.h"
+#include "rl/train_config.h"
 
 using namespace fastac;
 
@@ -41,6 +47,7 @@ TEST(SharedOptimizer, RmspropEpsilonInsideSqrt) {
   std::vector<float> p = {1.0f, -2.0f};
   const float g[2] = {0.5f, -1.0f};
   SharedOptimizer opt(p.data(), 2, {OptimizerKind::kRmsprop, 0.99f, 0.1f});
+  EXPECT_EQ(opt.size(), 2u);
   opt.apply(g, 0.01f);
   EXPECT_FLOAT_EQ(p[0], 1.0f - 0.01f * 0.5f / std::sqrt(0.01f * 0.25f + 0.1f));
   EXPECT_FLOAT_EQ(p[1], -2.0f + 0.01f * 1.0f / std::sqrt(0.01f * 1.0f + 0.1f));
@@ -64,12 +71,44 @@ TEST(SharedOptimizer, Sgd) {
   SharedOptimizer opt(p.data(), 1, {OptimizerKind::kSgd});
   opt.apply(g, 0.25f);
   EXPECT_FLOAT_EQ(p[0], 0.5f);
+  float copy[1];
+  opt.read_parameters(copy);
+  EXPECT_EQ(copy[0], 0.5f);
+}
+
+TEST(TrainConfig, OptimizerConfigByName) {
+  TrainConfig c;
+  c.rmsprop_alpha = 0.9f;
+  c.optimizer_eps = 1e-3f;
+  OptimizerConfig o = c.optimizer_config();
+  EXPECT_EQ(o.kind, OptimizerKind::kRmsprop);
+  EXPECT_EQ(o.alpha, 0.9f);
+  EXPECT_EQ(o.eps, 1e-3f);
+  c.optimizer = "adam";
+  EXPECT_EQ(c.optimizer_config().kind, OptimizerKind::kAdam);
+  c.optimizer = "sgd";
+  EXPECT_EQ(c.optimizer_config().kind, OptimizerKind::kSgd);
+  c.optimizer = "lbfgs";
+  EXPECT_THROW(c.optimizer_config(), std::invalid_argument);
+  // The trainer refuses it before starting any thread.
+  ActorCritic net({4, Space::discrete(2), {8}}, 0);
+  EXPECT_THROW(A3CTrainer(c, net), std::invalid_argument);
+
+  c.value_coef = 0.25f;
+  c.entropy_coef = 0.01f;
+  c.max_grad_norm = 2.0f;
+  const LossConfig l = c.loss();
+  EXPECT_EQ(l.value_coef, 0.25f);
+  EXPECT_EQ(l.entropy_coef, 0.01f);
+  EXPECT_EQ(l.max_grad_norm, 2.0f);
 }
 
 namespace {
 
-A3CConfig short_config(int workers, int64_t steps) {
-  A3CConfig c;
+const ActorCriticSpec kSmallNet{4, Space::discrete(2), {64}};
+
+TrainConfig short_config(int workers, int64_t steps) {
+  TrainConfig c;
   c.num_workers = workers;
   c.envs_per_worker = 2;
   c.total_steps = steps;
@@ -77,16 +116,17 @@ A3CConfig short_config(int workers, int64_t steps) {
   return c;
 }
 
-std::vector<float> train(const A3CConfig& config, uint64_t init_seed, A3CProgress* progress = nullptr,
+std::vector<float> train(const TrainConfig& config, uint64_t init_seed, Progress* progress = nullptr,
                          StopReason* reason = nullptr) {
-  ActorCritic net({4, 2, {64}}, init_seed);
+  ActorCritic net(kSmallNet, init_seed);
   A3CTrainer trainer(config, net);
   trainer.start();
   while (!trainer.wait_for(0.05)) {
   }
+  EXPECT_TRUE(trainer.finished());
   trainer.join();
-  if (progress) *progress = trainer.progress();
-  if (reason) *reason = trainer.stop_reason();
+  if (progress) *progress = trainer.monitor().progress();
+  if (reason) *reason = trainer.monitor().stop_reason();
   return {net.parameters(), net.parameters() + net.num_parameters()};
 }
 
@@ -97,10 +137,13 @@ TEST(A3C, OneWorkerIsReproducible) {
   EXPECT_EQ(a, b);
   const auto c = train(short_config(1, 20000), 2);
   EXPECT_NE(a, c);
+  TrainConfig other_seed = short_config(1, 20000);
+  other_seed.seed = 4;  // the environments' and the sampling's seed
+  EXPECT_NE(a, train(other_seed, 1));
 }
 
 TEST(A3C, StopsAtTotalStepsAndRecordsEpisodes) {
-  A3CProgress p;
+  Progress p;
   StopReason reason;
   train(short_config(2, 30000), 1, &p, &reason);
   EXPECT_EQ(reason, StopReason::kTotalSteps);
@@ -109,14 +152,16 @@ TEST(A3C, StopsAtTotalStepsAndRecordsEpisodes) {
   EXPECT_GT(p.episodes, 10);
   EXPECT_EQ(p.skipped_updates, 0);
   EXPECT_GT(p.updates, 30000 / 10 - 2);
+  EXPECT_EQ(p.env_steps, p.updates * 2 * 5);  // every update is one whole rollout of 2 envs x t_max 5
+  EXPECT_EQ(p.evaluations, 0);
 }
 
 class A3CStress : public ::testing::TestWithParam<int> {};
 
 TEST_P(A3CStress, ManyWorkersStayFinite) {
-  A3CConfig c = short_config(GetParam(), 40000);
+  TrainConfig c = short_config(GetParam(), 40000);
   c.envs_per_worker = 1;
-  A3CProgress p;
+  Progress p;
   const auto params = train(c, 5, &p);
   for (float v : params) ASSERT_TRUE(std::isfinite(v));
   EXPECT_GE(p.env_steps, 40000);
@@ -124,20 +169,49 @@ TEST_P(A3CStress, ManyWorkersStayFinite) {
 
 INSTANTIATE_TEST_SUITE_P(Workers, A3CStress, ::testing::Values(16, 64));
 
+// stop_at_return with the greedy confirmation (stop_eval_episodes = 100): the run
+// stops on an evaluation that reached the target, and the model then holds the
+// evaluated snapshot (evaluating it again on the same episodes gives the target).
 TEST(A3C, LearnsCartPole) {
-  A3CConfig c = short_config(2, 600000);
+  TrainConfig c = short_config(2, 600000);
   c.envs_per_worker = 8;
   c.lr = 3e-3f;
   c.stop_at_return = 195.0;
-  A3CProgress p;
+  ASSERT_EQ(c.stop_eval_episodes, 100);
+  ActorCritic net(kSmallNet, 0);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  trainer.join();
+  const Progress p = trainer.monitor().progress();
+  ASSERT_EQ(trainer.monitor().stop_reason(), StopReason::kStopAtReturn) << "after " << p.env_steps << " steps";
+  EXPECT_GE(p.evaluations, 1);
+  EXPECT_GE(p.eval_env_steps, 100 * 195);  // the passing evaluation: 100 episodes averaging >= 195 steps
+  EXPECT_GE(p.mean_return, 195.0) << "after " << p.env_steps << " steps";
+  EXPECT_LT(p.env_steps, 600000);
+  bool reproduced = false;
+  for (int64_t stream = 0; stream < p.evaluations && !reproduced; ++stream) {
+    const EvaluationResult again = evaluate_greedy(c.env, net, net.parameters(), c.stop_eval_episodes, c.seed, stream);
+    reproduced = again.mean_return >= c.stop_at_return;
+  }
+  EXPECT_TRUE(reproduced) << "the model is not the snapshot that passed the evaluation";
+}
+
+// stop_eval_episodes = 0: the training episodes alone stop the run.
+TEST(A3C, StopsAtReturnOnTrainingEpisodesWithoutEvaluation) {
+  TrainConfig c = short_config(2, 200000);
+  c.stop_at_return = 15.0;  // a random policy's CartPole episodes average ~22
+  c.stop_eval_episodes = 0;
+  Progress p;
   StopReason reason;
   train(c, 0, &p, &reason);
-  EXPECT_GE(p.mean_return, 195.0) << "after " << p.env_steps << " steps";
   EXPECT_EQ(reason, StopReason::kStopAtReturn);
+  EXPECT_GE(p.episodes, 100);
+  EXPECT_EQ(p.evaluations, 0);
+  EXPECT_LT(p.env_steps, 200000);
 }
 
 TEST(A3C, StopsAtMaxSecondsOrOnRequestAndSaysWhy) {
-  A3CConfig c = short_config(2, int64_t{1} << 60);
+  TrainConfig c = short_config(2, int64_t{1} << 60);
   c.max_seconds = 0.2;
   StopReason reason;
   train(c, 0, nullptr, &reason);
@@ -145,40 +219,117 @@ TEST(A3C, StopsAtMaxSecondsOrOnRequestAndSaysWhy) {
   EXPECT_STREQ(stop_reason_name(reason), "max_seconds");
 
   c.max_seconds = std::numeric_limits<double>::infinity();
-  ActorCritic net({4, 2, {64}}, 0);
+  ActorCritic net(kSmallNet, 0);
   A3CTrainer trainer(c, net);
   trainer.start();
   EXPECT_FALSE(trainer.wait_for(0.1));
+  EXPECT_FALSE(trainer.finished());
   trainer.request_stop();
   EXPECT_TRUE(trainer.wait_for(5.0));  // every worker finishes its rollout and stops
   trainer.join();
-  EXPECT_EQ(trainer.stop_reason(), StopReason::kRequested);
+  EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kRequested);
+}
+
+TEST(A3C, DestructorStopsARunningTrainer) {
+  TrainConfig c = short_config(2, int64_t{1} << 60);
+  ActorCritic net(kSmallNet, 0);
+  {
+    A3CTrainer trainer(c, net);
+    trainer.start();
+    EXPECT_FALSE(trainer.wait_for(0.05));
+  }  // must stop and join its workers, not hang or terminate
+  for (size_t j = 0; j < net.num_parameters(); ++j) ASSERT_TRUE(std::isfinite(net.parameters()[j]));
+}
+
+// A worker that throws stops the run; join() rethrows its exception.
+TEST(A3CErrors, UnknownEnvIsRethrownByJoin) {
+  TrainConfig c = short_config(3, int64_t{1} << 60);
+  c.env = "NoSuchEnv-v0";
+  ActorCritic net(kSmallNet, 0);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  EXPECT_TRUE(trainer.wait_for(10.0));
+  EXPECT_TRUE(trainer.finished());
+  EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kError);
+  EXPECT_STREQ(stop_reason_name(trainer.monitor().stop_reason()), "error");
+  try {
+    trainer.join();
+    FAIL() << "join() did not rethrow";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("NoSuchEnv-v0"), std::string::npos);
+  }
+  EXPECT_NO_THROW(trainer.join());  // rethrown once
+  EXPECT_EQ(trainer.monitor().progress().updates, 0);
+}
+
+// Only one worker fails (the one that takes the greedy evaluation, which cannot
+// build its environments: stop_eval_episodes < 0); the others, which were training
+// fine with no other stop condition, stop too, and join() rethrows.
+TEST(A3CErrors, OneFailingWorkerStopsTheOthers) {
+  TrainConfig c = short_config(3, int64_t{1} << 60);
+  c.stop_at_return = 0.0;  // every episode meets it: an evaluation is requested at 100 episodes
+  c.stop_eval_episodes = -1;
+  ActorCritic net(kSmallNet, 0);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  EXPECT_TRUE(trainer.wait_for(30.0)) << "the other workers did not stop";
+  EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kError);
+  const Progress p = trainer.monitor().progress();
+  EXPECT_GE(p.episodes, 100);
+  EXPECT_GT(p.updates, 0);
+  EXPECT_EQ(p.evaluations, 0);
+  EXPECT_THROW(trainer.join(), std::invalid_argument);
+  for (size_t j = 0; j < net.num_parameters(); ++j) ASSERT_TRUE(std::isfinite(net.parameters()[j]));
+}
+
+// An allocation that fails in every worker (a rollout of 2^16 envs x 2^30 steps:
+// a petabyte) comes back as std::bad_alloc. Sanitizer allocators abort on such a
+// request instead of throwing, so this runs in the plain build only.
+TEST(A3CErrors, FailedAllocationIsRethrownByJoin) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer allocators abort on impossible allocations";
+#else
+  TrainConfig c = short_config(2, int64_t{1} << 60);
+  c.envs_per_worker = 1 << 16;
+  c.t_max = 1 << 30;
+  ActorCritic net(kSmallNet, 0);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  EXPECT_TRUE(trainer.wait_for(30.0));
+  EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kError);
+  EXPECT_THROW(trainer.join(), std::bad_alloc);
+#endif
 }
 
 TEST(Evaluate, GreedyEpisodesMatchTheEnvironmentPlayedByHand) {
   // All-zero parameters: tied logits, so argmax always picks action 0.
-  ActorCritic net({4, 2, {16}}, 0);
-  std::fill(net.parameters(), net.parameters() + net.num_parameters(), 0.0f);
+  ActorCritic net({4, Space::discrete(2), {16}}, 0, /*initialize=*/false);
   const int episodes = 7;
   const uint64_t seed = 11;
-  const EvaluationResult result = evaluate_greedy("CartPole-v1", net.layout(), net.parameters(), episodes, seed);
-
-  double total = 0.0;
-  int64_t steps = 0;
-  for (int e = 0; e < episodes; ++e) {
-    auto env = make_batched_env("CartPole-v1", 1, AutoresetMode::kDisabled);
-    env->seed(0, {static_cast<uint32_t>(seed), 0u, static_cast<uint32_t>(e), 0xE7A1u});
-    float obs[4], reward;
-    uint8_t terminated = 0, truncated = 0;
-    env->reset(0, obs);
-    const int64_t action = 0;
-    while (!terminated && !truncated) {
-      env->step(&action, {obs, &reward, &terminated, &truncated, nullptr});
-      total += reward;
-      ++steps;
+  std::vector<double> means;
+  for (uint64_t stream : {uint64_t{0}, uint64_t{3}}) {
+    const EvaluationResult result = evaluate_greedy("CartPole-v1", net, net.parameters(), episodes, seed, stream);
+    double total = 0.0;
+    int64_t steps = 0;
+    for (int e = 0; e < episodes; ++e) {
+      auto env = make_batched_env("CartPole-v1", 1, AutoresetMode::kDisabled);
+      env->seed(0, {static_cast<uint32_t>(seed), 0u, static_cast<uint32_t>(stream), 0u, static_cast<uint32_t>(e),
+                    0xE7A1u});
+      float obs[4];
+      double reward;
+      uint8_t terminated = 0, truncated = 0;
+      env->reset(0, obs);
+      const int64_t action = 0;
+      while (!terminated && !truncated) {
+        ASSERT_EQ(env->step({&action, nullptr, 0}, {obs, &reward, &terminated, &truncated, nullptr}), -1);
+        total += reward;
+        ++steps;
+      }
     }
+    EXPECT_EQ(result.env_steps, steps) << "stream " << stream;
+    EXPECT_DOUBLE_EQ(result.mean_return, total / episodes) << "stream " << stream;
+    EXPECT_LT(result.mean_return, 20.0);  // always pushing left fails fast
+    means.push_back(result.mean_return);
   }
-  EXPECT_EQ(result.env_steps, steps);
-  EXPECT_DOUBLE_EQ(result.mean_return, total / episodes);
-  EXPECT_LT(result.mean_return, 20.0);  // always pushing left fails fast
+  EXPECT_NE(means[0], means[1]);  // another stream, other episodes
 }

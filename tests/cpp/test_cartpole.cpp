@@ -1,10 +1,16 @@
 // The native CartPole against gymnasium trajectories (tests/fixtures/cartpole_trajectories.txt),
-// bit for bit, and the batched stepping and autoreset modes.
+// bit for bit through the generic VectorEnv, on both the batched path
+// (CartPoleEnv::step_batch) and the per-env path (CartPoleEnv::step), and the
+// autoreset modes on CartPole.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "envs/cartpole.h"
+#include "envs/vector_env.h"
 #include "fixtures.h"
 
 using namespace fastac;
@@ -14,36 +20,54 @@ namespace {
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-}  // namespace
+// CartPoleEnv without its step_batch: VectorEnv<ScalarCartPole> steps each
+// sub-environment with CartPoleEnv::step. (Composition, not inheritance: a derived
+// type would still find the base's step_batch.)
+struct ScalarCartPole {
+  static const EnvSpec& spec() { return CartPoleEnv::spec(); }
+  explicit ScalarCartPole(const double* params) : env(params) {}
+  void reset(Pcg64& rng, const double* options) { env.reset(rng, options); }
+  StepOutcome step(const Action& action) { return env.step(action); }
+  void observe(float* obs) const { env.observe(obs); }
+  void get_state(double* state) const { env.get_state(state); }
+  void set_state(const double* state) { env.set_state(state); }
+  CartPoleEnv env;
+};
+static_assert(detail::HasStepBatch<CartPoleEnv>);
+static_assert(!detail::HasStepBatch<ScalarCartPole>);
 
-TEST(CartPole, MatchesGymnasiumBitForBit) {
+ActionBatch discrete_actions(const int64_t* a) { return ActionBatch{a, nullptr, 0}; }
+
+// Replays the fixture through VectorEnv<E>(1, kDisabled).
+template <class E>
+void replay_fixture() {
   const auto rows = fixtures::read_fixture("cartpole_trajectories.txt");
   ASSERT_GT(rows.size(), 600u);
-  std::unique_ptr<CartPole> env;
-  float obs[4], reward;
+  std::unique_ptr<VectorEnv<E>> env;
+  float obs[4];
+  double reward;
   uint8_t terminated, truncated;
   int episodes = 0, steps = 0, truncations = 0;
   for (const auto& row : rows) {
     if (row[0] == "episode") {
-      CartPoleConfig config;
-      config.sutton_barto_reward = row[2] == "1";
-      config.autoreset_mode = AutoresetMode::kDisabled;
-      env = std::make_unique<CartPole>(1, config);
+      const double sutton_barto = row[2] == "1" ? 1.0 : 0.0;
+      env = std::make_unique<VectorEnv<E>>(1, AutoresetMode::kDisabled, &sutton_barto);
+      ASSERT_EQ(env->max_episode_steps(), 500);
       env->seed(0, seed_to_uint32_words(std::stoull(row[1])));
-      env->reset(0, obs);
+      env->reset(0, obs, nullptr);
       for (int k = 0; k < 4; ++k) ASSERT_TRUE(same_bits(obs[k], float(fixtures::parse_double(row[3 + k]))));
       ++episodes;
       continue;
     }
     const int64_t action = std::stoll(row[0]);
-    ASSERT_EQ(env->step(&action, StepResult{obs, &reward, &terminated, &truncated, nullptr}), -1);
+    ASSERT_EQ(env->step(discrete_actions(&action), StepResult{obs, &reward, &terminated, &truncated, nullptr}), -1);
     double state[4];
     env->get_state(0, state);
     for (int k = 0; k < 4; ++k) {
       ASSERT_TRUE(same_bits(obs[k], float(fixtures::parse_double(row[1 + k])))) << "step " << steps << " obs " << k;
       ASSERT_TRUE(same_bits(state[k], fixtures::parse_double(row[8 + k]))) << "step " << steps << " state " << k;
     }
-    ASSERT_EQ(reward, float(fixtures::parse_double(row[5]))) << "step " << steps;
+    ASSERT_TRUE(same_bits(reward, fixtures::parse_double(row[5]))) << "step " << steps;
     ASSERT_EQ(terminated, std::stoi(row[6])) << "step " << steps;
     ASSERT_EQ(truncated, std::stoi(row[7])) << "step " << steps;
     truncations += truncated;
@@ -53,35 +77,102 @@ TEST(CartPole, MatchesGymnasiumBitForBit) {
   EXPECT_GT(truncations, 0);  // the fixture includes a 500-step episode
 }
 
+}  // namespace
+
+TEST(CartPole, SpecIsGymnasiums) {
+  const EnvSpec& s = CartPoleEnv::spec();
+  EXPECT_EQ(s.id, "CartPole-v1");
+  EXPECT_TRUE(s.action_space.is_discrete());
+  EXPECT_EQ(s.action_space.n, 2);
+  EXPECT_EQ(s.action_space.start, 0);
+  EXPECT_EQ(s.observation_space.size(), 4);
+  EXPECT_EQ(s.max_episode_steps, 500);
+  EXPECT_EQ(s.reward_threshold, 475.0);
+  EXPECT_EQ(s.state_size, 4);
+  ASSERT_EQ(s.params.size(), 1u);
+  EXPECT_EQ(s.params[0].name, "sutton_barto_reward");
+  EXPECT_EQ(s.params[0].default_value, 0.0);
+  EXPECT_TRUE(s.params[0].boolean);
+  ASSERT_EQ(s.reset_options.size(), 2u);
+  EXPECT_EQ(s.reset_options[0].default_value, -0.05);
+  EXPECT_EQ(s.reset_options[1].default_value, 0.05);
+  EXPECT_TRUE(std::isinf(s.observation_space.high[1]));
+  EXPECT_EQ(s.observation_space.high[0], 4.8f);
+}
+
+TEST(CartPole, MatchesGymnasiumBitForBitBatchedPath) { replay_fixture<CartPoleEnv>(); }
+
+TEST(CartPole, MatchesGymnasiumBitForBitPerEnvPath) { replay_fixture<ScalarCartPole>(); }
+
+// CartPoleEnv::step_batch on an array of envs against step() on copies, also
+// past termination (no resets here), comparing every state bit and the reward.
+TEST(CartPole, StepBatchEqualsStepOnEachEnv) {
+  constexpr int n = 37;  // not a multiple of a SIMD width
+  const double params[2][1] = {{0.0}, {1.0}};
+  std::vector<CartPoleEnv> batch, singles;
+  for (int i = 0; i < n; ++i) {
+    batch.emplace_back(params[i % 2]);
+    Pcg64 rng = Pcg64::from_seed(200 + i);
+    const double bounds[2] = {-0.2, 0.2};
+    batch.back().reset(rng, bounds);
+  }
+  singles = batch;
+  Pcg64 rng = Pcg64::from_seed(4);
+  std::vector<int64_t> actions(n);
+  std::vector<double> reward(n);
+  std::vector<uint8_t> terminated(n);
+  int past_termination = 0;
+  for (int t = 0; t < 120; ++t) {
+    for (auto& a : actions) a = static_cast<int64_t>(rng.next_uint64() & 1);
+    CartPoleEnv::step_batch(batch.data(), n, discrete_actions(actions.data()), reward.data(), terminated.data());
+    for (int i = 0; i < n; ++i) {
+      const StepOutcome r = singles[i].step(Action{actions[i], nullptr});
+      double a[4], b[4];
+      batch[i].get_state(a);
+      singles[i].get_state(b);
+      for (int k = 0; k < 4; ++k) ASSERT_TRUE(same_bits(a[k], b[k])) << "t " << t << " env " << i << " state " << k;
+      ASSERT_TRUE(same_bits(reward[i], r.reward)) << "t " << t << " env " << i;
+      ASSERT_EQ(terminated[i], r.terminated) << "t " << t << " env " << i;
+      ASSERT_EQ(batch[i].steps_beyond_terminated, singles[i].steps_beyond_terminated);
+      past_termination += batch[i].steps_beyond_terminated > 0;
+    }
+  }
+  EXPECT_GT(past_termination, 100);  // the rewards after termination were compared too
+}
+
+// The batched VectorEnv (step_batch) against one VectorEnv per sub-env on the
+// per-env path, with NEXT_STEP autoresets.
 TEST(CartPole, BatchedStepEqualsIndependentEnvs) {
   constexpr int n = 16;
-  CartPoleConfig config;
-  config.autoreset_mode = AutoresetMode::kNextStep;
-  CartPole batch(n, config);
-  std::vector<std::unique_ptr<CartPole>> singles;
-  std::vector<float> obs(n * 4), reward(n), single_obs(4);
+  VectorEnv<CartPoleEnv> batch(n, AutoresetMode::kNextStep);
+  std::vector<std::unique_ptr<VectorEnv<ScalarCartPole>>> singles;
+  std::vector<float> obs(n * 4), single_obs(4);
+  std::vector<double> reward(n);
   std::vector<uint8_t> term(n), trunc(n);
   for (int i = 0; i < n; ++i) {
     batch.seed(i, seed_to_uint32_words(100 + i));
-    batch.reset(i, obs.data() + 4 * i);
-    singles.push_back(std::make_unique<CartPole>(1, config));
+    batch.reset(i, obs.data() + 4 * i, nullptr);
+    singles.push_back(std::make_unique<VectorEnv<ScalarCartPole>>(1, AutoresetMode::kNextStep));
     singles[i]->seed(0, seed_to_uint32_words(100 + i));
-    singles[i]->reset(0, single_obs.data());
+    singles[i]->reset(0, single_obs.data(), nullptr);
+    ASSERT_EQ(std::memcmp(single_obs.data(), obs.data() + 4 * i, 4 * sizeof(float)), 0);
   }
   Pcg64 rng = Pcg64::from_seed(9);
   std::vector<int64_t> actions(n);
   int finished = 0;
   for (int t = 0; t < 300; ++t) {
     for (auto& a : actions) a = static_cast<int64_t>(rng.next_uint64() & 1);
-    ASSERT_EQ(batch.step(actions.data(), {obs.data(), reward.data(), term.data(), trunc.data(), nullptr}), -1);
+    ASSERT_EQ(batch.step(discrete_actions(actions.data()), {obs.data(), reward.data(), term.data(), trunc.data(), nullptr}),
+              -1);
     for (int i = 0; i < n; ++i) {
-      float r;
+      double r;
       uint8_t te, tr;
-      singles[i]->step(&actions[i], {single_obs.data(), &r, &te, &tr, nullptr});
+      ASSERT_EQ(singles[i]->step(discrete_actions(&actions[i]), {single_obs.data(), &r, &te, &tr, nullptr}), -1);
       ASSERT_EQ(std::memcmp(single_obs.data(), obs.data() + 4 * i, 4 * sizeof(float)), 0);
-      ASSERT_EQ(r, reward[i]);
+      ASSERT_TRUE(same_bits(r, reward[i]));
       ASSERT_EQ(te, term[i]);
       ASSERT_EQ(tr, trunc[i]);
+      ASSERT_EQ(singles[i]->elapsed_steps(0), batch.elapsed_steps(i));
       finished += te || tr;
     }
   }
@@ -89,16 +180,17 @@ TEST(CartPole, BatchedStepEqualsIndependentEnvs) {
 }
 
 TEST(CartPole, NextStepAutoresetGivesZeroRewardResetStep) {
-  CartPole env(1, {});
-  float obs[4], reward;
+  VectorEnv<CartPoleEnv> env(1, AutoresetMode::kNextStep);
+  float obs[4];
+  double reward;
   uint8_t te = 0, tr = 0;
   env.seed(0, seed_to_uint32_words(0));
-  env.reset(0, obs);
+  env.reset(0, obs, nullptr);
   const int64_t push = 1;
-  while (!te) env.step(&push, {obs, &reward, &te, &tr, nullptr});
-  EXPECT_EQ(reward, 1.0f);  // the terminating step is rewarded
-  env.step(&push, {obs, &reward, &te, &tr, nullptr});
-  EXPECT_EQ(reward, 0.0f);
+  while (!te) ASSERT_EQ(env.step(discrete_actions(&push), {obs, &reward, &te, &tr, nullptr}), -1);
+  EXPECT_EQ(reward, 1.0);  // the terminating step is rewarded
+  env.step(discrete_actions(&push), {obs, &reward, &te, &tr, nullptr});
+  EXPECT_EQ(reward, 0.0);
   EXPECT_FALSE(te);
   EXPECT_FALSE(tr);
   EXPECT_EQ(env.elapsed_steps(0), 0);
@@ -106,32 +198,88 @@ TEST(CartPole, NextStepAutoresetGivesZeroRewardResetStep) {
 }
 
 TEST(CartPole, SameStepAutoresetReportsFinalObservation) {
-  CartPoleConfig config;
-  config.autoreset_mode = AutoresetMode::kSameStep;
-  config.max_episode_steps = 5;
-  CartPole env(1, config);
-  float obs[4], final_obs[4], reward;
+  VectorEnv<CartPoleEnv> env(1, AutoresetMode::kSameStep, nullptr, 5);
+  float obs[4], final_obs[4], before[4];
+  double reward;
   uint8_t te = 0, tr = 0;
   env.seed(0, seed_to_uint32_words(1));
-  env.reset(0, obs);
+  env.reset(0, obs, nullptr);
   const int64_t action = 0;
-  for (int t = 0; t < 5; ++t) env.step(&action, {obs, &reward, &te, &tr, final_obs});
+  for (int t = 0; t < 5; ++t) {
+    std::memcpy(before, obs, sizeof obs);
+    env.step(discrete_actions(&action), {obs, &reward, &te, &tr, final_obs});
+  }
   EXPECT_TRUE(tr);
+  EXPECT_FALSE(te);
+  EXPECT_EQ(reward, 1.0);
   EXPECT_EQ(env.elapsed_steps(0), 0);  // already reset
   EXPECT_NE(std::memcmp(obs, final_obs, sizeof obs), 0);
+  for (float v : obs) EXPECT_LE(std::abs(v), 0.05f);  // the new episode's first observation
+  // The final observation is one step on from the previous one (action 0 pushes left).
+  EXPECT_LT(final_obs[1], before[1]);
+  double state[4];
+  env.get_state(0, state);
+  for (int k = 0; k < 4; ++k) EXPECT_TRUE(same_bits(obs[k], static_cast<float>(state[k])));
 }
 
 TEST(CartPole, InvalidActionStepsNothing) {
-  CartPole env(2, {});
-  float obs[8], reward[2];
+  VectorEnv<CartPoleEnv> env(2, AutoresetMode::kNextStep);
+  float obs[8];
+  double reward[2];
   uint8_t te[2], tr[2];
   env.seed(0, {1});
   env.seed(1, {2});
-  env.reset(0, obs);
-  env.reset(1, obs + 4);
+  env.reset(0, obs, nullptr);
+  env.reset(1, obs + 4, nullptr);
+  double state0[4], state1[4], after[4];
+  env.get_state(0, state0);
+  env.get_state(1, state1);
   const int64_t actions[2] = {1, 2};
-  EXPECT_EQ(env.step(actions, {obs, reward, te, tr, nullptr}), 1);
+  EXPECT_EQ(env.step(discrete_actions(actions), {obs, reward, te, tr, nullptr}), 1);
   EXPECT_EQ(env.elapsed_steps(0), 0);
+  EXPECT_EQ(env.elapsed_steps(1), 0);
+  env.get_state(0, after);
+  EXPECT_EQ(std::memcmp(after, state0, sizeof after), 0);
+  env.get_state(1, after);
+  EXPECT_EQ(std::memcmp(after, state1, sizeof after), 0);
   const int64_t negative[2] = {-1, 0};
-  EXPECT_EQ(env.step(negative, {obs, reward, te, tr, nullptr}), 0);
+  EXPECT_EQ(env.step(discrete_actions(negative), {obs, reward, te, tr, nullptr}), 0);
+  EXPECT_EQ(env.elapsed_steps(1), 0);
+  const int64_t valid[2] = {0, 1};
+  EXPECT_EQ(env.step(discrete_actions(valid), {obs, reward, te, tr, nullptr}), -1);
+  EXPECT_EQ(env.elapsed_steps(0), 1);
+}
+
+TEST(CartPole, SuttonBartoRewardParam) {
+  const double on = 1.0;
+  VectorEnv<CartPoleEnv> env(1, AutoresetMode::kDisabled, &on);
+  float obs[4];
+  double reward;
+  uint8_t te = 0, tr = 0;
+  env.seed(0, {5});
+  env.reset(0, obs, nullptr);
+  const int64_t push = 0;
+  int steps = 0;
+  while (!te) {
+    env.step(discrete_actions(&push), {obs, &reward, &te, &tr, nullptr});
+    if (!te) EXPECT_EQ(reward, 0.0);
+    ++steps;
+  }
+  EXPECT_EQ(reward, -1.0);
+  env.step(discrete_actions(&push), {obs, &reward, &te, &tr, nullptr});  // past termination
+  EXPECT_TRUE(te);
+  EXPECT_EQ(reward, -1.0);
+  EXPECT_GT(steps, 1);
+}
+
+TEST(CartPole, SetStateRoundTrips) {
+  VectorEnv<CartPoleEnv> env(2, AutoresetMode::kDisabled);
+  const double s[4] = {0.1, -0.2, 0.03, 1e-300};
+  env.set_state(1, s);
+  double back[4];
+  env.get_state(1, back);
+  EXPECT_EQ(std::memcmp(s, back, sizeof s), 0);
+  float obs[4];
+  env.observe(1, obs);
+  for (int k = 0; k < 4; ++k) EXPECT_TRUE(same_bits(obs[k], static_cast<float>(s[k])));
 }

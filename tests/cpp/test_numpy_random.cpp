@@ -36,3 +36,37 @@ TEST(NumpyRandom, DoublesAreInUnitInterval) {
     ASSERT_LT(u, 1.0);
   }
 }
+
+// seed + offset as Python computes it: an integer beyond 2**64 is one more word,
+// never a wrap-around onto a small seed.
+TEST(NumpyRandom, SeedPlusOffsetDoesNotWrap) {
+  EXPECT_EQ(seed_to_uint32_words(0, 0), (std::vector<uint32_t>{0}));
+  for (uint64_t seed : {uint64_t{0}, uint64_t{5}, (uint64_t{1} << 32) - 1, uint64_t{123456789012345}})
+    for (uint64_t offset : {uint64_t{0}, uint64_t{1}, uint64_t{1} << 32, uint64_t{77}})
+      EXPECT_EQ(seed_to_uint32_words(seed, offset), seed_to_uint32_words(seed + offset)) << seed << " + " << offset;
+  const uint64_t max = ~uint64_t{0};
+  EXPECT_EQ(seed_to_uint32_words(max, 0), seed_to_uint32_words(max));
+  EXPECT_EQ(seed_to_uint32_words(max, 1), (std::vector<uint32_t>{0, 0, 1}));  // 2**64, not 0
+  EXPECT_EQ(seed_to_uint32_words(max, 6), (std::vector<uint32_t>{5, 0, 1}));
+  EXPECT_EQ(seed_to_uint32_words(max, max), (std::vector<uint32_t>{0xFFFFFFFEu, 0xFFFFFFFFu, 1}));
+  EXPECT_NE(seed_to_uint32_words(max, 1), seed_to_uint32_words(0));
+
+  // numpy's SeedSequence and PCG64 of those integers (values from numpy 2.x):
+  //   SeedSequence(2**64).generate_state(4), Generator(PCG64(SeedSequence(2**64))).uniform(-0.05, 0.05)
+  struct Expected {
+    uint64_t seed, offset;
+    std::vector<uint32_t> state;
+    double uniform;
+  };
+  const std::vector<Expected> cases = {
+      {max, 1, {3831201730u, 2013799314u, 3589971085u, 2228851942u}, -0x1.4cab214f9f200p-8},
+      {max, max, {37015708u, 3944705487u, 2383288052u, 2655297143u}, -0x1.c2f2d7f1061e0p-7},
+      {max, 6, {3598628658u, 1002794727u, 830655469u, 2018478785u}, 0x1.8d9230bf4bc00p-6},
+  };
+  for (const auto& c : cases) {
+    const auto words = seed_to_uint32_words(c.seed, c.offset);
+    EXPECT_EQ(seed_sequence_generate_state(words, 4), c.state);
+    Pcg64 rng(words);
+    EXPECT_EQ(rng.uniform(-0.05, 0.05), c.uniform);
+  }
+}

@@ -99,9 +99,12 @@ def test_policy_predict_save_load_and_torch_equivalence(tmp_path):
     result = fastac.train_a3c(total_steps=20_000, seed=3, num_workers=1, hidden_sizes=(32, 16))
     policy = result.policy
     obs = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
-    actions, state = policy.predict(obs)
+    actions, state = policy.predict(obs, deterministic=True)
     assert state is None and actions.shape == (10,) and actions.dtype == np.int64
-    single, _ = policy.predict(obs[0])
+    np.testing.assert_array_equal(actions, policy.forward(obs)[0].argmax(axis=1))
+    sampled, _ = policy.predict(obs)  # Stable-Baselines3's default: sample
+    assert sampled.shape == (10,) and set(sampled.tolist()) <= {0, 1}
+    single, _ = policy.predict(obs[0], deterministic=True)
     assert single.shape == () and int(single) == actions[0]
     with pytest.raises(ValueError, match="shape"):
         policy.predict(np.zeros(5))
@@ -128,9 +131,9 @@ def test_policy_predict_save_load_and_torch_equivalence(tmp_path):
     path = tmp_path / "model.pt"
     policy.save(path)
     loaded = fastac.load(path)
-    np.testing.assert_array_equal(loaded.predict(obs)[0], actions)
+    np.testing.assert_array_equal(loaded.predict(obs, deterministic=True)[0], actions)
     assert loaded.hidden_sizes == (32, 16)
-    assert loaded.metadata["train"]["algorithm"] == "a3c"
+    assert loaded.metadata["algorithm"] == "a3c" and loaded.metadata["config"]["hidden_sizes"] == [32, 16]
 
 
 def test_load_rejects_bad_files(tmp_path):
@@ -172,7 +175,8 @@ def test_evaluate_policy_checks_spaces():
         ({"stop_eval_episodes": -1}, "stop_eval_episodes"),
         ({"seed": -3}, "seed"),
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
-        ({"env": "MountainCar-v0"}, "env"),
+        ({"env": "Taxi-v3"}, "env"),
+        ({"env": "Pendulum-v1"}, "Box action space"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(kwargs, name):
@@ -202,7 +206,8 @@ def test_to_torch_and_torchscript_match_the_native_forward(tmp_path):
     policy.export_torchscript(path)
     scripted = torch.jit.load(str(path))
     with torch.no_grad():
-        np.testing.assert_array_equal(scripted.act(torch.from_numpy(obs)).numpy(), policy.predict(obs)[0])
+        np.testing.assert_array_equal(scripted.act(torch.from_numpy(obs)).numpy(),
+                                      policy.predict(obs, deterministic=True)[0])
         np.testing.assert_allclose(scripted(torch.from_numpy(obs))[0].numpy(), logits, rtol=1e-5, atol=1e-6)
 
 
@@ -217,3 +222,26 @@ def test_torch_export_program_matches(tmp_path):
             logits, values = module(torch.from_numpy(batch))
             np.testing.assert_allclose(logits.numpy(), policy.forward(batch)[0], rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(values.numpy(), policy.forward(batch)[1], rtol=1e-5, atol=1e-6)
+
+
+def test_worker_allocation_failure_is_a_memory_error():
+    # 65536 x 65536 rollout rows cannot be allocated: the worker's std::bad_alloc becomes
+    # a MemoryError here instead of std::terminate.
+    with pytest.raises(MemoryError):
+        fastac.train_a3c(num_workers=1, envs_per_worker=65536, t_max=65536, total_steps=1000, seed=0)
+
+
+def test_progress_has_the_same_keys_as_a2c():
+    seen = {}
+    fastac.train_a3c(total_steps=20_000, seed=0, num_workers=1, callback=lambda p: seen.setdefault("a3c", p) and None,
+                     callback_interval_s=0.01)
+    fastac.train_a2c(total_steps=2_000, seed=0, callback=lambda p: seen.setdefault("a2c", p) and None,
+                     callback_interval_s=0.01)
+    assert set(seen["a3c"]) == set(seen["a2c"])
+
+
+def test_callback_must_return_a_bool_or_none():
+    with pytest.raises(TypeError, match="callback must return"):
+        fastac.train_a3c(total_steps=10**9, seed=0, callback=lambda p: "stop", callback_interval_s=0.01)
+    with pytest.raises(TypeError, match="callback must return"):
+        fastac.train_a2c(total_steps=10**9, seed=0, callback=lambda p: 0, callback_interval_s=0.01)

@@ -1,27 +1,40 @@
 """Native environments, as gymnasium ``Env`` and ``VectorEnv``.
 
-Importing this module registers ``fastac/CartPole-v1`` with gymnasium, so that
-``gymnasium.make("fastac/CartPole-v1")`` and ``gymnasium.make_vec("fastac/CartPole-v1", n)``
-give the native environment.
+Importing this module registers every native environment of the C++ registry with
+gymnasium under the ``fastac/`` namespace, so that ``gymnasium.make("fastac/CartPole-v1")``
+and ``gymnasium.make_vec("fastac/CartPole-v1", n, vectorization_mode="vector_entry_point")``
+give the native environment. The classes (``CartPoleEnv``, ``CartPoleVectorEnv``, ...) are
+generated from the registry (``fastac.envs.native``).
 """
 
 from __future__ import annotations
 
 import gymnasium
 
-from fastac.envs.cartpole import CartPoleEnv, CartPoleVectorEnv, InvalidActionError
+from fastac.envs.native import CLASSES, SPECS, InvalidActionError, NativeEnv, NativeVectorEnv, reward_threshold
 
-__all__ = ["CartPoleEnv", "CartPoleVectorEnv", "InvalidActionError", "NATIVE_ENV_IDS"]
+#: gymnasium ids that have a native implementation (both "CartPole-v1" and
+#: "fastac/CartPole-v1"), mapped to the fastac id.
+NATIVE_ENV_IDS: dict[str, str] = {}
 
-#: gymnasium ids that have a native implementation, mapped to the fastac id.
-NATIVE_ENV_IDS = {"CartPole-v1": "fastac/CartPole-v1", "fastac/CartPole-v1": "fastac/CartPole-v1"}
+for _env_id, (_single, _vector) in CLASSES.items():
+    NATIVE_ENV_IDS[_env_id] = NATIVE_ENV_IDS[f"fastac/{_env_id}"] = f"fastac/{_env_id}"
+    globals()[_single.__name__], globals()[_vector.__name__] = _single, _vector
+    if f"fastac/{_env_id}" not in gymnasium.registry:
+        # No max_episode_steps here: the native env enforces its own time limit (as
+        # gymnasium's TimeLimit reports it), so make() adds no TimeLimit wrapper.
+        gymnasium.register(
+            id=f"fastac/{_env_id}",
+            entry_point=f"fastac.envs.native:{_single.__name__}",
+            vector_entry_point=f"fastac.envs.native:{_vector.__name__}",
+            reward_threshold=reward_threshold(_env_id),
+        )
 
-if "fastac/CartPole-v1" not in gymnasium.registry:
-    # No max_episode_steps here: the native env enforces its own 500-step limit
-    # (as gymnasium's TimeLimit reports it), so make() adds no TimeLimit wrapper.
-    gymnasium.register(
-        id="fastac/CartPole-v1",
-        entry_point="fastac.envs.cartpole:CartPoleEnv",
-        vector_entry_point="fastac.envs.cartpole:CartPoleVectorEnv",
-        reward_threshold=475.0,
-    )
+
+def native_id(env_id: str) -> str | None:
+    """The ``fastac/`` id of a gymnasium id that has a native implementation, else None."""
+    return NATIVE_ENV_IDS.get(env_id)
+
+
+__all__ = ["InvalidActionError", "NATIVE_ENV_IDS", "NativeEnv", "NativeVectorEnv", "SPECS", "native_id",
+           *(cls.__name__ for pair in CLASSES.values() for cls in pair)]

@@ -1,0 +1,53 @@
+// The policy interface: a network that maps a batch of observations to the
+// inputs of an action distribution (the "head", e.g. logits) and to values, and
+// back-propagates gradients of those into a flat gradient over its parameters.
+//
+// A policy owns no memory for its parameters: it reads them from a flat float32
+// buffer (the model's, or a worker's local copy) and writes gradients into a flat
+// buffer of the same layout. That flat buffer is what makes Hogwild updates and a
+// single gradient all-reduce simple. The hand-written MLP (nn/mlp.h) is one policy;
+// a libtorch-module policy is another kind that fits the same interface.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace fastac {
+
+// Activations a policy keeps from forward() for backward(); one per thread.
+struct PolicyWorkspace {
+  virtual ~PolicyWorkspace() = default;
+};
+
+// How to initialise one weight matrix: orthogonal with a gain (as Stable-Baselines3
+// and CleanRL), stored input-major ([in, out]) or output-major ([out, in]).
+// Everything not covered by an initializer starts at zero (biases).
+struct WeightInit {
+  size_t offset = 0;
+  int in = 0, out = 0;
+  bool input_major = false;
+  double gain = 1.0;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual size_t num_parameters() const = 0;
+  virtual int observation_size() const = 0;
+  virtual int head_size() const = 0;  // distribution inputs per sample
+  virtual std::unique_ptr<PolicyWorkspace> make_workspace() const = 0;
+  virtual std::vector<WeightInit> initializers() const = 0;
+
+  // head [batch, head_size()] and values [batch] of obs [batch, observation_size()].
+  virtual void forward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, float* head,
+                       float* values) const = 0;
+  // The gradient of a loss whose derivatives by head and values are grad_head and
+  // grad_values, written (not accumulated) into grad[0, num_parameters()). ws must
+  // hold the forward pass of the same params and obs.
+  virtual void backward(const float* params, const float* obs, int batch, PolicyWorkspace& ws,
+                        const float* grad_head, const float* grad_values, float* grad) const = 0;
+};
+
+}  // namespace fastac

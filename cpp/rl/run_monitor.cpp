@@ -1,0 +1,130 @@
+#include "rl/run_monitor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace fastac {
+
+OptimizerConfig TrainConfig::optimizer_config() const {
+  OptimizerConfig c;
+  if (optimizer == "rmsprop")
+    c.kind = OptimizerKind::kRmsprop;
+  else if (optimizer == "adam")
+    c.kind = OptimizerKind::kAdam;
+  else if (optimizer == "sgd")
+    c.kind = OptimizerKind::kSgd;
+  else
+    throw std::invalid_argument("optimizer must be 'rmsprop', 'adam' or 'sgd', got '" + optimizer + "'");
+  c.alpha = rmsprop_alpha;
+  c.eps = optimizer_eps;
+  return c;
+}
+
+const char* stop_reason_name(StopReason reason) {
+  switch (reason) {
+    case StopReason::kNone: return "none";
+    case StopReason::kTotalSteps: return "total_steps";
+    case StopReason::kStopAtReturn: return "stop_at_return";
+    case StopReason::kMaxSeconds: return "max_seconds";
+    case StopReason::kRequested: return "requested";
+    case StopReason::kError: return "error";
+  }
+  return "unknown";
+}
+
+RunMonitor::RunMonitor(const TrainConfig& config) : config_(config) { recent_returns_.reserve(kReturnWindow); }
+
+void RunMonitor::start() { start_time_ = std::chrono::steady_clock::now(); }
+
+double RunMonitor::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
+}
+
+bool RunMonitor::stop(StopReason reason) {
+  StopReason none = StopReason::kNone;
+  const bool first = reason_.compare_exchange_strong(none, reason);
+  stop_.store(true);
+  return first;
+}
+
+void RunMonitor::record_episode(float episode_return, int32_t length, int64_t pending_steps) {
+  std::lock_guard lock(episodes_mutex_);
+  episodes_.push_back(
+      {elapsed(), env_steps_.load(std::memory_order_relaxed) + pending_steps, episode_return, length});
+  if (recent_returns_.size() < kReturnWindow) {
+    recent_returns_.push_back(episode_return);
+  } else {
+    float& slot = recent_returns_[(episodes_.size() - 1) % kReturnWindow];
+    recent_sum_ -= slot;
+    slot = episode_return;
+  }
+  recent_sum_ += episode_return;
+  const int64_t episodes = static_cast<int64_t>(episodes_.size());
+  if (std::isnan(config_.stop_at_return) || recent_returns_.size() < kReturnWindow ||
+      recent_sum_ / kReturnWindow < config_.stop_at_return ||
+      episodes - episodes_at_last_evaluation_ < kEpisodesBetweenEvaluations)
+    return;
+  if (config_.stop_eval_episodes == 0) {
+    stop(StopReason::kStopAtReturn);
+  } else if (!evaluation_requested_.exchange(true)) {
+    episodes_at_last_evaluation_ = episodes;
+  }
+}
+
+bool RunMonitor::take_evaluation_request() {
+  return evaluation_requested_.load(std::memory_order_relaxed) && !stopping() && evaluation_requested_.exchange(false);
+}
+
+bool RunMonitor::record_evaluation(double mean_return, int64_t env_steps) {
+  evaluations_.fetch_add(1);
+  eval_env_steps_.fetch_add(env_steps);
+  last_eval_return_.store(mean_return);
+  {
+    // The cadence counts from the end of this evaluation.
+    std::lock_guard lock(episodes_mutex_);
+    episodes_at_last_evaluation_ = static_cast<int64_t>(episodes_.size());
+  }
+  return mean_return >= config_.stop_at_return && stop(StopReason::kStopAtReturn);
+}
+
+void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skipped) {
+  last_policy_loss_.store(stats.policy_loss, std::memory_order_relaxed);
+  last_value_loss_.store(stats.value_loss, std::memory_order_relaxed);
+  last_entropy_.store(stats.entropy, std::memory_order_relaxed);
+  last_grad_norm_.store(stats.grad_norm, std::memory_order_relaxed);
+  const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
+  (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
+  if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
+  if (elapsed() >= config_.max_seconds) stop(StopReason::kMaxSeconds);
+}
+
+float RunMonitor::learning_rate() const {
+  if (!config_.anneal_lr) return config_.lr;
+  const double done = static_cast<double>(env_steps_.load(std::memory_order_relaxed)) / config_.total_steps;
+  return config_.lr * static_cast<float>(std::max(0.0, 1.0 - done));
+}
+
+Progress RunMonitor::progress() const {
+  Progress p;
+  p.env_steps = env_steps_.load();
+  p.updates = updates_.load();
+  p.skipped_updates = skipped_updates_.load();
+  p.evaluations = evaluations_.load();
+  p.eval_env_steps = eval_env_steps_.load();
+  p.last_eval_return = last_eval_return_.load();
+  p.last_loss = {last_policy_loss_.load(), last_value_loss_.load(), last_entropy_.load(), last_grad_norm_.load()};
+  p.learning_rate = learning_rate();
+  p.elapsed_s = elapsed();
+  std::lock_guard lock(episodes_mutex_);
+  p.episodes = static_cast<int64_t>(episodes_.size());
+  if (!recent_returns_.empty()) p.mean_return = recent_sum_ / static_cast<double>(recent_returns_.size());
+  return p;
+}
+
+std::vector<EpisodeRecord> RunMonitor::history() const {
+  std::lock_guard lock(episodes_mutex_);
+  return episodes_;
+}
+
+}  // namespace fastac

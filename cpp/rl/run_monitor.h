@@ -1,0 +1,93 @@
+// The bookkeeping of a training run, shared by both trainers (and by every A3C
+// worker, so it is thread-safe): step and update counts, finished episodes and
+// their 100-episode window, the stop criteria, the greedy confirmation of
+// stop_at_return and its cadence, the learning-rate schedule, the last loss stats.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <vector>
+
+#include "rl/loss.h"
+#include "rl/train_config.h"
+
+namespace fastac {
+
+struct EpisodeRecord {
+  double wall_time_s;
+  int64_t env_steps;  // training steps counted when the episode ended
+  float episode_return;
+  int32_t length;
+};
+
+// Why a run ended: the first stop condition met wins.
+enum class StopReason { kNone, kTotalSteps, kStopAtReturn, kMaxSeconds, kRequested, kError };
+const char* stop_reason_name(StopReason reason);  // "total_steps", "stop_at_return", ...
+
+struct Progress {
+  int64_t env_steps = 0, episodes = 0, updates = 0, skipped_updates = 0;
+  double mean_return = std::numeric_limits<double>::quiet_NaN();  // last 100 episodes
+  int64_t evaluations = 0, eval_env_steps = 0;  // stop_eval_episodes checks (their steps are not training steps)
+  double last_eval_return = std::numeric_limits<double>::quiet_NaN();
+  LossStats last_loss;  // of the most recent update
+  float learning_rate = 0.0f;
+  double elapsed_s = 0.0;
+};
+
+class RunMonitor {
+ public:
+  static constexpr size_t kReturnWindow = 100;  // as SB3's ep_info_buffer
+  // After a failed greedy confirmation, wait for this many new episodes before the next.
+  static constexpr int64_t kEpisodesBetweenEvaluations = 10;
+
+  explicit RunMonitor(const TrainConfig& config);
+  void start();  // the clock starts here
+  double elapsed() const;
+
+  // A finished episode; pending_steps: steps taken since the last after_update.
+  void record_episode(float episode_return, int32_t length, int64_t pending_steps = 0);
+  // After an update over `steps` env steps: counts, the loss stats, and the
+  // total_steps and max_seconds criteria.
+  void after_update(int64_t steps, const LossStats& stats, bool skipped);
+  // The learning rate for the next update (linear decay to 0 over total_steps with anneal_lr).
+  float learning_rate() const;
+
+  // True once each time the training episodes meet stop_at_return and a greedy
+  // confirmation is due (the caller runs it and reports with record_evaluation).
+  // With stop_eval_episodes == 0 the training episodes alone stop the run instead.
+  bool take_evaluation_request();
+  // The confirmation's result; returns true if it stopped the run (this caller's
+  // snapshot is then the result).
+  bool record_evaluation(double mean_return, int64_t env_steps);
+
+  // Stops the run; keeps the first reason. Returns true if this call set it.
+  bool stop(StopReason reason);
+  bool stopping() const { return stop_.load(std::memory_order_relaxed); }
+  StopReason stop_reason() const { return reason_.load(); }
+
+  Progress progress() const;
+  std::vector<EpisodeRecord> history() const;
+  const TrainConfig& config() const { return config_; }
+
+ private:
+  TrainConfig config_;
+  std::chrono::steady_clock::time_point start_time_ = std::chrono::steady_clock::now();
+  std::atomic<bool> stop_{false};
+  std::atomic<StopReason> reason_{StopReason::kNone};
+  std::atomic<int64_t> env_steps_{0}, updates_{0}, skipped_updates_{0};
+  std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
+  std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
+  std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
+  std::atomic<bool> evaluation_requested_{false};
+
+  mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step
+  std::vector<EpisodeRecord> episodes_;
+  std::vector<float> recent_returns_;  // ring buffer of the last kReturnWindow
+  double recent_sum_ = 0.0;
+  int64_t episodes_at_last_evaluation_ = -kEpisodesBetweenEvaluations;
+};
+
+}  // namespace fastac

@@ -1,0 +1,102 @@
+"""What a training run does around its algorithm, the same for A2C and A3C: resolving the
+config, calling the callback on its cadence, and building the result."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from fastac.config import TrainConfig, describe_fields
+from fastac.policy import ActorCriticPolicy
+from fastac.result import TrainResult
+
+ProgressCallback = Callable[[dict[str, Any]], "bool | None"]
+
+
+def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs: dict[str, Any]) -> TrainConfig:
+    """The validated config of a run: ``config`` (or the defaults), then ``kwargs``, then
+    the env id when ``env`` is one (else a description of it)."""
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a fastac.TrainConfig or None, got {type(config).__name__}")
+    cfg = TrainConfig.from_kwargs(algorithm, config, **kwargs)
+    cfg.env = env if isinstance(env, str) else describe_env(env)
+    return cfg.validated()
+
+
+def describe_env(env: Any) -> str:
+    """A gymnasium id naming an env object, or its class name."""
+    spec = getattr(env, "spec", None)
+    return getattr(spec, "id", None) or getattr(env, "__name__", None) or type(env).__name__
+
+
+class CallbackRunner:
+    """Calls ``callback(progress)`` about every ``interval_s`` seconds and once more at the end.
+
+    The one rule for what a callback returns: ``False`` stops training, ``None`` or
+    ``True`` continue, anything else is a ``TypeError``.
+    """
+
+    def __init__(self, callback: ProgressCallback | None, interval_s: Any) -> None:
+        from fastac._validation import check_float
+
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable or None, got {callback!r}")
+        self.callback = callback
+        self.interval_s = check_float("callback_interval_s", interval_s, low=0, low_inclusive=False)
+        self._next = time.perf_counter() + self.interval_s
+
+    def due(self) -> bool:
+        return self.callback is not None and time.perf_counter() >= self._next
+
+    def __call__(self, progress: dict[str, Any]) -> bool:
+        """Runs the callback; returns whether training should go on."""
+        if self.callback is None:
+            return True
+        self._next = time.perf_counter() + self.interval_s
+        keep_going = self.callback(progress)
+        if keep_going is None or keep_going is True:
+            return True
+        if keep_going is False:
+            return False
+        raise TypeError(f"the callback must return True, False or None, got {keep_going!r} "
+                        f"({type(keep_going).__name__})")
+
+
+def make_result(policy: ActorCriticPolicy, progress: dict[str, Any], history: dict[str, np.ndarray],
+                stop_reason: str, interrupted: bool, config: TrainConfig) -> TrainResult:
+    """The :class:`TrainResult` of a finished run (and a warning if updates were skipped)."""
+    if stop_reason == "requested":
+        stop_reason = "interrupted" if interrupted else "callback"
+    result = TrainResult(
+        policy=policy,
+        wall_time_s=float(progress["elapsed_s"]),
+        env_steps=int(progress["env_steps"]),
+        episodes=int(progress["episodes"]),
+        history=history,
+        interrupted=interrupted,
+        stop_reason=stop_reason,
+        config=config.to_dict(),
+        updates=int(progress["updates"]),
+        skipped_updates=int(progress["skipped_updates"]),
+    )
+    result.warn_if_updates_skipped()
+    return result
+
+
+def with_config_signature(algorithm: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Gives a trainer the signature and Args documentation of its config fields, so that
+    ``help()`` and ``inspect.signature`` show every hyperparameter with its default."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn)
+        params = [p for p in sig.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+        fields = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+                  for f in TrainConfig.fields_for(algorithm) if f.name != "env"]
+        fn.__signature__ = sig.replace(parameters=params + fields)  # type: ignore[attr-defined]
+        fn.__doc__ = (fn.__doc__ or "").replace("{config_fields}", describe_fields(algorithm).lstrip())
+        return fn
+
+    return decorate
