@@ -5,9 +5,6 @@
 
 namespace fastac {
 
-// Python evaluates `12 * 2 * math.pi / 360` left to right in float64.
-const double CartPoleEnv::theta_threshold_radians = 12 * 2 * M_PI / 360;
-
 const EnvSpec& CartPoleEnv::spec() {
   static const EnvSpec s = [] {
     EnvSpec e;
@@ -36,13 +33,6 @@ void CartPoleEnv::reset(Pcg64& rng, const double* options) {
   steps_beyond_terminated = -1;
 }
 
-void CartPoleEnv::observe(float* obs) const {
-  obs[0] = static_cast<float>(x);
-  obs[1] = static_cast<float>(x_dot);
-  obs[2] = static_cast<float>(theta);
-  obs[3] = static_cast<float>(theta_dot);
-}
-
 void CartPoleEnv::get_state(double* s) const {
   s[0] = x;
   s[1] = x_dot;
@@ -55,20 +45,6 @@ void CartPoleEnv::set_state(const double* s) {
   x_dot = s[1];
   theta = s[2];
   theta_dot = s[3];
-}
-
-bool CartPoleEnv::done() const {
-  return x < -x_threshold || x > x_threshold || theta < -theta_threshold_radians || theta > theta_threshold_radians;
-}
-
-double CartPoleEnv::reward_after_step(bool terminated) {
-  if (!terminated) return sutton_barto_reward ? 0.0 : 1.0;
-  if (steps_beyond_terminated < 0) {  // the pole just fell
-    steps_beyond_terminated = 0;
-    return sutton_barto_reward ? -1.0 : 1.0;
-  }
-  ++steps_beyond_terminated;  // stepping past termination, as gymnasium allows with a warning
-  return sutton_barto_reward ? -1.0 : 0.0;
 }
 
 namespace {

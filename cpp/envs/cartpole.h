@@ -14,6 +14,7 @@
 // contraction: the envs library is compiled with -ffp-contract=off.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "envs/env.h"
@@ -32,14 +33,20 @@ struct CartPoleEnv {
   static constexpr double force_mag = 10.0;
   static constexpr double tau = 0.02;  // seconds between state updates
   static constexpr double x_threshold = 2.4;
-  static const double theta_threshold_radians;  // 12 * 2 * pi / 360, computed as Python does
+  static constexpr double theta_threshold_radians = 12 * 2 * M_PI / 360;  // left to right, as Python does
 
   static const EnvSpec& spec();
   explicit CartPoleEnv(const double* params) : sutton_barto_reward(params[0] != 0.0) {}
 
   void reset(Pcg64& rng, const double* options);
   StepOutcome step(const Action& action);
-  void observe(float* obs) const;
+  // (Inline: VectorEnv calls them once per env and step.)
+  void observe(float* obs) const {
+    obs[0] = static_cast<float>(x);
+    obs[1] = static_cast<float>(x_dot);
+    obs[2] = static_cast<float>(theta);
+    obs[3] = static_cast<float>(theta_dot);
+  }
   void get_state(double* state) const;
   void set_state(const double* state);
   // The whole batch in three passes, so that the arithmetic runs over arrays (cartpole.cpp).
@@ -50,8 +57,18 @@ struct CartPoleEnv {
   int32_t steps_beyond_terminated = -1;  // -1: gymnasium's None
 
  private:
-  bool done() const;
-  double reward_after_step(bool terminated);
+  bool done() const {
+    return x < -x_threshold || x > x_threshold || theta < -theta_threshold_radians || theta > theta_threshold_radians;
+  }
+  double reward_after_step(bool terminated) {
+    if (!terminated) return sutton_barto_reward ? 0.0 : 1.0;
+    if (steps_beyond_terminated < 0) {  // the pole just fell
+      steps_beyond_terminated = 0;
+      return sutton_barto_reward ? -1.0 : 1.0;
+    }
+    ++steps_beyond_terminated;  // stepping past termination, as gymnasium allows with a warning
+    return sutton_barto_reward ? -1.0 : 0.0;
+  }
 };
 
 }  // namespace fastac

@@ -27,7 +27,7 @@ struct ActorCriticSpec {
 
 class ActorCritic {
  public:
-  // With `initialize`, orthogonal weights (nn/policy.h WeightInit) drawn by libtorch
+  // With `initialize`, orthogonal weights (nn/policy.h WeightInit, nn/init.h) drawn
   // from `seed`, zero biases; without, all zeros (for parameters about to be loaded).
   ActorCritic(const ActorCriticSpec& spec, uint64_t seed, bool initialize = true);
   ~ActorCritic();

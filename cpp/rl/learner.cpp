@@ -7,8 +7,7 @@ namespace fastac {
 bool apply_gradient(SharedOptimizer& optimizer, float* grad, float max_grad_norm, float lr, LossStats& stats) {
   stats.grad_norm = clip_grad_norm(grad, optimizer.size(), max_grad_norm);
   if (!std::isfinite(stats.grad_norm)) return false;  // never let NaN/inf into the weights
-  optimizer.apply(grad, lr);
-  return true;
+  return optimizer.apply(grad, lr);
 }
 
 Learner::Learner(ActorCritic& model, const OptimizerConfig& optimizer, const LossConfig& loss)

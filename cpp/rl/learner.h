@@ -15,11 +15,12 @@ namespace fastac {
 
 struct UpdateStats {
   LossStats loss;
-  bool skipped = false;  // non-finite gradient: parameters left as they were
+  bool skipped = false;  // non-finite gradient or parameters: parameters left as they were
 };
 
 // Clips grad to max_grad_norm (recording the norm before in stats.grad_norm) and
-// applies it with lr, unless it is not finite: then nothing changes and it returns false.
+// applies it with lr, unless it is not finite or would make a parameter non-finite:
+// then nothing changes and it returns false.
 bool apply_gradient(SharedOptimizer& optimizer, float* grad, float max_grad_norm, float lr, LossStats& stats);
 
 class Learner {

@@ -1,6 +1,7 @@
 #include "rl/shared_optimizer.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 
 namespace fastac {
@@ -18,26 +19,74 @@ SharedOptimizer::SharedOptimizer(float* shared_params, size_t size, OptimizerCon
       size_(size),
       config_(config),
       square_avg_(config.kind == OptimizerKind::kSgd ? 0 : size, 0.0f),
-      exp_avg_(config.kind == OptimizerKind::kAdam ? size : 0, 0.0f) {}
+      exp_avg_(config.kind == OptimizerKind::kAdam ? size : 0, 0.0f) {
+  float max_abs = 0.0f;
+  for (size_t j = 0; j < size; ++j) max_abs = std::max(max_abs, std::fabs(shared_params[j]));
+  max_abs_param_.store(std::isfinite(max_abs) ? max_abs : std::numeric_limits<float>::infinity());
+}
 
 void SharedOptimizer::read_parameters(float* out) const {
   for (size_t j = 0; j < size_; ++j) out[j] = load(params_[j]);
 }
 
-// Each update runs over blocks: relaxed atomic loads of a block of the shared
-// values into locals, the arithmetic on the locals (which vectorizes), relaxed
-// atomic stores back. Another worker may write between our load and store of a
-// block; that lost update is the Hogwild trade-off, not a data race.
-void SharedOptimizer::apply(const float* grad, float lr) {
+// The fast path (update_is_finite) updates in one pass over blocks: relaxed atomic
+// loads of a block into locals, the arithmetic, relaxed stores back. Otherwise in two
+// passes. (1) Over blocks: relaxed atomic loads of a block of
+// the shared values into locals, the arithmetic on the locals (which vectorizes), the
+// results into thread-local scratch, noting whether every new parameter is finite.
+// (2) Only if they all are, relaxed atomic stores of the scratch back. Another worker
+// may write between our load and store of a block; that lost update is the Hogwild
+// trade-off, not a data race.
+bool SharedOptimizer::apply(const float* grad, float lr) {
+  if (update_is_finite(grad, lr)) {
+    apply_blocks(grad, lr, /*two_pass=*/false);
+    return true;
+  }
+  return apply_blocks(grad, lr, /*two_pass=*/true);
+}
+
+// A cheap sufficient condition for every new parameter to be finite: a bound of
+// every parameter's magnitude (max_abs_param_: the largest value this optimizer has
+// stored, or found at construction) plus a bound of the step. SGD moves a parameter by
+// lr |g|; RMSProp by lr |g| / sqrt(alpha v + (1 - alpha) g^2 + eps) <= lr / sqrt(1 - alpha).
+// Adam has no such simple bound. (The optimizer is the parameters' only writer.)
+bool SharedOptimizer::update_is_finite(const float* grad, float lr) const {
+  if (config_.kind == OptimizerKind::kAdam || !(config_.alpha < 1.0f) || !(lr >= 0.0f)) return false;
+  double step = lr / std::sqrt(1.0 - static_cast<double>(config_.alpha));
+  if (config_.kind == OptimizerKind::kSgd) {
+    float max_g = 0.0f;
+#pragma omp simd reduction(max : max_g)
+    for (size_t j = 0; j < size_; ++j) max_g = std::max(max_g, std::fabs(grad[j]));
+    step = static_cast<double>(lr) * max_g;
+  }
+  return std::isfinite(step) &&
+         max_abs_param_.load(std::memory_order_relaxed) + step < 0.5 * std::numeric_limits<float>::max();
+}
+
+void SharedOptimizer::raise_max_abs_param(float value) {
+  float current = max_abs_param_.load(std::memory_order_relaxed);
+  while (value > current && !max_abs_param_.compare_exchange_weak(current, value, std::memory_order_relaxed)) {
+  }
+}
+
+bool SharedOptimizer::apply_blocks(const float* grad, float lr, bool two_pass) {
   constexpr size_t kBlock = 64;
+  thread_local std::vector<float> new_p, new_g2, new_m;
+  if (two_pass) {
+    new_p.resize(size_);
+    new_g2.resize(square_avg_.size());
+    new_m.resize(exp_avg_.size());
+  }
   float p[kBlock], g2[kBlock], m[kBlock];
   int64_t t = 0;
   float step_size = lr, sqrt_c2 = 1.0f;
   if (config_.kind == OptimizerKind::kAdam) {
-    t = step_.fetch_add(1, std::memory_order_relaxed) + 1;
+    t = step_.load(std::memory_order_relaxed) + 1;
     step_size = lr / (1.0f - std::pow(config_.beta1, static_cast<float>(t)));
     sqrt_c2 = std::sqrt(1.0f - std::pow(config_.beta2, static_cast<float>(t)));
   }
+  float stored_max = 0.0f;
+  float finite = 0.0f;  // stays 0 while every new parameter is finite (x - x is NaN for inf and NaN)
   for (size_t start = 0; start < size_; start += kBlock) {
     const size_t n = std::min(kBlock, size_ - start);
     const float* gr = grad + start;
@@ -54,7 +103,10 @@ void SharedOptimizer::apply(const float* grad, float lr) {
           g2[j] = a * g2[j] + (1.0f - a) * gr[j] * gr[j];
           p[j] -= lr * gr[j] / std::sqrt(g2[j] + eps);
         }
-        for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
+        if (two_pass)
+          std::copy(g2, g2 + n, new_g2.data() + start);
+        else
+          for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
         break;
       }
       case OptimizerKind::kAdam: {
@@ -66,13 +118,39 @@ void SharedOptimizer::apply(const float* grad, float lr) {
           g2[j] = b2 * g2[j] + (1.0f - b2) * gr[j] * gr[j];
           p[j] -= step_size * m[j] / (std::sqrt(g2[j]) / sqrt_c2 + eps);
         }
-        for (size_t j = 0; j < n; ++j) store(exp_avg_[start + j], m[j]);
-        for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
+        if (two_pass) {
+          std::copy(m, m + n, new_m.data() + start);
+          std::copy(g2, g2 + n, new_g2.data() + start);
+        } else {
+          for (size_t j = 0; j < n; ++j) store(exp_avg_[start + j], m[j]);
+          for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
+        }
         break;
       }
     }
-    for (size_t j = 0; j < n; ++j) store(params_[start + j], p[j]);
+    if (!two_pass) {
+      for (size_t j = 0; j < n; ++j) store(params_[start + j], p[j]);
+#pragma omp simd reduction(max : stored_max)
+      for (size_t j = 0; j < n; ++j) stored_max = std::max(stored_max, std::fabs(p[j]));
+      continue;
+    }
+    for (size_t j = 0; j < n; ++j) finite += p[j] - p[j];
+    std::copy(p, p + n, new_p.data() + start);
   }
+  if (!two_pass) {
+    raise_max_abs_param(stored_max);
+    if (config_.kind == OptimizerKind::kAdam) step_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  if (finite != 0.0f) return false;  // NaN: some parameter would not be finite; change nothing
+  for (size_t j = 0; j < size_; ++j) store(params_[j], new_p[j]);
+#pragma omp simd reduction(max : stored_max)
+  for (size_t j = 0; j < size_; ++j) stored_max = std::max(stored_max, std::fabs(new_p[j]));
+  raise_max_abs_param(stored_max);
+  for (size_t j = 0; j < new_g2.size(); ++j) store(square_avg_[j], new_g2[j]);
+  for (size_t j = 0; j < new_m.size(); ++j) store(exp_avg_[j], new_m[j]);
+  if (config_.kind == OptimizerKind::kAdam) step_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace fastac

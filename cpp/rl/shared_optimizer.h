@@ -25,19 +25,25 @@ class SharedOptimizer {
  public:
   SharedOptimizer(float* shared_params, size_t size, OptimizerConfig config);
 
-  // params -= lr * update(grad), reading and writing the shared statistics.
-  void apply(const float* grad, float lr);
+  // params -= lr * update(grad), reading and writing the shared statistics; unless a
+  // parameter would become NaN or infinite: then nothing changes and it returns false.
+  bool apply(const float* grad, float lr);
   // A worker's local copy of the shared parameters.
   void read_parameters(float* out) const;
   size_t size() const { return size_; }
 
  private:
+  bool update_is_finite(const float* grad, float lr) const;
+  bool apply_blocks(const float* grad, float lr, bool two_pass);
+  void raise_max_abs_param(float value);
+
   float* params_;
   size_t size_;
   OptimizerConfig config_;
   std::vector<float> square_avg_;  // RMSProp g, Adam v
   std::vector<float> exp_avg_;     // Adam m
   std::atomic<int64_t> step_{0};   // Adam bias correction
+  std::atomic<float> max_abs_param_{0.0f};  // bound of |parameter| (see update_is_finite)
 };
 
 }  // namespace fastac

@@ -4,6 +4,7 @@ config, calling the callback on its cadence, and building the result."""
 from __future__ import annotations
 
 import inspect
+import os
 import time
 from typing import Any, Callable
 
@@ -24,6 +25,22 @@ def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs:
     cfg = TrainConfig.from_kwargs(algorithm, config, **kwargs)
     cfg.env = env if isinstance(env, str) else describe_env(env)
     return cfg.validated()
+
+
+def check_memory(rollout_rows: int, observation_size: int, what: str) -> None:
+    """Refuses, before anything is allocated, a rollout that cannot fit in this machine's
+    memory: a ``MemoryError`` that says which sizes to lower."""
+    # Per row: the float32 observation, the action, value, reward, advantage, return and
+    # bootstrap floats and the flags the rollout buffer keeps (rl/rollout.h).
+    needed = rollout_rows * (4 * observation_size + 8 + 4 * 6 + 4)
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not POSIX: let the allocation decide
+        return
+    if needed > available:
+        raise MemoryError(f"{what} = {rollout_rows:,} rollout rows of {observation_size} observation values need "
+                          f"about {needed / 2**30:,.1f} GiB, more than this machine's {available / 2**30:,.1f} GiB; "
+                          f"lower them")
 
 
 def describe_env(env: Any) -> str:

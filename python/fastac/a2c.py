@@ -18,7 +18,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import CallbackRunner, ProgressCallback, describe_env, make_result, resolve_config, with_config_signature
+from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, make_result, resolve_config,
+                         with_config_signature)
 from fastac._validation import seed_words
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
@@ -82,6 +83,7 @@ def train_a2c(
 def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
            D: int, action_space: gym.spaces.Space[Any], runner: CallbackRunner) -> TrainResult:
     N, T = envs.num_envs, cfg.n_steps
+    check_memory(N * T, D, "num_envs x n_steps")
     same_step = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.SAME_STEP
     cfg.num_envs = N
     policy = ActorCriticPolicy(D, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),

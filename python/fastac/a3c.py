@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastac import _core
-from fastac._run import CallbackRunner, ProgressCallback, make_result, resolve_config, with_config_signature
+from fastac._run import (CallbackRunner, ProgressCallback, check_memory, make_result, resolve_config,
+                         with_config_signature)
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
@@ -66,6 +67,8 @@ def train_a3c(
         raise ValueError(f"env: {spec.id} has a Box action space; train_a3c needs a Discrete one until the "
                          "Gaussian policy lands")
     cfg.env = native_id
+    check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, spec.observation_space.size,  # type: ignore[operator]
+                 "num_workers x envs_per_worker x t_max")
     runner = CallbackRunner(callback, callback_interval_s)
     policy = ActorCriticPolicy(spec.observation_space.size, make_space(spec.action_space), cfg.hidden_sizes,
                                seed=cfg.resolved_seed(), metadata={"env": native_id, "algorithm": "a3c", "config": cfg.to_dict()})
@@ -81,6 +84,8 @@ def train_a3c(
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        trainer.request_stop()
-        trainer.join()  # re-raises a worker's exception
+        try:
+            trainer.request_stop()
+        finally:
+            trainer.join()  # re-raises a worker's exception; runs even if a signal lands just before
     return make_result(policy, trainer.progress(), trainer.history(), trainer.stop_reason, interrupted, cfg)

@@ -76,6 +76,32 @@ TEST(SharedOptimizer, Sgd) {
   EXPECT_EQ(copy[0], 0.5f);
 }
 
+// An update that would make a parameter NaN or infinite changes nothing: not the
+// parameters, not the optimizer's statistics (RMSProp's mean square, Adam's
+// moments and step count): the next update is as if it had never been tried.
+TEST(SharedOptimizer, RefusesAnUpdateThatWouldMakeAParameterNonFinite) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kRmsprop, OptimizerKind::kAdam}) {
+    OptimizerConfig c;
+    c.kind = kind;
+    std::vector<float> pa = {1.0f, -2.0f, 0.5f}, pb = pa;
+    SharedOptimizer a(pa.data(), 3, c), b(pb.data(), 3, c);
+    const float g1[3] = {0.5f, -1.0f, 0.25f}, g2[3] = {-0.3f, 0.2f, 1.0f};
+    const float huge[3] = {0.0f, 3e38f, 0.0f};
+    EXPECT_FALSE(a.apply(g1, inf)) << int(kind);
+    if (kind == OptimizerKind::kSgd) EXPECT_FALSE(a.apply(huge, 10.0f));  // -3e39: overflows to -inf
+    const float nan_grad[3] = {0.0f, std::numeric_limits<float>::quiet_NaN(), 0.0f};
+    EXPECT_FALSE(a.apply(nan_grad, 0.1f)) << int(kind);
+    EXPECT_EQ(pa, pb) << int(kind);
+    for (const float* g : {g1, g2, g1}) {
+      EXPECT_TRUE(a.apply(g, 0.01f));
+      EXPECT_TRUE(b.apply(g, 0.01f));
+      EXPECT_EQ(pa, pb) << int(kind);
+    }
+    EXPECT_NE(pa, (std::vector<float>{1.0f, -2.0f, 0.5f}));
+  }
+}
+
 TEST(TrainConfig, OptimizerConfigByName) {
   TrainConfig c;
   c.rmsprop_alpha = 0.9f;

@@ -10,7 +10,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "envs/numpy_random.h"
 #include "nn/actor_critic.h"
+#include "nn/init.h"
 #include "nn/mlp.h"
 #include "rl/distribution.h"
 #include "rl/learner.h"
@@ -228,6 +230,11 @@ TEST(Update, ApplyGradientClipsAndRefusesNonFinite) {
   EXPECT_NEAR(params[2], 3.0f - 0.5f * 0.8f, 1e-6);
 
   const std::vector<float> before = params;
+  // A finite gradient that would make a parameter infinite is refused too.
+  grad = {0.1f, 0.1f, 0.1f};
+  EXPECT_FALSE(apply_gradient(sgd, grad.data(), 1.0f, std::numeric_limits<float>::infinity(), stats));
+  EXPECT_TRUE(std::isfinite(stats.grad_norm));
+  EXPECT_EQ(params, before);
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
     grad = {0.1f, bad, 0.1f};
     EXPECT_FALSE(apply_gradient(sgd, grad.data(), 1.0f, 0.5f, stats));
@@ -280,6 +287,42 @@ TEST(Update, LearnerEqualsTheStepsByHand) {
   learner.gradient()[3] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_TRUE(learner.apply(l2, 0.1f).skipped);
   EXPECT_TRUE(std::equal(before.begin(), before.end(), a.parameters()));
+  // So is a step that would make a parameter infinite.
+  EXPECT_TRUE(learner.update(obs.data_ptr<float>(), 6, ab, adv.data(), ret.data(), std::numeric_limits<float>::infinity())
+                  .skipped);
+  EXPECT_TRUE(std::equal(before.begin(), before.end(), a.parameters()));
+}
+
+// orthogonal_matrix is torch.nn.init.orthogonal_'s method: the Q (signs fixed by
+// R's diagonal) of the QR of a Gaussian matrix, here compared with torch's
+// linalg_qr of the same Gaussian draws (Box-Muller over the Pcg64 stream, filling
+// the tall matrix column by column, as nn/init.cpp draws them).
+TEST(Init, OrthogonalMatrixIsTorchsOrthogonal) {
+  for (auto [rows, cols] : std::vector<std::pair<int, int>>{{4, 128}, {128, 4}, {5, 5}, {2, 128}, {1, 7}, {7, 1}, {3, 8}}) {
+    const double gain = rows == 5 ? 1.0 : std::sqrt(2.0);
+    Pcg64 rng = Pcg64::from_seed(rows * 1000 + cols), replay = rng;
+    const std::vector<float> w = orthogonal_matrix(rows, cols, gain, rng);
+    ASSERT_EQ(w.size(), size_t(rows) * cols);
+    const int m = std::max(rows, cols), n = std::min(rows, cols);
+    std::vector<double> draws(size_t(m) * n);
+    for (double& x : draws) {
+      const double u1 = 1.0 - replay.next_double(), u2 = replay.next_double();
+      x = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    }
+    EXPECT_EQ(rng.next_uint64(), replay.next_uint64()) << "the stream advanced by one normal per element";
+    auto a = torch::from_blob(draws.data(), {n, m}, torch::kFloat64).t();  // column-major m x n
+    auto [q, r] = torch::linalg_qr(a);
+    q = q * torch::sign(torch::diagonal(r));
+    auto expected = (rows < cols ? q.t() : q) * gain;
+    auto ours = torch::from_blob(const_cast<float*>(w.data()), {rows, cols}, torch::kFloat32).to(torch::kFloat64);
+    EXPECT_TRUE(torch::allclose(ours, expected, 1e-6, 1e-6))
+        << rows << "x" << cols << " max abs diff " << (ours - expected).abs().max().item<double>();
+    auto gram = rows <= cols ? torch::matmul(ours, ours.t()) : torch::matmul(ours.t(), ours);
+    EXPECT_TRUE(torch::allclose(gram / (gain * gain), torch::eye(n, torch::kFloat64), 1e-5, 1e-5));
+  }
+  Pcg64 a = Pcg64::from_seed(1), b = Pcg64::from_seed(1), c = Pcg64::from_seed(2);
+  EXPECT_EQ(orthogonal_matrix(3, 6, 1.0, a), orthogonal_matrix(3, 6, 1.0, b));
+  EXPECT_NE(orthogonal_matrix(3, 6, 1.0, a), orthogonal_matrix(3, 6, 1.0, c));
 }
 
 TEST(ActorCritic, OrthogonalInitIsSeededAndOrthogonal) {

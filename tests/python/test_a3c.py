@@ -224,11 +224,13 @@ def test_torch_export_program_matches(tmp_path):
             np.testing.assert_allclose(values.numpy(), policy.forward(batch)[1], rtol=1e-5, atol=1e-6)
 
 
-def test_worker_allocation_failure_is_a_memory_error():
-    # 65536 x 65536 rollout rows cannot be allocated: the worker's std::bad_alloc becomes
-    # a MemoryError here instead of std::terminate.
-    with pytest.raises(MemoryError):
+def test_a_rollout_too_large_for_memory_is_refused_up_front():
+    # 65536 x 65536 rollout rows cannot be allocated: refused before any thread starts,
+    # naming the sizes (a worker's own std::bad_alloc is tested in tests/cpp/).
+    with pytest.raises(MemoryError, match="num_workers x envs_per_worker x t_max"):
         fastac.train_a3c(num_workers=1, envs_per_worker=65536, t_max=65536, total_steps=1000, seed=0)
+    with pytest.raises(MemoryError, match="num_envs x n_steps"):
+        fastac.train_a2c(num_envs=65536, n_steps=65536, total_steps=1000, seed=0)
 
 
 def test_progress_has_the_same_keys_as_a2c():
