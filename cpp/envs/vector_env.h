@@ -5,6 +5,7 @@
 // TimeLimit truncation, and the autoreset modes of gymnasium.vector.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -117,13 +118,21 @@ class VectorEnv final : public BatchedEnv {
   int step(const ActionBatch& actions, const StepResult& out) override {
     const int n = num_envs_;
     const Space& action_space = E::spec().action_space;
-    for (int i = 0; i < n; ++i)  // validate first: an invalid action leaves every env as it was
-      if (!(mode_ == AutoresetMode::kNextStep && needs_reset_[i]) && !valid_action(action_space, actions[i])) return i;
+    bool any_waiting = false;
+    for (int i = 0; i < n; ++i) {  // validate first: an invalid action leaves every env as it was
+      if (mode_ == AutoresetMode::kNextStep && needs_reset_[i]) {
+        any_waiting = true;  // its action is ignored, valid or not
+        continue;
+      }
+      if (!valid_action(action_space, actions[i])) return i;
+    }
 
-    // Sub-environments waiting for a NEXT_STEP reset are stepped too (cheaper than
-    // a branch); the reset below overwrites their whole state.
     if constexpr (detail::HasStepBatch<E>) {
-      E::step_batch(envs_.data(), n, actions, step_reward_.data(), step_terminated_.data());
+      // Sub-environments waiting for a NEXT_STEP reset are stepped too (cheaper than
+      // a branch; the reset below overwrites their whole state), with a valid
+      // placeholder action: E only ever sees actions of its space.
+      E::step_batch(envs_.data(), n, any_waiting ? with_placeholders(actions) : actions, step_reward_.data(),
+                    step_terminated_.data());
     } else {
       for (int i = 0; i < n; ++i) {
         const bool waiting = mode_ == AutoresetMode::kNextStep && needs_reset_[i];
@@ -164,6 +173,24 @@ class VectorEnv final : public BatchedEnv {
   }
 
  private:
+  // actions with every NEXT_STEP-waiting env's action replaced by a valid one.
+  ActionBatch with_placeholders(const ActionBatch& actions) {
+    const Space& space = E::spec().action_space;
+    const int n = num_envs_;
+    if (actions.discrete) {
+      discrete_scratch_.assign(actions.discrete, actions.discrete + n);
+      for (int i = 0; i < n; ++i)
+        if (needs_reset_[i]) discrete_scratch_[i] = space.start;
+      return {discrete_scratch_.data(), nullptr, 0};
+    }
+    const int k = actions.box_size;
+    box_scratch_.assign(actions.box, actions.box + static_cast<size_t>(n) * k);
+    for (int i = 0; i < n; ++i)
+      if (needs_reset_[i])
+        for (int j = 0; j < k; ++j) box_scratch_[static_cast<size_t>(i) * k + j] = std::min(std::max(0.0f, space.low[j]), space.high[j]);
+    return {nullptr, box_scratch_.data(), k};
+  }
+
   static std::vector<double> param_values(const double* params) {
     std::vector<double> v;
     for (size_t k = 0; k < E::spec().params.size(); ++k) v.push_back(params ? params[k] : E::spec().params[k].default_value);
@@ -184,6 +211,8 @@ class VectorEnv final : public BatchedEnv {
   std::vector<double> step_reward_;
   std::vector<uint8_t> step_terminated_;
   std::vector<double> default_options_;
+  std::vector<int64_t> discrete_scratch_;  // with_placeholders
+  std::vector<float> box_scratch_;
 };
 
 }  // namespace fastac

@@ -67,13 +67,19 @@ void RunMonitor::record_episode(float episode_return, int32_t length, int64_t pe
     return;
   if (config_.stop_eval_episodes == 0) {
     stop(StopReason::kStopAtReturn);
-  } else if (!evaluation_requested_.exchange(true)) {
+  } else if (!evaluating_.load() && !evaluation_requested_.exchange(true)) {
     episodes_at_last_evaluation_ = episodes;
   }
 }
 
 bool RunMonitor::take_evaluation_request() {
-  return evaluation_requested_.load(std::memory_order_relaxed) && !stopping() && evaluation_requested_.exchange(false);
+  if (!evaluation_requested_.load(std::memory_order_relaxed) || stopping()) return false;
+  // One evaluation at a time: no new request until record_evaluation reports this one.
+  bool expected = false;
+  if (!evaluating_.compare_exchange_strong(expected, true)) return false;
+  if (evaluation_requested_.exchange(false)) return true;
+  evaluating_.store(false);
+  return false;
 }
 
 bool RunMonitor::record_evaluation(double mean_return, int64_t env_steps) {
@@ -85,7 +91,9 @@ bool RunMonitor::record_evaluation(double mean_return, int64_t env_steps) {
     std::lock_guard lock(episodes_mutex_);
     episodes_at_last_evaluation_ = static_cast<int64_t>(episodes_.size());
   }
-  return mean_return >= config_.stop_at_return && stop(StopReason::kStopAtReturn);
+  const bool stopped = mean_return >= config_.stop_at_return && stop(StopReason::kStopAtReturn);
+  evaluating_.store(false);
+  return stopped;
 }
 
 void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skipped) {

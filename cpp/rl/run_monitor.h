@@ -82,6 +82,7 @@ class RunMonitor {
   std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
   std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
   std::atomic<bool> evaluation_requested_{false};
+  std::atomic<bool> evaluating_{false};  // a confirmation is running (taken, not yet recorded)
 
   mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step
   std::vector<EpisodeRecord> episodes_;

@@ -52,15 +52,18 @@ bool SharedOptimizer::apply(const float* grad, float lr) {
 // Adam has no such simple bound. (The optimizer is the parameters' only writer.)
 bool SharedOptimizer::update_is_finite(const float* grad, float lr) const {
   if (config_.kind == OptimizerKind::kAdam || !(config_.alpha < 1.0f) || !(lr >= 0.0f)) return false;
-  double step = lr / std::sqrt(1.0 - static_cast<double>(config_.alpha));
-  if (config_.kind == OptimizerKind::kSgd) {
-    float max_g = 0.0f;
-#pragma omp simd reduction(max : max_g)
-    for (size_t j = 0; j < size_; ++j) max_g = std::max(max_g, std::fabs(grad[j]));
-    step = static_cast<double>(lr) * max_g;
+  float max_g = 0.0f, not_finite = 0.0f;  // not_finite stays 0 unless some g is NaN or inf
+#pragma omp simd reduction(max : max_g) reduction(+ : not_finite)
+  for (size_t j = 0; j < size_; ++j) {
+    max_g = std::max(max_g, std::fabs(grad[j]));
+    not_finite += grad[j] - grad[j];
   }
-  return std::isfinite(step) &&
-         max_abs_param_.load(std::memory_order_relaxed) + step < 0.5 * std::numeric_limits<float>::max();
+  constexpr double kLimit = 0.5 * std::numeric_limits<float>::max();
+  // lr * g is computed in float32: it must not overflow either.
+  if (not_finite != 0.0f || static_cast<double>(lr) * max_g >= kLimit) return false;
+  const double step = config_.kind == OptimizerKind::kSgd ? static_cast<double>(lr) * max_g
+                                                          : lr / std::sqrt(1.0 - static_cast<double>(config_.alpha));
+  return max_abs_param_.load(std::memory_order_relaxed) + step < kLimit;
 }
 
 void SharedOptimizer::raise_max_abs_param(float value) {

@@ -102,6 +102,23 @@ TEST(SharedOptimizer, RefusesAnUpdateThatWouldMakeAParameterNonFinite) {
   }
 }
 
+// The same for a NaN or infinite gradient handed to apply() directly (apply_gradient
+// checks the gradient's norm first, so the trainers never do).
+TEST(SharedOptimizer, RefusesANonFiniteGradient) {
+  for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kRmsprop, OptimizerKind::kAdam}) {
+    for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+      OptimizerConfig c;
+      c.kind = kind;
+      std::vector<float> p = {1.0f, -2.0f, 0.5f};
+      const std::vector<float> before = p;
+      SharedOptimizer opt(p.data(), 3, c);
+      const float grad[3] = {0.0f, bad, 0.0f};
+      EXPECT_FALSE(opt.apply(grad, 0.1f)) << "kind " << int(kind) << " grad " << bad;
+      EXPECT_EQ(p, before) << "kind " << int(kind) << " grad " << bad;
+    }
+  }
+}
+
 TEST(TrainConfig, OptimizerConfigByName) {
   TrainConfig c;
   c.rmsprop_alpha = 0.9f;

@@ -273,17 +273,19 @@ TEST(RunMonitor, IsThreadSafe) {
   EXPECT_TRUE(m.stop_reason() == StopReason::kRequested || m.stop_reason() == StopReason::kError);
 }
 
-// record_evaluation says "the cadence counts from the end of this evaluation", and
-// a confirmation after a failed one waits for kEpisodesBetweenEvaluations new
-// episodes; but while an evaluation is in flight, 10 more training episodes issue
-// a second request (counted from the first request), so two workers evaluate at
-// once, with the same evaluation stream (progress().evaluations has not moved),
-// and a late failing one overwrites last_eval_return after a passing one stopped
-// the run. Disabled until run_monitor.cpp tracks an evaluation in flight (see the report).
-TEST(RunMonitor, DISABLED_NoNewRequestWhileAnEvaluationIsInFlight) {
+// While an evaluation is in flight, more training episodes issue no second request
+// (two workers would evaluate the same stream at once, and a late failing one would
+// overwrite last_eval_return after a passing one stopped the run).
+TEST(RunMonitor, NoNewRequestWhileAnEvaluationIsInFlight) {
   RunMonitor m(target_config(10.0, 5));
   record(m, 100, 10.0f);
   ASSERT_TRUE(m.take_evaluation_request());  // a worker starts evaluating
-  record(m, 10, 10.0f);                      // the others keep training
+  record(m, 30, 10.0f);                      // the others keep training
   EXPECT_FALSE(m.take_evaluation_request());
+  EXPECT_FALSE(m.record_evaluation(5.0, 1));  // it fails at episode 130
+  record(m, 9, 10.0f);                        // the cadence counts from there
+  EXPECT_FALSE(m.take_evaluation_request());
+  record(m, 1, 10.0f);
+  EXPECT_TRUE(m.take_evaluation_request());
+  EXPECT_EQ(m.progress().evaluations, 1);
 }
