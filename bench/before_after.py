@@ -10,7 +10,10 @@ versions have:
 - the batched C++ CartPole step, N = 1024 (``build/cpp/bench_cartpole``, Google Benchmark);
 - the Python vector env ``gym.make_vec("fastac/CartPole-v1", 1024)``, env steps/s;
 - A3C throughput with 1 and 2 workers (a fixed 2M-step run), env steps/s;
-- A3C and A2C time to solve CartPole-v1 (``stop_at_return=475``), seconds.
+- A3C and A2C time to solve CartPole-v1 (``stop_at_return=475``), seconds (inf: not within 60 s).
+
+For throughputs higher is better, for times lower; the median of the paired ratios (run k
+of each version, seeds alike) is the figure least moved by a noisy machine.
 """
 
 from __future__ import annotations
@@ -50,12 +53,12 @@ print(r.env_steps / r.wall_time_s)
     "A3C time to solve (s)": """
 import fastac
 r = fastac.train_a3c(stop_at_return=475, seed={seed}, max_seconds=60)
-print(r.wall_time_s if r.stop_reason == "stop_at_return" else float("nan"))
+print(r.wall_time_s if r.stop_reason == "stop_at_return" else float("inf"))
 """,
     "A2C time to solve (s)": """
 import fastac
 r = fastac.train_a2c(stop_at_return=475, seed={seed}, max_seconds=60)
-print(r.wall_time_s if r.stop_reason == "stop_at_return" else float("nan"))
+print(r.wall_time_s if r.stop_reason == "stop_at_return" else float("inf"))
 """,
 }
 
@@ -88,14 +91,17 @@ def main() -> None:
     for measure in measures:
         results[measure] = {"before": [], "after": []}
         for repeat in range(args.repeats):
-            for name, checkout in versions.items():
+            order = list(versions.items()) if repeat % 2 == 0 else list(reversed(versions.items()))
+            for name, checkout in order:  # alternating who goes first cancels a drift in load
                 if measure.startswith("C++"):
                     value = cartpole_step(checkout)
                 else:
                     value = run_python(checkout, SNIPPETS[measure].replace("{seed}", str(repeat)))
                 results[measure][name].append(value)
         before, after = (statistics.median(results[measure][k]) for k in ("before", "after"))
-        print(f"{measure}: before {before:,.3f}, after {after:,.3f}, after/before {after / before:.3f} "
+        pair_ratio = statistics.median(a / b for a, b in zip(results[measure]["after"], results[measure]["before"]))
+        print(f"{measure}: before {before:,.3f}, after {after:,.3f}, after/before {after / before:.3f}, "
+              f"median of paired ratios {pair_ratio:.3f} "
               f"(runs before {[round(x, 3) for x in results[measure]['before']]}, "
               f"after {[round(x, 3) for x in results[measure]['after']]})", flush=True)
 

@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 
 #include "envs/numpy_random.h"
@@ -415,6 +416,7 @@ void bind_training(py::module_& m) {
           "stop", [](RunMonitor& monitor) { return monitor.stop(StopReason::kRequested); },
           "Requests a stop (reason 'requested'); True if it was the first reason.")
       .def_property_readonly("stopping", &RunMonitor::stopping)
+      .def("check_stop", &RunMonitor::check_stop, "stopping, after stopping the run if max_seconds has passed.")
       .def_property_readonly("stop_reason", [](const RunMonitor& m) { return stop_reason_name(m.stop_reason()); })
       .def("progress", &progress_dict)
       .def("history", &history_dict);
@@ -520,14 +522,28 @@ void bind_training(py::module_& m) {
            py::arg("model"), py::arg("config"), py::keep_alive<1, 2>())
       .def(
           "compute_gradient",
-          [](Learner& learner, RolloutBuffer& r, size_t batch) {
+          [](Learner& learner, RolloutBuffer& r, size_t batch, RunMonitor& monitor) -> std::optional<LossStats> {
             if (batch < 1 || batch > r.rows()) throw py::value_error("batch must be in [1, rollout rows]");
             py::gil_scoped_release release;
-            return learner.compute_gradient(r.obs_data(), static_cast<int>(batch), r.actions_all().as_const(),
-                                            r.advantages_data(), r.returns_data());
+            // A long update stays interruptible: Ctrl-C raises KeyboardInterrupt between
+            // chunks, and the monitor's stop (max_seconds) cancels it.
+            const CancelCheck cancelled = [&monitor] {
+              {
+                py::gil_scoped_acquire acquire;
+                if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+              }
+              return monitor.check_stop();
+            };
+            try {
+              return learner.compute_gradient(r.obs_data(), static_cast<int>(batch), r.actions_all().as_const(),
+                                              r.advantages_data(), r.returns_data(), cancelled);
+            } catch (const GradientCancelled&) {
+              return std::nullopt;
+            }
           },
-          py::arg("rollout"), py::arg("batch"),
-          "The gradient of the first `batch` (compacted) rollout samples into `gradient`.")
+          py::arg("rollout"), py::arg("batch"), py::arg("monitor"),
+          "The gradient of the first `batch` (compacted) rollout samples into `gradient`; None if the "
+          "monitor stopped the run meanwhile.")
       .def_property_readonly("gradient",
                              [](py::object self) {
                                auto& l = self.cast<Learner&>();

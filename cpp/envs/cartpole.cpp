@@ -1,5 +1,6 @@
 #include "envs/cartpole.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -49,69 +50,85 @@ void CartPoleEnv::set_state(const double* s) {
 
 namespace {
 
-// The Euler step of n environments over arrays (the same expression trees as
-// gymnasium; np.square(v) is v * v). Each lane does gymnasium's operations in
-// gymnasium's order, so vectorizing changes no bit.
+// The Euler step of one environment (the same expression trees as gymnasium;
+// np.square(v) is v * v).
+inline void euler_lane(double force, double sintheta, double costheta, double& x, double& x_dot, double& theta,
+                       double& theta_dot) {
+  using C = CartPoleEnv;
+  const double temp = (force + C::polemass_length * (theta_dot * theta_dot) * sintheta) / C::total_mass;
+  const double thetaacc = (C::gravity * sintheta - costheta * temp) /
+                          (C::length * (4.0 / 3.0 - C::masspole * (costheta * costheta) / C::total_mass));
+  const double xacc = temp - C::polemass_length * thetaacc * costheta / C::total_mass;
+  // Explicit Euler ("euler" kinematics integrator).
+  x = x + C::tau * x_dot;
+  x_dot = x_dot + C::tau * xacc;
+  theta = theta + C::tau * theta_dot;
+  theta_dot = theta_dot + C::tau * thetaacc;
+}
+
+// euler_lane over arrays of n environments. Each lane does gymnasium's operations
+// in gymnasium's order, so vectorizing changes no bit.
 void euler_step(int n, const double* __restrict force, const double* __restrict sin_theta,
                 const double* __restrict cos_theta, double* __restrict x, double* __restrict x_dot,
                 double* __restrict theta, double* __restrict theta_dot) {
-  using C = CartPoleEnv;
 #pragma omp simd
-  for (int i = 0; i < n; ++i) {
-    const double costheta = cos_theta[i], sintheta = sin_theta[i];
-    const double temp = (force[i] + C::polemass_length * (theta_dot[i] * theta_dot[i]) * sintheta) / C::total_mass;
-    const double thetaacc = (C::gravity * sintheta - costheta * temp) /
-                            (C::length * (4.0 / 3.0 - C::masspole * (costheta * costheta) / C::total_mass));
-    const double xacc = temp - C::polemass_length * thetaacc * costheta / C::total_mass;
-    // Explicit Euler ("euler" kinematics integrator).
-    x[i] = x[i] + C::tau * x_dot[i];
-    x_dot[i] = x_dot[i] + C::tau * xacc;
-    theta[i] = theta[i] + C::tau * theta_dot[i];
-    theta_dot[i] = theta_dot[i] + C::tau * thetaacc;
-  }
+  for (int i = 0; i < n; ++i) euler_lane(force[i], sin_theta[i], cos_theta[i], x[i], x_dot[i], theta[i], theta_dot[i]);
 }
 
 }  // namespace
 
 StepOutcome CartPoleEnv::step(const Action& action) {
   const double force = action.discrete == 1 ? force_mag : -force_mag;
-  const double sin_theta = std::sin(theta), cos_theta = std::cos(theta);
-  euler_step(1, &force, &sin_theta, &cos_theta, &x, &x_dot, &theta, &theta_dot);
+  double sin_theta, cos_theta;
+  sincos(theta, &sin_theta, &cos_theta);
+  euler_lane(force, sin_theta, cos_theta, x, x_dot, theta, theta_dot);
   const bool terminated = done();
   return {reward_after_step(terminated), terminated};
 }
 
-// A batched step in three passes: (1) glibc's scalar sin/cos, which
-// bit-exactness with gymnasium's math.sin/math.cos requires (no SIMD libm matches
-// them), gathering the state into arrays; (2) the Euler step over those arrays,
-// which the compiler vectorizes; (3) scatter back, termination and reward.
+// A batched step in three passes over blocks of envs: (1) glibc's scalar sincos
+// (the bits of its sin and cos, which bit-exactness with gymnasium's
+// math.sin/math.cos requires; no SIMD libm matches them; test_cartpole checks
+// sincos against sin and cos), gathering the state into arrays; (2) the Euler step
+// over those arrays, which the compiler vectorizes; (3) scatter back, termination
+// and reward. Blocks keep the arrays in L1 cache.
 void CartPoleEnv::step_batch(CartPoleEnv* envs, int n, const ActionBatch& actions, double* reward,
                              uint8_t* terminated) {
-  thread_local std::vector<double> scratch;
-  scratch.resize(static_cast<size_t>(n) * 7);
-  double* __restrict s = scratch.data();
-  double *force = s, *sin_t = s + n, *cos_t = s + 2 * n, *x = s + 3 * n, *x_dot = s + 4 * n, *th = s + 5 * n,
-         *th_dot = s + 6 * n;
-  for (int i = 0; i < n; ++i) {
-    const CartPoleEnv& e = envs[i];
-    sin_t[i] = std::sin(e.theta);
-    cos_t[i] = std::cos(e.theta);
-    force[i] = actions.discrete[i] == 1 ? force_mag : -force_mag;
-    x[i] = e.x;
-    x_dot[i] = e.x_dot;
-    th[i] = e.theta;
-    th_dot[i] = e.theta_dot;
+  if (n < 4) {  // too few for the vector loop to pay for itself
+    for (int i = 0; i < n; ++i) {
+      const StepOutcome r = envs[i].step(actions[i]);
+      reward[i] = r.reward;
+      terminated[i] = r.terminated;
+    }
+    return;
   }
-  euler_step(n, force, sin_t, cos_t, x, x_dot, th, th_dot);
-  for (int i = 0; i < n; ++i) {
-    CartPoleEnv& e = envs[i];
-    e.x = x[i];
-    e.x_dot = x_dot[i];
-    e.theta = th[i];
-    e.theta_dot = th_dot[i];
-    const bool done = e.done();
-    terminated[i] = done;
-    reward[i] = e.reward_after_step(done);
+  constexpr int kBlock = 64;
+  alignas(64) double force[kBlock], sin_t[kBlock], cos_t[kBlock], x[kBlock], x_dot[kBlock], th[kBlock],
+      th_dot[kBlock];
+  for (int begin = 0; begin < n; begin += kBlock) {
+    const int m = std::min(kBlock, n - begin);
+    CartPoleEnv* block = envs + begin;
+    const int64_t* action = actions.discrete + begin;
+    for (int i = 0; i < m; ++i) {
+      const CartPoleEnv& e = block[i];
+      sincos(e.theta, &sin_t[i], &cos_t[i]);
+      force[i] = action[i] == 1 ? force_mag : -force_mag;
+      x[i] = e.x;
+      x_dot[i] = e.x_dot;
+      th[i] = e.theta;
+      th_dot[i] = e.theta_dot;
+    }
+    euler_step(m, force, sin_t, cos_t, x, x_dot, th, th_dot);
+    for (int i = 0; i < m; ++i) {
+      CartPoleEnv& e = block[i];
+      e.x = x[i];
+      e.x_dot = x_dot[i];
+      e.theta = th[i];
+      e.theta_dot = th_dot[i];
+      const bool done = e.done();
+      terminated[begin + i] = done;
+      reward[begin + i] = e.reward_after_step(done);
+    }
   }
 }
 

@@ -40,9 +40,9 @@ struct StepResult {
 class BatchedEnv {
  public:
   virtual ~BatchedEnv() = default;
-  virtual const EnvSpec& spec() const = 0;
+  const EnvSpec& spec() const { return *spec_; }
   int num_envs() const { return num_envs_; }
-  int observation_size() const { return spec().observation_space.size(); }
+  int observation_size() const { return observation_size_; }
   AutoresetMode autoreset_mode() const { return mode_; }
   int max_episode_steps() const { return max_episode_steps_; }
 
@@ -62,12 +62,18 @@ class BatchedEnv {
   virtual int elapsed_steps(int env) const = 0;
 
  protected:
-  BatchedEnv(int num_envs, AutoresetMode mode, int max_episode_steps)
-      : num_envs_(num_envs), mode_(mode), max_episode_steps_(max_episode_steps) {
+  BatchedEnv(const EnvSpec& spec, int num_envs, AutoresetMode mode, int max_episode_steps)
+      : spec_(&spec),
+        observation_size_(spec.observation_space.size()),
+        num_envs_(num_envs),
+        mode_(mode),
+        max_episode_steps_(max_episode_steps) {
     if (num_envs < 1) throw std::invalid_argument("num_envs must be >= 1, got " + std::to_string(num_envs));
     if (max_episode_steps < 0)
       throw std::invalid_argument("max_episode_steps must be >= 0, got " + std::to_string(max_episode_steps));
   }
+  const EnvSpec* spec_;
+  int observation_size_;
   int num_envs_;
   AutoresetMode mode_;
   int max_episode_steps_;  // 0: no time limit
@@ -92,7 +98,8 @@ class VectorEnv final : public BatchedEnv {
  public:
   // params: E's spec().params values (nullptr: defaults); max_episode_steps < 0: the spec's.
   VectorEnv(int num_envs, AutoresetMode mode, const double* params = nullptr, int max_episode_steps = -1)
-      : BatchedEnv(num_envs, mode, max_episode_steps < 0 ? E::spec().max_episode_steps : max_episode_steps),
+      : BatchedEnv(E::spec(), num_envs, mode,
+                   max_episode_steps < 0 ? E::spec().max_episode_steps : max_episode_steps),
         envs_(num_envs, E(param_values(params).data())),
         rng_(num_envs),
         elapsed_(num_envs, 0),
@@ -101,10 +108,9 @@ class VectorEnv final : public BatchedEnv {
         step_terminated_(num_envs),
         default_options_(default_options()) {}
 
-  const EnvSpec& spec() const override { return E::spec(); }
   void seed(int i, const std::vector<uint32_t>& words) override { rng_[i] = Pcg64(words); }
 
-  void reset(int i, float* obs, const double* options) override {
+  void reset(int i, float* obs, const double* options = nullptr) override {
     envs_[i].reset(rng_[i], options ? options : default_options_.data());
     elapsed_[i] = 0;
     needs_reset_[i] = 0;
@@ -117,35 +123,39 @@ class VectorEnv final : public BatchedEnv {
 
   int step(const ActionBatch& actions, const StepResult& out) override {
     const int n = num_envs_;
-    const Space& action_space = E::spec().action_space;
-    bool any_waiting = false;
-    for (int i = 0; i < n; ++i) {  // validate first: an invalid action leaves every env as it was
-      if (mode_ == AutoresetMode::kNextStep && needs_reset_[i]) {
-        any_waiting = true;  // its action is ignored, valid or not
-        continue;
-      }
-      if (!valid_action(action_space, actions[i])) return i;
-    }
+    const bool next_step = mode_ == AutoresetMode::kNextStep, same_step = mode_ == AutoresetMode::kSameStep;
+    const uint8_t* __restrict waiting = needs_reset_.data();  // kNextStep: reset by this step
 
+    // Validate first (an invalid action leaves every env as it was), in the same pass
+    // replacing the ignored actions of NEXT_STEP-waiting envs with a valid
+    // placeholder: E only ever sees actions of its space.
+    const int invalid = checked_actions(actions, next_step);
+    if (invalid >= 0) return invalid;
+    const ActionBatch valid = actions.discrete ? ActionBatch{discrete_scratch_.data(), nullptr, 0}
+                                                : ActionBatch{nullptr, box_scratch_.data(), actions.box_size};
+
+    E* __restrict envs = envs_.data();
+    double* __restrict step_reward = step_reward_.data();
+    uint8_t* __restrict step_terminated = step_terminated_.data();
     if constexpr (detail::HasStepBatch<E>) {
-      // Sub-environments waiting for a NEXT_STEP reset are stepped too (cheaper than
-      // a branch; the reset below overwrites their whole state), with a valid
-      // placeholder action: E only ever sees actions of its space.
-      E::step_batch(envs_.data(), n, any_waiting ? with_placeholders(actions) : actions, step_reward_.data(),
-                    step_terminated_.data());
+      // Waiting envs are stepped too (cheaper than a branch); their reset below
+      // overwrites the whole state.
+      E::step_batch(envs, n, valid, step_reward, step_terminated);
     } else {
       for (int i = 0; i < n; ++i) {
-        const bool waiting = mode_ == AutoresetMode::kNextStep && needs_reset_[i];
-        const StepOutcome r = waiting ? StepOutcome{} : envs_[i].step(actions[i]);
-        step_reward_[i] = r.reward;
-        step_terminated_[i] = r.terminated;
+        const StepOutcome r = next_step && waiting[i] ? StepOutcome{} : envs[i].step(valid[i]);
+        step_reward[i] = r.reward;
+        step_terminated[i] = r.terminated;
       }
     }
 
-    const int D = observation_size();
+    const size_t D = static_cast<size_t>(observation_size());
+    const int max_steps = max_episode_steps_;
+    int32_t* __restrict elapsed = elapsed_.data();
+    uint8_t* __restrict needs_reset = needs_reset_.data();
     for (int i = 0; i < n; ++i) {
-      float* obs = out.obs + static_cast<size_t>(i) * D;
-      if (mode_ == AutoresetMode::kNextStep && needs_reset_[i]) {
+      float* obs = out.obs + i * D;
+      if (next_step && needs_reset[i]) {
         reset(i, obs, nullptr);
         out.reward[i] = 0.0;
         out.terminated[i] = 0;
@@ -153,42 +163,64 @@ class VectorEnv final : public BatchedEnv {
         continue;
       }
       // TimeLimit: step max_episode_steps is truncated, terminated or not.
-      ++elapsed_[i];
-      const bool terminated = step_terminated_[i];
-      const bool truncated = max_episode_steps_ > 0 && elapsed_[i] >= max_episode_steps_;
-      out.reward[i] = step_reward_[i];
+      const int32_t steps = ++elapsed[i];
+      const bool terminated = step_terminated[i];
+      const bool truncated = max_steps > 0 && steps >= max_steps;
+      out.reward[i] = step_reward[i];
       out.terminated[i] = terminated;
       out.truncated[i] = truncated;
       if (!(terminated || truncated)) {
-        envs_[i].observe(obs);
-      } else if (mode_ == AutoresetMode::kSameStep) {
-        envs_[i].observe(out.final_obs + static_cast<size_t>(i) * D);
+        envs[i].observe(obs);
+      } else if (same_step) {
+        envs[i].observe(out.final_obs + i * D);
         reset(i, obs, nullptr);
       } else {
-        envs_[i].observe(obs);
-        needs_reset_[i] = mode_ == AutoresetMode::kNextStep;
+        envs[i].observe(obs);
+        needs_reset[i] = next_step;
       }
     }
     return -1;
   }
 
  private:
-  // actions with every NEXT_STEP-waiting env's action replaced by a valid one.
-  ActionBatch with_placeholders(const ActionBatch& actions) {
-    const Space& space = E::spec().action_space;
+  // Copies `actions` into the scratch buffer that step() passes on, with every
+  // NEXT_STEP-waiting env's action (ignored, valid or not) replaced by a valid one.
+  // Returns the index of the first invalid action of a non-waiting env, else -1.
+  int checked_actions(const ActionBatch& actions, bool next_step) {
+    const Space& space = spec_->action_space;
     const int n = num_envs_;
-    if (actions.discrete) {
-      discrete_scratch_.assign(actions.discrete, actions.discrete + n);
+    const uint8_t* __restrict waiting = needs_reset_.data();
+    if (space.is_discrete()) {
+      if (!actions.discrete) throw std::invalid_argument("a Discrete action space takes integer actions");
+      const int64_t start = space.start;
+      const uint64_t count = static_cast<uint64_t>(space.n);
+      discrete_scratch_.resize(n);
+      int64_t* __restrict out = discrete_scratch_.data();
+      const int64_t* __restrict in = actions.discrete;
+      bool all_valid = true;
+      for (int i = 0; i < n; ++i) {  // branch-free: one pass, the error search only if needed
+        const bool skip = next_step && waiting[i];
+        all_valid &= skip || static_cast<uint64_t>(in[i] - start) < count;
+        out[i] = skip ? start : in[i];
+      }
+      if (all_valid) return -1;
       for (int i = 0; i < n; ++i)
-        if (needs_reset_[i]) discrete_scratch_[i] = space.start;
-      return {discrete_scratch_.data(), nullptr, 0};
+        if (!(next_step && waiting[i]) && static_cast<uint64_t>(in[i] - start) >= count) return i;
+      return -1;
     }
+    if (!actions.box || actions.box_size != space.size())
+      throw std::invalid_argument("a Box action space takes float actions of its size");
     const int k = actions.box_size;
     box_scratch_.assign(actions.box, actions.box + static_cast<size_t>(n) * k);
-    for (int i = 0; i < n; ++i)
-      if (needs_reset_[i])
-        for (int j = 0; j < k; ++j) box_scratch_[static_cast<size_t>(i) * k + j] = std::min(std::max(0.0f, space.low[j]), space.high[j]);
-    return {nullptr, box_scratch_.data(), k};
+    for (int i = 0; i < n; ++i) {
+      float* a = box_scratch_.data() + static_cast<size_t>(i) * k;
+      if (next_step && waiting[i]) {
+        for (int j = 0; j < k; ++j) a[j] = std::min(std::max(0.0f, space.low[j]), space.high[j]);
+      } else if (!valid_action(space, Action{0, a})) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   static std::vector<double> param_values(const double* params) {
@@ -211,7 +243,7 @@ class VectorEnv final : public BatchedEnv {
   std::vector<double> step_reward_;
   std::vector<uint8_t> step_terminated_;
   std::vector<double> default_options_;
-  std::vector<int64_t> discrete_scratch_;  // with_placeholders
+  std::vector<int64_t> discrete_scratch_;  // checked_actions: the actions step() passes on
   std::vector<float> box_scratch_;
 };
 

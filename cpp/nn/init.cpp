@@ -12,6 +12,20 @@ double standard_normal(Pcg64& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+// The two loops of Householder QR, over contiguous doubles. The reduction is
+// vectorized (a fixed summation order for a given build: deterministic).
+inline double dot(int n, const double* __restrict x, const double* __restrict y) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
+inline void axpy(int n, double a, const double* __restrict x, double* __restrict y) {
+#pragma omp simd
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 }  // namespace
 
 std::vector<float> orthogonal_matrix(int rows, int cols, double gain, Pcg64& rng) {
@@ -25,9 +39,7 @@ std::vector<float> orthogonal_matrix(int rows, int cols, double gain, Pcg64& rng
   std::vector<double> tau(n), r_diag(n);
   for (int k = 0; k < n; ++k) {
     double* col = a.data() + static_cast<size_t>(k) * m;
-    double norm = 0.0;
-    for (int i = k; i < m; ++i) norm += col[i] * col[i];
-    norm = std::sqrt(norm);
+    const double norm = std::sqrt(dot(m - k, col + k, col + k));
     const double alpha = col[k] > 0 ? -norm : norm;  // R's diagonal entry
     r_diag[k] = alpha;
     if (norm == 0.0) {
@@ -35,14 +47,11 @@ std::vector<float> orthogonal_matrix(int rows, int cols, double gain, Pcg64& rng
       continue;
     }
     col[k] -= alpha;  // v = x - alpha e_k
-    double vnorm2 = 0.0;
-    for (int i = k; i < m; ++i) vnorm2 += col[i] * col[i];
+    const double vnorm2 = dot(m - k, col + k, col + k);
     tau[k] = vnorm2 > 0 ? 2.0 / vnorm2 : 0.0;
     for (int j = k + 1; j < n; ++j) {  // apply H = I - tau v v^T to the remaining columns
       double* cj = a.data() + static_cast<size_t>(j) * m;
-      double dot = 0.0;
-      for (int i = k; i < m; ++i) dot += col[i] * cj[i];
-      for (int i = k; i < m; ++i) cj[i] -= tau[k] * dot * col[i];
+      axpy(m - k, -tau[k] * dot(m - k, col + k, cj + k), col + k, cj + k);
     }
   }
   // Q's first n columns: H_0 ... H_{n-1} applied to the first n unit vectors.
@@ -50,11 +59,9 @@ std::vector<float> orthogonal_matrix(int rows, int cols, double gain, Pcg64& rng
   for (int j = 0; j < n; ++j) q[j + static_cast<size_t>(j) * m] = 1.0;
   for (int k = n - 1; k >= 0; --k) {
     const double* v = a.data() + static_cast<size_t>(k) * m;
-    for (int j = 0; j < n; ++j) {
+    for (int j = k; j < n; ++j) {  // columns j < k are still e_j, zero where H_k acts (rows >= k)
       double* qj = q.data() + static_cast<size_t>(j) * m;
-      double dot = 0.0;
-      for (int i = k; i < m; ++i) dot += v[i] * qj[i];
-      for (int i = k; i < m; ++i) qj[i] -= tau[k] * dot * v[i];
+      axpy(m - k, -tau[k] * dot(m - k, v + k, qj + k), v + k, qj + k);
     }
   }
   // Signs as torch: q *= sign(diag(r)), so that the result is unique for A.

@@ -45,12 +45,10 @@ void linear(const LinearLayout& l, const float* params, const float* x, int batc
   }
 }
 
-// Weight and bias gradients of a linear layer from its input x and output gradient dy.
+// Weight and bias gradients of a linear layer from its input x and output gradient dy, added to grad.
 void linear_param_grad(const LinearLayout& l, const float* x, const float* dy, int batch, float* grad) {
   float* gw = grad + l.weight_offset;
   float* gb = grad + l.bias_offset;
-  std::fill(gw, gw + static_cast<size_t>(l.in) * l.out, 0.0f);
-  std::fill(gb, gb + l.out, 0.0f);
   for (int b = 0; b < batch; ++b) {
     const float* dyb = dy + static_cast<size_t>(b) * l.out;
     const float* xb = x + static_cast<size_t>(b) * l.in;

@@ -44,8 +44,8 @@ class Policy {
   virtual void forward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, float* head,
                        float* values) const = 0;
   // The gradient of a loss whose derivatives by head and values are grad_head and
-  // grad_values, written (not accumulated) into grad[0, num_parameters()). ws must
-  // hold the forward pass of the same params and obs.
+  // grad_values, added to grad[0, num_parameters()) (so that a batch can be done in
+  // chunks). ws must hold the forward pass of the same params and obs.
   virtual void backward(const float* params, const float* obs, int batch, PolicyWorkspace& ws,
                         const float* grad_head, const float* grad_values, float* grad) const = 0;
 };

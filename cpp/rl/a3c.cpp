@@ -92,7 +92,7 @@ void A3CTrainer::worker_loop(int worker) {
       optimizer_.read_parameters(local.data());
 
       int t = 0;
-      for (; t < T && !monitor_.stopping(); ++t) {
+      for (; t < T && !monitor_.check_stop(); ++t) {
         std::copy(obs.begin(), obs.end(), rollout.obs(t));
         act(model_, local.data(), obs.data(), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
         env->step(rollout.actions(t).as_const(),
@@ -113,9 +113,14 @@ void A3CTrainer::worker_loop(int worker) {
       evaluate_values(model_, local.data(), obs.data(), E, act_ws, last_values.data());
       rollout.finish(last_values.data(), config_.gamma, config_.gae_lambda);
 
-      LossStats stats = compute_gradient(model_, local.data(), rollout.obs_data(), static_cast<int>(rollout.rows()),
-                                         rollout.actions_all().as_const(), rollout.advantages_data(),
-                                         rollout.returns_data(), config_.loss(), update_ws, grad.data());
+      LossStats stats;
+      try {
+        stats = compute_gradient(model_, local.data(), rollout.obs_data(), static_cast<int>(rollout.rows()),
+                                 rollout.actions_all().as_const(), rollout.advantages_data(), rollout.returns_data(),
+                                 config_.loss(), update_ws, grad.data(), [this] { return monitor_.check_stop(); });
+      } catch (const GradientCancelled&) {
+        break;  // stopped during a long update: not applied (nor counted)
+      }
       const bool applied = apply_gradient(optimizer_, grad.data(), config_.max_grad_norm, monitor_.learning_rate(), stats);
       monitor_.after_update(episodes.take_steps(), stats, !applied);
       if (monitor_.take_evaluation_request()) {

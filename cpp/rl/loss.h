@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 
 #include "nn/actor_critic.h"
 
@@ -27,11 +29,24 @@ struct LossStats {
   float grad_norm = 0;  // before clipping
 };
 
+// Thrown by compute_gradient when its cancel check says so.
+struct GradientCancelled : std::exception {
+  const char* what() const noexcept override { return "gradient computation cancelled"; }
+};
+
+// Asked between chunks of a long gradient computation; true cancels it.
+using CancelCheck = std::function<bool()>;
+
 // Forward pass over `batch` samples, the loss, the backward pass: writes the
-// gradient of the whole model (model.num_parameters() floats) to grad.
+// gradient of the whole model (model.num_parameters() floats) to grad. A large
+// batch is done in chunks of about kGradientChunkWork multiply-adds, with
+// `cancelled` (if set) asked between them, so that a stop never waits long for
+// one huge update; it may also throw, which propagates.
+constexpr size_t kGradientChunkWork = size_t{1} << 24;
 LossStats compute_gradient(const ActorCritic& model, const float* params, const float* obs, int batch,
                            const ActionBatch& actions, const float* advantages, const float* returns,
-                           const LossConfig& config, ModelWorkspace& ws, float* grad);
+                           const LossConfig& config, ModelWorkspace& ws, float* grad,
+                           const CancelCheck& cancelled = {});
 
 // The global L2 norm of grad; scales it to max_norm where it is larger (as
 // torch.nn.utils.clip_grad_norm_; max_norm <= 0: no clipping). Returns the norm before.

@@ -13,7 +13,7 @@ void compute_advantages(int T, int N, const float* rewards, const float* values,
   std::vector<float> running(N, 0.0f);  // A_{t+1}
   for (int t = T - 1; t >= 0; --t) {
     for (int n = 0; n < N; ++n) {
-      const int i = t * N + n;
+      const size_t i = static_cast<size_t>(t) * N + n;  // T x N may exceed 2^31
       const float bootstrap = terminated[i] ? 0.0f : gamma * next_values[i];
       const float delta = rewards[i] + bootstrap - values[i];
       running[n] = delta + (dones[i] ? 0.0f : gamma * gae_lambda * running[n]);

@@ -74,12 +74,13 @@ void RunMonitor::record_episode(float episode_return, int32_t length, int64_t pe
 
 bool RunMonitor::take_evaluation_request() {
   if (!evaluation_requested_.load(std::memory_order_relaxed) || stopping()) return false;
-  // One evaluation at a time: no new request until record_evaluation reports this one.
-  bool expected = false;
-  if (!evaluating_.compare_exchange_strong(expected, true)) return false;
-  if (evaluation_requested_.exchange(false)) return true;
-  evaluating_.store(false);
-  return false;
+  // One evaluation at a time: no new request until record_evaluation reports this
+  // one. Under the episodes' lock, so that record_episode sees the request and the
+  // running confirmation change together (it posts requests under the same lock).
+  std::lock_guard lock(episodes_mutex_);
+  if (evaluating_.load() || !evaluation_requested_.exchange(false)) return false;
+  evaluating_.store(true);
+  return true;
 }
 
 bool RunMonitor::record_evaluation(double mean_return, int64_t env_steps) {
@@ -105,6 +106,12 @@ void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skippe
   (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
   if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
   if (elapsed() >= config_.max_seconds) stop(StopReason::kMaxSeconds);
+}
+
+bool RunMonitor::check_stop() {
+  if (stopping()) return true;
+  if (std::isfinite(config_.max_seconds) && elapsed() >= config_.max_seconds) stop(StopReason::kMaxSeconds);
+  return stopping();
 }
 
 float RunMonitor::learning_rate() const {

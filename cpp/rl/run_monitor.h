@@ -66,6 +66,10 @@ class RunMonitor {
   // Stops the run; keeps the first reason. Returns true if this call set it.
   bool stop(StopReason reason);
   bool stopping() const { return stop_.load(std::memory_order_relaxed); }
+  // stopping(), after stopping the run if max_seconds has passed: what the trainers
+  // ask at every step and inside long updates, so that the time limit holds
+  // however long one update takes.
+  bool check_stop();
   StopReason stop_reason() const { return reason_.load(); }
 
   Progress progress() const;
@@ -75,14 +79,17 @@ class RunMonitor {
  private:
   TrainConfig config_;
   std::chrono::steady_clock::time_point start_time_ = std::chrono::steady_clock::now();
-  std::atomic<bool> stop_{false};
+  // Read by every worker at every step and rarely written: a cache line apart from
+  // the counters below, which every update writes (no false sharing between workers).
+  alignas(64) std::atomic<bool> stop_{false};
   std::atomic<StopReason> reason_{StopReason::kNone};
-  std::atomic<int64_t> env_steps_{0}, updates_{0}, skipped_updates_{0};
-  std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
-  std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
-  std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
   std::atomic<bool> evaluation_requested_{false};
   std::atomic<bool> evaluating_{false};  // a confirmation is running (taken, not yet recorded)
+
+  alignas(64) std::atomic<int64_t> env_steps_{0}, updates_{0}, skipped_updates_{0};
+  std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
+  std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
+  std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
 
   mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step
   std::vector<EpisodeRecord> episodes_;

@@ -303,6 +303,10 @@ class RunMonitor:
         ...
     def after_update(self, steps: typing.SupportsInt | typing.SupportsIndex, loss: LossStats, skipped: bool) -> None:
         ...
+    def check_stop(self) -> bool:
+        """
+        stopping, after stopping the run if max_seconds has passed.
+        """
     def elapsed(self) -> float:
         ...
     def history(self) -> dict:
@@ -389,9 +393,9 @@ class Learner:
         """
         Clips and applies `gradient`: (loss stats with grad_norm, skipped).
         """
-    def compute_gradient(self, rollout: RolloutBuffer, batch: typing.SupportsInt | typing.SupportsIndex) -> LossStats:
+    def compute_gradient(self, rollout: RolloutBuffer, batch: typing.SupportsInt | typing.SupportsIndex, monitor: RunMonitor) -> LossStats | None:
         """
-        The gradient of the first `batch` (compacted) rollout samples into `gradient`.
+        The gradient of the first `batch` (compacted) rollout samples into `gradient`; None if the monitor stopped the run meanwhile.
         """
     @property
     def gradient(self) -> numpy.typing.NDArray[numpy.float32]:

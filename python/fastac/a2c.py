@@ -107,6 +107,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
         while not monitor.stopping:
             # 1. Roll out n_steps in every env with the current policy.
             for t in range(T):
+                if monitor.check_stop():  # max_seconds holds however long a step takes
+                    break
                 actions, values = model.act(obs, rng)
                 b_obs[t], b_actions[t], b_values[t] = obs, actions, values
                 next_obs, rewards, terminated, truncated, infos = envs.step(actions)
@@ -121,6 +123,9 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                 autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
                 obs = _checked(next_obs, "during training")
 
+            if monitor.stopping:  # stopped mid-rollout: the partial rollout is not used (nor counted)
+                break
+
             # 2. Advantages: bootstrap from V of the next observation (the final one of a
             #    truncated episode), never across a termination; keep the real transitions.
             rollout.finish(model.act(obs, None)[1], cfg.gamma, cfg.gae_lambda)
@@ -128,7 +133,9 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
 
             # 3. One update over every agent's samples: gradient, (hooks), clip, apply.
             if batch:  # (a rollout of autoreset steps only has no transition to learn from)
-                loss = learner.compute_gradient(rollout, batch)
+                loss = learner.compute_gradient(rollout, batch, monitor)
+                if loss is None:  # the time ran out during a long update: not applied
+                    break
                 loss, skipped = learner.apply(loss, monitor.learning_rate())
                 monitor.after_update(episodes.take_steps(), loss, skipped)
 

@@ -283,3 +283,28 @@ TEST(CartPole, SetStateRoundTrips) {
   env.observe(1, obs);
   for (int k = 0; k < 4; ++k) EXPECT_TRUE(same_bits(obs[k], static_cast<float>(s[k])));
 }
+
+// The steps use glibc's sincos for speed; bit-exactness with gymnasium (math.sin,
+// math.cos) needs it to give exactly glibc's sin and cos bits. Angles over the
+// range a pole reaches and beyond, then any finite double.
+TEST(CartPole, SincosGivesTheBitsOfSinAndCos) {
+  // Through volatile pointers, so that the compiler cannot merge sin and cos into sincos here.
+  double (*volatile sin_fn)(double) = std::sin;
+  double (*volatile cos_fn)(double) = std::cos;
+  Pcg64 rng = Pcg64::from_seed(7);
+  for (int k = 0; k < 2'000'000; ++k) {
+    const uint64_t bits = rng.next_uint64();
+    double theta;
+    if (k % 2 == 0) {
+      theta = (static_cast<double>(bits >> 11) * 0x1.0p-53 - 0.5) * 8.0;  // [-4, 4) rad
+    } else {
+      std::memcpy(&theta, &bits, sizeof theta);
+      if (!std::isfinite(theta)) continue;
+    }
+    double s, c;
+    sincos(theta, &s, &c);
+    const double s_ref = sin_fn(theta), c_ref = cos_fn(theta);
+    ASSERT_EQ(std::memcmp(&s, &s_ref, sizeof s), 0) << std::hexfloat << theta;
+    ASSERT_EQ(std::memcmp(&c, &c_ref, sizeof c), 0) << std::hexfloat << theta;
+  }
+}
