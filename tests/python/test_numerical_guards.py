@@ -55,3 +55,13 @@ def test_predict_rejects_wrong_shapes_and_non_finite_observations():
     for value in (np.nan, np.inf, -np.inf):  # NaN in used to give action 0 out, silently
         with pytest.raises(ValueError, match="non-finite"):
             policy.predict(np.full((3, 4), value, dtype=np.float32))
+
+
+@pytest.mark.parametrize("algo", ["a3c", "a2c"])
+def test_max_seconds_holds_however_long_one_update_takes(algo):
+    """One update of this run takes many seconds (a million parameters, 8192 samples): the time
+    limit is checked at every step and between chunks of the gradient, not only between updates."""
+    sizes = {"num_workers": 2, "envs_per_worker": 256, "t_max": 32} if algo == "a3c" else {"num_envs": 256, "n_steps": 32}
+    result = getattr(fastac, f"train_{algo}")("CartPole-v1", hidden_sizes=(1024, 1024), max_seconds=0.5, seed=0, **sizes)
+    assert result.stop_reason == "max_seconds"
+    assert result.wall_time_s < 1.5
