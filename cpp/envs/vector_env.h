@@ -104,8 +104,6 @@ class VectorEnv final : public BatchedEnv {
         rng_(num_envs),
         elapsed_(num_envs, 0),
         needs_reset_(num_envs, 0),
-        step_reward_(num_envs),
-        step_terminated_(num_envs),
         default_options_(default_options()) {}
 
   void seed(int i, const std::vector<uint32_t>& words) override { rng_[i] = Pcg64(words); }
@@ -134,18 +132,18 @@ class VectorEnv final : public BatchedEnv {
     const ActionBatch valid = actions.discrete ? ActionBatch{discrete_scratch_.data(), nullptr, 0}
                                                 : ActionBatch{nullptr, box_scratch_.data(), actions.box_size};
 
+    // Rewards and terminations go straight to the caller's buffers; the pass below
+    // overwrites those of the waiting envs.
     E* __restrict envs = envs_.data();
-    double* __restrict step_reward = step_reward_.data();
-    uint8_t* __restrict step_terminated = step_terminated_.data();
     if constexpr (detail::HasStepBatch<E>) {
       // Waiting envs are stepped too (cheaper than a branch); their reset below
       // overwrites the whole state.
-      E::step_batch(envs, n, valid, step_reward, step_terminated);
+      E::step_batch(envs, n, valid, out.reward, out.terminated);
     } else {
       for (int i = 0; i < n; ++i) {
         const StepOutcome r = next_step && waiting[i] ? StepOutcome{} : envs[i].step(valid[i]);
-        step_reward[i] = r.reward;
-        step_terminated[i] = r.terminated;
+        out.reward[i] = r.reward;
+        out.terminated[i] = r.terminated;
       }
     }
 
@@ -164,10 +162,8 @@ class VectorEnv final : public BatchedEnv {
       }
       // TimeLimit: step max_episode_steps is truncated, terminated or not.
       const int32_t steps = ++elapsed[i];
-      const bool terminated = step_terminated[i];
+      const bool terminated = out.terminated[i];
       const bool truncated = max_steps > 0 && steps >= max_steps;
-      out.reward[i] = step_reward[i];
-      out.terminated[i] = terminated;
       out.truncated[i] = truncated;
       if (!(terminated || truncated)) {
         envs[i].observe(obs);
@@ -240,8 +236,6 @@ class VectorEnv final : public BatchedEnv {
   std::vector<Pcg64> rng_;
   std::vector<int32_t> elapsed_;
   std::vector<uint8_t> needs_reset_;  // kNextStep: finished on the previous step
-  std::vector<double> step_reward_;
-  std::vector<uint8_t> step_terminated_;
   std::vector<double> default_options_;
   std::vector<int64_t> discrete_scratch_;  // checked_actions: the actions step() passes on
   std::vector<float> box_scratch_;

@@ -1,5 +1,5 @@
 // Orthogonal weight initialization (torch.nn.init.orthogonal_'s method) in plain
-// C++: Gaussian draws from a Pcg64 stream, a Householder QR in float64, the sign
+// C++: Gaussian draws from a Pcg64 stream, a blocked Householder QR in float64, the sign
 // correction of Q by R's diagonal, the gain. No libtorch op and no OpenMP team is
 // involved, so that creating a network in a fork()ed child cannot hang in a
 // thread pool inherited from the parent (as linalg_qr's could).

@@ -323,9 +323,10 @@ TEST(Update, LearnerEqualsTheStepsByHand) {
 // orthogonal_matrix is torch.nn.init.orthogonal_'s method: the Q (signs fixed by
 // R's diagonal) of the QR of a Gaussian matrix, here compared with torch's
 // linalg_qr of the same Gaussian draws (Box-Muller over the Pcg64 stream, filling
-// the tall matrix column by column, as nn/init.cpp draws them).
+// the tall matrix column by column, as nn/init.cpp draws them). Sizes above 32
+// span several of the blocked QR's panels, the last one partial.
 TEST(Init, OrthogonalMatrixIsTorchsOrthogonal) {
-  for (auto [rows, cols] : std::vector<std::pair<int, int>>{{4, 128}, {128, 4}, {5, 5}, {2, 128}, {1, 7}, {7, 1}, {3, 8}}) {
+  for (auto [rows, cols] : std::vector<std::pair<int, int>>{{4, 128}, {128, 4}, {5, 5}, {2, 128}, {1, 7}, {7, 1}, {3, 8}, {96, 96}, {70, 100}, {100, 70}, {64, 33}}) {
     const double gain = rows == 5 ? 1.0 : std::sqrt(2.0);
     Pcg64 rng = Pcg64::from_seed(rows * 1000 + cols), replay = rng;
     const std::vector<float> w = orthogonal_matrix(rows, cols, gain, rng);
