@@ -21,49 +21,11 @@ import gymnasium as gym
 import numpy as np
 
 import fastac  # noqa: F401  (registers the native envs)
+from fastac.envs.compare import time_single, time_vector
 
 warnings.filterwarnings("ignore")
 ENV_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
 SYNC_N, VECTOR_N = 64, 1024
-
-
-def draw_actions(space: gym.spaces.Space[Any], count: int) -> list[Any]:
-    space.seed(0)
-    return [space.sample() for _ in range(count)]
-
-
-def time_single(env: gym.Env[Any, Any], seconds: float) -> float:
-    env.reset(seed=0)
-    actions = draw_actions(env.action_space, 2048)
-    if isinstance(env.action_space, gym.spaces.Discrete):
-        actions = [int(a) for a in actions]
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for a in actions:
-            _, _, terminated, truncated, _ = env.step(a)
-            if terminated or truncated:
-                env.reset()
-        steps += len(actions)
-    return steps / (time.perf_counter() - start)
-
-
-def time_vector(env: Any, seconds: float, num_envs: int, action_dtype: Any = None,
-                single_space: gym.spaces.Space[Any] | None = None) -> float:
-    env.reset(seed=0)
-    if single_space is None:  # gymnasium's vector envs: a batched action space
-        actions = np.stack([np.asarray(a) for a in draw_actions(env.action_space, 64)])
-    else:
-        actions = np.stack([np.asarray(a) for a in draw_actions(single_space, 64 * num_envs)])
-        actions = actions.reshape(64, num_envs, *actions.shape[1:])
-    if action_dtype is not None:
-        actions = actions.astype(action_dtype)
-    env.step(actions[0])
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for row in actions:
-            env.step(row)
-        steps += len(actions) * num_envs
-    return steps / (time.perf_counter() - start)
 
 
 def cases(env_id: str) -> dict[str, Callable[[float], float]]:

@@ -1,6 +1,7 @@
 """The native CartPole side by side with gymnasium's: same results, and how fast each runs.
 
-The timing helpers here are also what ``bench/bench_envs.py`` measures with.
+The timing helpers here, for any action space, are also what ``bench/bench_envs.py`` and
+``bench/bench_classic_control.py`` measure with.
 """
 
 from __future__ import annotations
@@ -34,10 +35,17 @@ def identical_to_gymnasium(episodes: int = 200, seed: int = 0) -> bool:
     return True
 
 
-def time_single(env: gym.Env, seconds: float) -> float:
-    """Steps/s of one env under pre-drawn random actions, resetting at episode ends."""
+def draw_actions(space: gym.spaces.Space[Any], count: int) -> list[Any]:
+    """``count`` seeded samples of ``space`` (Discrete ones as Python ints, what a single env takes fastest)."""
+    space.seed(0)
+    actions = [space.sample() for _ in range(count)]
+    return [int(a) for a in actions] if isinstance(space, gym.spaces.Discrete) else actions
+
+
+def time_single(env: gym.Env[Any, Any], seconds: float) -> float:
+    """Steps/s of one env under pre-drawn random actions of its space, resetting at episode ends."""
     env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 2, size=4096).tolist()
+    actions = draw_actions(env.action_space, 4096)
     for a in actions[:256]:  # warm-up: first calls pay one-off costs
         if any(env.step(a)[2:4]):
             env.reset()
@@ -51,16 +59,25 @@ def time_single(env: gym.Env, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def time_vector(env: Any, seconds: float, num_envs: int, action_dtype: Any = np.int64) -> float:
-    """Sub-env steps/s of a vector env (autoreset) under pre-drawn random actions."""
+def time_vector(env: Any, seconds: float, num_envs: int, action_dtype: Any = None,
+                single_space: gym.spaces.Space[Any] | None = None) -> float:
+    """Sub-env steps/s of a vector env (autoreset) under pre-drawn random actions.
+
+    The actions are samples of ``single_space`` (default: the env's ``single_action_space``;
+    pass it for vector envs that have none, as envpool's), cast to ``action_dtype`` if given.
+    """
     env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 2, size=(64, num_envs)).astype(action_dtype)
+    space = single_space if single_space is not None else env.single_action_space
+    actions = np.stack([np.asarray(a) for a in draw_actions(space, 64 * num_envs)])
+    actions = actions.reshape(64, num_envs, *actions.shape[1:])
+    if action_dtype is not None:
+        actions = actions.astype(action_dtype)
     env.step(actions[0])
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for row in actions:
             env.step(row)
-        steps += actions.size
+        steps += len(actions) * num_envs
     return steps / (time.perf_counter() - start)
 
 
