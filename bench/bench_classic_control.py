@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 import warnings
-from typing import Any, Callable
+from typing import Callable
 
 import gymnasium as gym
 import numpy as np
