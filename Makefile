@@ -54,9 +54,10 @@ test-cpp: $(VENV)/.python-deps
 	cmake --build $(CPP_BUILD) -j $(JOBS)
 	ctest --test-dir $(CPP_BUILD) --output-on-failure --no-tests=error -j $(JOBS)
 
-# The same C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and
-# under ThreadSanitizer (the Hogwild workers' shared accesses are atomic_ref,
-# so a clean TSan run means no data race). Any finding fails the run.
+# The same C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# ones that run threads (FASTAC_THREADED_TESTS in CMakeLists.txt) under
+# ThreadSanitizer (the Hogwild workers' shared accesses are atomic_ref, so a clean
+# TSan run means no data race). Any finding fails the run.
 SANITIZER_CMAKE = cmake -S . -B build/$(1) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAC_BUILD_TESTS=ON -DFASTAC_SANITIZE=$(2) >/dev/null
 test-sanitizers: test-asan test-tsan
