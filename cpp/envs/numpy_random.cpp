@@ -1,5 +1,7 @@
 #include "envs/numpy_random.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 namespace fastac {
@@ -86,6 +88,11 @@ Pcg64::Pcg64(const std::vector<uint32_t>& entropy_words) {
   state_ = state_ * kMultiplier + increment_;
   state_ += init_state;
   state_ = state_ * kMultiplier + increment_;
+}
+
+double standard_normal(Pcg64& rng) {
+  const double u1 = 1.0 - rng.next_double(), u2 = rng.next_double();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
 }  // namespace fastac

@@ -48,4 +48,8 @@ class Pcg64 {
   unsigned __int128 increment_ = 1;
 };
 
+// A standard normal draw from two uniforms in (0, 1] (Box-Muller; not numpy's
+// ziggurat): the weight init and the Gaussian policy's samples.
+double standard_normal(Pcg64& rng);
+
 }  // namespace fastac

@@ -7,12 +7,6 @@
 namespace fastac {
 namespace {
 
-// A standard normal draw (Box-Muller on two uniforms in (0, 1]).
-double standard_normal(Pcg64& rng) {
-  const double u1 = 1.0 - rng.next_double(), u2 = rng.next_double();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-}
-
 // The two loops of Householder QR, over contiguous doubles. The reduction is
 // vectorized (a fixed summation order for a given build: deterministic).
 inline double dot(int n, const double* __restrict x, const double* __restrict y) {

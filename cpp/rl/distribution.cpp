@@ -67,6 +67,55 @@ void Categorical::policy_gradient(const float* inputs, const float*, int batch, 
   }
 }
 
+namespace {
+constexpr double kHalfLog2Pi = 0.91893853320467274178;  // log(2 pi) / 2
+}  // namespace
+
+DiagGaussian::DiagGaussian(int size, float log_std_init) : size_(size), log_std_init_(log_std_init) {
+  if (size < 1) throw std::invalid_argument("a Gaussian distribution needs size >= 1, got " + std::to_string(size));
+  if (!std::isfinite(log_std_init) || std::abs(log_std_init) > 20.0f)
+    throw std::invalid_argument("log_std_init must be in [-20, 20], got " + std::to_string(log_std_init));
+}
+
+void DiagGaussian::initialize(float* own) const { std::fill(own, own + size_, log_std_init_); }
+
+void DiagGaussian::act(const float* inputs, const float* own, int batch, Pcg64* rng,
+                       const ActionBuffer& actions) const {
+  for (int b = 0; b < batch; ++b) {
+    const float* mean = inputs + static_cast<size_t>(b) * size_;
+    float* a = actions.box + static_cast<size_t>(b) * size_;
+    for (int j = 0; j < size_; ++j)
+      a[j] = rng == nullptr ? mean[j] : mean[j] + std::exp(own[j]) * static_cast<float>(standard_normal(*rng));
+  }
+}
+
+// log pi(a) = sum_j -(a_j - mu_j)^2 / (2 sigma_j^2) - log sigma_j - log(2 pi) / 2
+// H = sum_j log sigma_j + (1 + log(2 pi)) / 2   (state-independent)
+void DiagGaussian::policy_gradient(const float* inputs, const float* own, int batch, const ActionBatch& actions,
+                                   const float* advantages, float entropy_coef, float scale, float* grad_inputs,
+                                   float* grad_own, double& policy_loss, double& entropy) const {
+  double h = 0.0;
+  for (int j = 0; j < size_; ++j) h += own[j] + 0.5 + kHalfLog2Pi;
+  for (int b = 0; b < batch; ++b) {
+    const float* mean = inputs + static_cast<size_t>(b) * size_;
+    const float* a = actions.box + static_cast<size_t>(b) * size_;
+    float* g_mean = grad_inputs + static_cast<size_t>(b) * size_;
+    const float adv = advantages[b];
+    double log_prob = 0.0;
+    for (int j = 0; j < size_; ++j) {
+      const float inv_var = std::exp(-2.0f * own[j]);
+      const float d = a[j] - mean[j];
+      log_prob += -0.5 * d * d * inv_var - own[j] - kHalfLog2Pi;
+      // d/d mu of -A log pi = -A d / sigma^2; d/d log sigma of -A log pi = -A (d^2 / sigma^2 - 1),
+      // of -entropy_coef H = -entropy_coef.
+      g_mean[j] += scale * (-adv * d * inv_var);
+      grad_own[j] += scale * (-adv * (d * d * inv_var - 1.0f) - entropy_coef);
+    }
+    policy_loss -= adv * log_prob;
+    entropy += h;
+  }
+}
+
 std::unique_ptr<Distribution> make_distribution(const Space& action_space) {
   if (action_space.is_discrete()) {
     if (action_space.n > (1 << 24)) throw std::invalid_argument("Discrete action spaces are limited to 2**24 actions");

@@ -61,6 +61,28 @@ class Categorical final : public Distribution {
   int64_t start_;  // Discrete(n, start): action k is start + k
 };
 
+// A diagonal Gaussian over a flattened Box of `size` elements (Stable-Baselines3's
+// DiagGaussianDistribution): inputs are the `size` means, its own parameters the
+// `size` state-independent log standard deviations, initialised to log_std_init.
+// Samples are unclipped (the trainers clip what goes to the environment; the loss
+// uses the sample itself, as Stable-Baselines3 does); the mode is the mean.
+class DiagGaussian final : public Distribution {
+ public:
+  explicit DiagGaussian(int size, float log_std_init = 0.0f);
+  int input_size() const override { return size_; }
+  size_t num_parameters() const override { return static_cast<size_t>(size_); }
+  void initialize(float* own) const override;
+  bool discrete() const override { return false; }
+  void act(const float* inputs, const float* own, int batch, Pcg64* rng, const ActionBuffer& actions) const override;
+  void policy_gradient(const float* inputs, const float* own, int batch, const ActionBatch& actions,
+                       const float* advantages, float entropy_coef, float scale, float* grad_inputs, float* grad_own,
+                       double& policy_loss, double& entropy) const override;
+
+ private:
+  int size_;
+  float log_std_init_;
+};
+
 // The distribution of an action space; throws std::invalid_argument for one
 // that has none yet.
 std::unique_ptr<Distribution> make_distribution(const Space& action_space);

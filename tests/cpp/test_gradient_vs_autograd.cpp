@@ -181,6 +181,77 @@ TEST(GradientVsAutograd, MlpPolicyForwardAndBackward) {
   }
 }
 
+// DiagGaussian::policy_gradient against autograd of
+//   scale * sum_b(-A_b log N(a_b; mu_b, exp(log_std)) - entropy_coef * H),
+// for the means and the log standard deviations, added to what the buffers hold;
+// several action sizes.
+TEST(GradientVsAutograd, DiagGaussianPolicyGradient) {
+  torch::manual_seed(4);
+  for (const int size : {1, 2, 3, 6}) {
+    const int batch = 17;
+    const float entropy_coef = 0.02f, scale = 0.29f;
+    DiagGaussian dist(size, -0.3f);
+    EXPECT_EQ(dist.input_size(), size);
+    EXPECT_EQ(dist.num_parameters(), static_cast<size_t>(size));
+    EXPECT_FALSE(dist.discrete());
+    std::vector<float> own(size);
+    dist.initialize(own.data());
+    EXPECT_EQ(own, std::vector<float>(size, -0.3f));
+    auto log_std = 0.4 * torch::randn({size});
+    std::copy(log_std.data_ptr<float>(), log_std.data_ptr<float>() + size, own.data());
+    auto mean = torch::randn({batch, size});
+    auto actions = (mean + torch::randn({batch, size}) * log_std.exp()).contiguous();
+    auto adv = torch::randn({batch});
+    std::vector<float> grad_mean(batch * size, 0.5f), grad_own(size, -0.25f);
+    double policy_loss = 1.25, entropy = -0.75;
+    dist.policy_gradient(mean.data_ptr<float>(), own.data(), batch, ActionBatch{nullptr, actions.data_ptr<float>(), size},
+                         adv.data_ptr<float>(), entropy_coef, scale, grad_mean.data(), grad_own.data(), policy_loss,
+                         entropy);
+
+    auto mu = mean.clone().set_requires_grad(true);
+    auto ls = log_std.clone().set_requires_grad(true);
+    auto log_p = (-0.5 * (actions - mu).pow(2) * (-2 * ls).exp() - ls - 0.5 * std::log(2 * M_PI)).sum(1);
+    auto h = (ls + 0.5 + 0.5 * std::log(2 * M_PI)).sum();
+    (scale * (-adv * log_p - entropy_coef * h).sum()).backward();
+    auto ours_mean = torch::from_blob(grad_mean.data(), {batch, size}) - 0.5f;
+    auto ours_own = torch::from_blob(grad_own.data(), {size}) + 0.25f;
+    EXPECT_TRUE(torch::allclose(ours_mean, mu.grad(), 1e-4, 1e-5)) << "size " << size;
+    EXPECT_TRUE(torch::allclose(ours_own, ls.grad(), 1e-4, 1e-5))
+        << "size " << size << " max abs diff " << (ours_own - ls.grad()).abs().max().item<float>();
+    EXPECT_NEAR(policy_loss - 1.25, (-adv * log_p).sum().item<double>(), 1e-3);
+    EXPECT_NEAR(entropy + 0.75, batch * h.item<double>(), 1e-3);
+  }
+}
+
+// Samples: mean + exp(log_std) * N(0, 1), the mode without a generator; moments over many draws.
+TEST(GradientVsAutograd, DiagGaussianSamplesAndMode) {
+  DiagGaussian dist(2);
+  const std::vector<float> own = {std::log(0.5f), std::log(2.0f)};
+  const int batch = 20000;
+  std::vector<float> mean(batch * 2), actions(batch * 2);
+  for (int b = 0; b < batch; ++b) {
+    mean[2 * b] = 1.0f;
+    mean[2 * b + 1] = -3.0f;
+  }
+  Pcg64 rng = Pcg64::from_seed(5);
+  dist.act(mean.data(), own.data(), batch, &rng, {nullptr, actions.data(), 2});
+  for (int j = 0; j < 2; ++j) {
+    double sum = 0, sq = 0;
+    for (int b = 0; b < batch; ++b) {
+      sum += actions[2 * b + j];
+      sq += double(actions[2 * b + j]) * actions[2 * b + j];
+    }
+    const double m = sum / batch, sd = std::sqrt(sq / batch - m * m);
+    EXPECT_NEAR(m, mean[j], 0.05) << j;
+    EXPECT_NEAR(sd, std::exp(own[j]), 0.05) << j;
+  }
+  dist.act(mean.data(), own.data(), 3, nullptr, {nullptr, actions.data(), 2});
+  EXPECT_EQ(std::vector<float>(actions.begin(), actions.begin() + 6), std::vector<float>(mean.begin(), mean.begin() + 6));
+  EXPECT_THROW(DiagGaussian(0), std::invalid_argument);
+  EXPECT_THROW(DiagGaussian(2, std::nanf("")), std::invalid_argument);
+  EXPECT_THROW(DiagGaussian(2, 25.0f), std::invalid_argument);
+}
+
 // Categorical::policy_gradient alone against autograd of
 //   scale * sum_b(-A_b log pi(a_b) - entropy_coef * H_b),
 // added to what grad_inputs, policy_loss and entropy already hold.
