@@ -23,6 +23,7 @@ struct ActorCriticSpec {
   int observation_size = 4;
   Space action_space = Space::discrete(2);
   std::vector<int> hidden_sizes = {128};
+  float log_std_init = 0.0f;  // a Box action space's Gaussian: initial log standard deviations
 };
 
 class ActorCritic {

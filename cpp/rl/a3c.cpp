@@ -83,7 +83,9 @@ void A3CTrainer::worker_loop(int worker) {
     }
     Pcg64 rng({static_cast<uint32_t>(config_.seed), static_cast<uint32_t>(config_.seed >> 32),
                static_cast<uint32_t>(worker), 0xA3Cu});  // action sampling
-    RolloutBuffer rollout(T, E, D, env->spec().action_space);
+    const Space& action_space = env->spec().action_space;
+    RolloutBuffer rollout(T, E, D, action_space);
+    std::vector<float> clip_scratch;
     EpisodeAccumulator episodes(E);
     std::vector<float> local(model_.num_parameters()), grad(model_.num_parameters());
     ModelWorkspace act_ws(model_), update_ws(model_);
@@ -95,7 +97,7 @@ void A3CTrainer::worker_loop(int worker) {
       for (; t < T && !monitor_.check_stop(); ++t) {
         std::copy(obs.begin(), obs.end(), rollout.obs(t));
         act(model_, local.data(), obs.data(), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
-        env->step(rollout.actions(t).as_const(),
+        env->step(clipped_actions(action_space, rollout.actions(t), E, clip_scratch),
                   {obs.data(), rewards.data(), terminated.data(), truncated.data(), final_obs.data()});
         rollout.record_step(t, rewards.data(), terminated.data(), truncated.data(), nullptr);
         for (int e = 0; e < E; ++e) {

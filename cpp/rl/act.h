@@ -2,6 +2,8 @@
 // then the distribution's sample (with the caller's random stream) or its mode.
 #pragma once
 
+#include <vector>
+
 #include "envs/numpy_random.h"
 #include "nn/actor_critic.h"
 
@@ -11,6 +13,11 @@ namespace fastac {
 // params: the model's layout (the model's own or a copy). rng null: the mode.
 void act(const ActorCritic& model, const float* params, const float* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
          const ActionBuffer& actions, float* values);
+
+// The actions as the environment takes them: a Box's clipped to its bounds (into
+// scratch; the rollout keeps the unclipped sample, as Stable-Baselines3 does), a
+// Discrete space's unchanged.
+ActionBatch clipped_actions(const Space& space, const ActionBuffer& actions, int batch, std::vector<float>& scratch);
 
 // V(obs[b]) only (bootstrapping).
 void evaluate_values(const ActorCritic& model, const float* params, const float* obs, int batch, ModelWorkspace& ws,

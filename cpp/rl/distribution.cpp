@@ -116,12 +116,12 @@ void DiagGaussian::policy_gradient(const float* inputs, const float* own, int ba
   }
 }
 
-std::unique_ptr<Distribution> make_distribution(const Space& action_space) {
+std::unique_ptr<Distribution> make_distribution(const Space& action_space, float log_std_init) {
   if (action_space.is_discrete()) {
     if (action_space.n > (1 << 24)) throw std::invalid_argument("Discrete action spaces are limited to 2**24 actions");
     return std::make_unique<Categorical>(static_cast<int>(action_space.n), action_space.start);
   }
-  throw std::invalid_argument("no distribution for a Box action space yet (Discrete action spaces only)");
+  return std::make_unique<DiagGaussian>(action_space.size(), log_std_init);
 }
 
 }  // namespace fastac

@@ -83,9 +83,9 @@ class DiagGaussian final : public Distribution {
   float log_std_init_;
 };
 
-// The distribution of an action space; throws std::invalid_argument for one
-// that has none yet.
-std::unique_ptr<Distribution> make_distribution(const Space& action_space);
+// The distribution of an action space: Categorical for Discrete, DiagGaussian
+// (with log_std_init) for a Box.
+std::unique_ptr<Distribution> make_distribution(const Space& action_space, float log_std_init = 0.0f);
 
 // Softmax of one row of logits into probs; returns log-sum-exp.
 float softmax(const float* logits, int n, float* probs);

@@ -26,13 +26,15 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
     env->reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
   ModelWorkspace ws(model);
+  std::vector<float> clip_scratch;
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
     act(model, params, obs.data(), episodes, nullptr, ws, actions, values.data());
-    env->step(actions.as_const(), {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
+    env->step(clipped_actions(action_space, actions, episodes, clip_scratch),
+              {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;
       returns[e] += reward[e];

@@ -212,6 +212,28 @@ TEST_P(A3CStress, ManyWorkersStayFinite) {
 
 INSTANTIATE_TEST_SUITE_P(Workers, A3CStress, ::testing::Values(16, 64));
 
+// Box actions (the Gaussian policy) through the whole A3C loop on native Pendulum-v1 and
+// MountainCarContinuous-v0: updates happen, parameters stay finite, the log-stds learn.
+TEST(A3C, TrainsGaussianPoliciesOnBoxActionSpaces) {
+  for (const char* env : {"Pendulum-v1", "MountainCarContinuous-v0"}) {
+    TrainConfig c = short_config(2, 20000);
+    c.env = env;
+    const EnvSpec& env_spec = find_native_env(env)->spec();
+    ActorCritic net({env_spec.observation_space.size(), env_spec.action_space, {16}, -0.5f}, 3);
+    A3CTrainer trainer(c, net);
+    trainer.start();
+    while (!trainer.wait_for(0.05)) {
+    }
+    trainer.join();
+    const Progress p = trainer.monitor().progress();
+    EXPECT_GE(p.env_steps, 20000) << env;
+    EXPECT_GT(p.updates, 0) << env;
+    EXPECT_EQ(p.skipped_updates, 0) << env;
+    for (size_t j = 0; j < net.num_parameters(); ++j) ASSERT_TRUE(std::isfinite(net.parameters()[j])) << env;
+    EXPECT_NE(net.parameters()[net.distribution_offset()], -0.5f) << env;
+  }
+}
+
 // stop_at_return with the greedy confirmation (stop_eval_episodes = 100): the run
 // stops on an evaluation that reached the target, and the model then holds the
 // evaluated snapshot (evaluating it again on the same episodes gives the target).

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <limits>
 #include <vector>
 
 #include "envs/numpy_random.h"
@@ -125,7 +126,42 @@ TEST(Categorical, ConstructionAndMakeDistribution) {
   d->act(z, nullptr, 1, nullptr, {&a, nullptr, 0});
   EXPECT_EQ(a, -2 + 3);
   EXPECT_THROW(make_distribution(Space::discrete(int64_t{1} << 25)), std::invalid_argument);
-  EXPECT_THROW(make_distribution(Space::box({1}, {-1}, {1})), std::invalid_argument);
+  // A Box (any shape, flattened): a Gaussian over its elements with its own log-stds.
+  auto g = make_distribution(Space::box({2, 3}, std::vector<float>(6, -1), std::vector<float>(6, 1)), -0.5f);
+  EXPECT_FALSE(g->discrete());
+  EXPECT_EQ(g->input_size(), 6);
+  EXPECT_EQ(g->num_parameters(), 6u);
+  std::vector<float> own(6);
+  g->initialize(own.data());
+  EXPECT_EQ(own, std::vector<float>(6, -0.5f));
+}
+
+// A Box action space's model: [policy | log_std], the log-stds initialised from the
+// spec; actions leave act() unclipped, and clipped_actions bounds them to the space
+// (infinite bounds: unclipped).
+TEST(Act, GaussianModelActionsAndClipping) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const Space space = Space::box({2}, {-2.0f, -inf}, {2.0f, inf});
+  ActorCritic net({3, space, {8}, -1.0f}, 1);
+  EXPECT_EQ(net.num_parameters(), net.policy().num_parameters() + 2);
+  EXPECT_EQ(net.parameters()[net.distribution_offset()], -1.0f);
+  EXPECT_EQ(net.parameters()[net.distribution_offset() + 1], -1.0f);
+  const int batch = 4;
+  std::vector<float> obs(batch * 3, 0.5f), values(batch), sampled(batch * 2), mode(batch * 2);
+  ModelWorkspace ws(net);
+  Pcg64 rng = Pcg64::from_seed(1);
+  act(net, net.parameters(), obs.data(), batch, &rng, ws, {nullptr, sampled.data(), 2}, values.data());
+  act(net, net.parameters(), obs.data(), batch, nullptr, ws, {nullptr, mode.data(), 2}, values.data());
+  EXPECT_NE(sampled, mode);
+  for (int b = 1; b < batch; ++b) EXPECT_EQ(mode[2 * b], mode[0]);  // the same observation: the same mean
+
+  std::vector<float> wide = {5.0f, 1e30f, -7.0f, -1e30f, 1.0f, 0.0f, -2.0f, 3.0f}, scratch;
+  const ActionBatch clipped = clipped_actions(space, {nullptr, wide.data(), 2}, batch, scratch);
+  EXPECT_EQ(std::vector<float>(clipped.box, clipped.box + 8),
+            (std::vector<float>{2.0f, 1e30f, -2.0f, -1e30f, 1.0f, 0.0f, -2.0f, 3.0f}));
+  EXPECT_EQ(wide[0], 5.0f);  // the rollout keeps the unclipped sample
+  std::vector<int64_t> discrete = {1, 0};
+  EXPECT_EQ(clipped_actions(Space::discrete(2), {discrete.data(), nullptr, 0}, 2, scratch).discrete, discrete.data());
 }
 
 // act(): the policy's forward then the distribution; values are the critic's.

@@ -451,12 +451,11 @@ TEST(ActorCritic, OrthogonalInitIsSeededAndOrthogonal) {
   EXPECT_EQ(a.distribution().input_size(), 2);
 }
 
-TEST(ActorCritic, UninitializedIsZeroAndBoxActionsAreRefused) {
+TEST(ActorCritic, UninitializedIsZeroAndBadSpecsAreRefused) {
   ActorCritic z(spec(3, 4, {8}), 0, /*initialize=*/false);
   for (size_t j = 0; j < z.num_parameters(); ++j) ASSERT_EQ(z.parameters()[j], 0.0f);
-  ActorCriticSpec box{3, Space::box({2}, {-1, -1}, {1, 1}), {8}};
+  ActorCriticSpec box{3, Space::box({2}, {-1, -1}, {1, 1}), {8}, /*log_std_init=*/std::nanf("")};
   EXPECT_THROW(ActorCritic(box, 0), std::invalid_argument);
-  EXPECT_THROW(make_distribution(box.action_space), std::invalid_argument);
   EXPECT_THROW(MlpPolicy(0, 2, {8}), std::invalid_argument);
   EXPECT_THROW(MlpPolicy(4, 2, {8, 0}), std::invalid_argument);
 }
