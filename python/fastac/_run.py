@@ -6,13 +6,15 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
 from fastac.config import TrainConfig, describe_fields
 from fastac.policy import ActorCriticPolicy
 from fastac.result import TrainResult
+
+T = TypeVar("T")
 
 ProgressCallback = Callable[[dict[str, Any]], "bool | None"]
 
@@ -80,6 +82,18 @@ class CallbackRunner:
             return False
         raise TypeError(f"the callback must return True, False or None, got {keep_going!r} "
                         f"({type(keep_going).__name__})")
+
+
+def to_completion(step: Callable[[], T]) -> tuple[T, bool]:
+    """Runs ``step`` to completion even if Ctrl-C lands in it, running it again (it must be
+    idempotent: joining the workers, building the result); returns its value and whether a
+    ``KeyboardInterrupt`` arrived. The end of a run that has done its work is never lost."""
+    interrupted = False
+    while True:
+        try:
+            return step(), interrupted
+        except KeyboardInterrupt:
+            interrupted = True
 
 
 def make_result(policy: ActorCriticPolicy, progress: dict[str, Any], history: dict[str, np.ndarray],

@@ -54,7 +54,10 @@ def check_float(
     """Returns ``value`` as a finite float within the bounds, or raises naming ``name`` and the range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int (or Fraction) beyond float's range: refused below as infinite
+        number = float("-inf") if value < 0 else float("inf")
     ok = number == number and number not in (float("inf"), float("-inf"))
     if ok and low is not None:
         ok = number >= low if low_inclusive else number > low

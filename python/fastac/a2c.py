@@ -19,7 +19,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
 from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, make_result, resolve_config,
-                         with_config_signature)
+                         to_completion, with_config_signature)
 from fastac._validation import seed_words
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
@@ -149,7 +149,11 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     except KeyboardInterrupt:
         interrupted = True
         monitor.stop()
-    return make_result(policy, monitor.progress(), monitor.history(), monitor.stop_reason, interrupted, cfg)
+    result, late = to_completion(lambda: make_result(policy, monitor.progress(), monitor.history(),
+                                                     monitor.stop_reason, interrupted, cfg))
+    if late:
+        result.interrupted = True
+    return result
 
 
 def _checked(obs: Any, when: str) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastac import _core
 from fastac._run import (CallbackRunner, ProgressCallback, check_memory, make_result, resolve_config,
-                         with_config_signature)
+                         to_completion, with_config_signature)
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
@@ -84,8 +84,15 @@ def train_a3c(
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        try:
+        # Stop and join even if a signal lands meanwhile; join re-raises a worker's exception.
+        def stop_and_join() -> None:
             trainer.request_stop()
-        finally:
-            trainer.join()  # re-raises a worker's exception; runs even if a signal lands just before
-    return make_result(policy, trainer.progress(), trainer.history(), trainer.stop_reason, interrupted, cfg)
+            trainer.join()
+
+        _, late = to_completion(stop_and_join)
+        interrupted |= late
+    result, late = to_completion(lambda: make_result(policy, trainer.progress(), trainer.history(),
+                                                     trainer.stop_reason, interrupted, cfg))
+    if late:
+        result.interrupted = True
+    return result

@@ -83,7 +83,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         field = next(f for f in dataclasses.fields(TrainConfig) if f.name == name)
         if args.algo not in field.metadata["algorithms"]:
             raise ValueError(f"--{name.replace('_', '-')} is not an option of --algo {args.algo}")
-    return dataclasses.replace(base, **given)
+    config = dataclasses.replace(base, **given)
+    # Every field, also those of the other algorithm (which the trainer never sees): a bad
+    # value in --config's file is refused, not silently ignored.
+    config.validated()
+    return config
 
 
 class _StopSignals:
@@ -94,12 +98,15 @@ class _StopSignals:
     signal, and every signal once training has returned (the save, the logs), is only
     recorded, so that nothing interrupts the shutdown or the save: the model is not lost
     to an impatient second Ctrl-C. SIGTERM (``kill``, a job scheduler, a container stop) is
-    treated as Ctrl-C, and the command exits with 143 instead of 130.
+    treated as Ctrl-C, and the command exits with 143 instead of 130. ``restore=False``
+    (the command ends the process) leaves the signals ignored on exit instead of restoring
+    the previous handlers.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, restore: bool = True) -> None:
         self.received: list[int] = []
         self.raising = True
+        self.restore = restore
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopSignals:
@@ -110,10 +117,11 @@ class _StopSignals:
 
     def __exit__(self, *exc_info: object) -> None:
         for signum, handler in self._previous.items():
-            # After a stop signal the command only exits (130 or 143): ignore more of them,
-            # else one arriving during interpreter shutdown (which resets Python handlers to
-            # the default action) would kill the process and replace that exit status.
-            signal.signal(signum, signal.SIG_IGN if self.received else handler)
+            # After a stop signal the command only exits (130 or 143), as it does when it ends
+            # the process: ignore more of them, else one arriving during interpreter shutdown
+            # (which resets Python handlers to the default action) would kill the process and
+            # replace that exit status, or print a KeyboardInterrupt traceback.
+            signal.signal(signum, handler if self.restore and not self.received else signal.SIG_IGN)
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)
@@ -158,7 +166,7 @@ def _train(args: argparse.Namespace) -> int:
     monitor = TrainingMonitor(cfg.total_steps, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
                               tensorboard_dir=args.tensorboard)
     result = None
-    with _StopSignals() as signals:
+    with _StopSignals(restore=not getattr(args, "ends_process", False)) as signals:
         try:
             try:
                 result = train(cfg.env, callback=monitor, callback_interval_s=0.2, **kwargs)
@@ -168,8 +176,13 @@ def _train(args: argparse.Namespace) -> int:
                 signals.raising = False  # from here on, signals are recorded, not raised
             if result is not None and args.save:
                 result.policy.save(args.save)  # first: the one thing that must not be lost
-        finally:
-            monitor.close(result)
+        except BaseException:
+            try:
+                monitor.close(result)
+            except OSError:  # (a full disk fails the logs too): the first error is the one reported
+                pass
+            raise
+        monitor.close(result)
         if result is None:
             print("fastac train: interrupted before training returned a result; nothing to save", file=sys.stderr)
         elif args.save and not args.quiet:
@@ -208,6 +221,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     """A3C against A2C with the same budget: Markdown table and PNG."""
+    from fastac._atomic import atomic_write
     from fastac.comparison import compare_algorithms, markdown_table, plot_comparison
 
     out = Path(args.out)
@@ -218,10 +232,10 @@ def _compare(args: argparse.Namespace) -> int:
               file=sys.stderr)
     runs = compare_algorithms(args.env, seeds, args.total_steps)
     table = markdown_table(runs, args.solve_at)
-    (out / "compare.md").write_text(
+    atomic_write(out / "compare.md", (
         f"A3C vs A2C on {args.env}: {args.total_steps:,} env steps per run, seeds {list(seeds)}, "
         f"defaults of each trainer; solved = the mean of the last 100 episodes >= {args.solve_at}.\n\n{table}\n"
-    )
+    ).encode())
     print(table)
     if not args.no_plot:
         plot_comparison(runs, out / "compare.png", title=f"A3C vs A2C on {args.env}")
@@ -334,10 +348,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.ends_process = argv is None  # the console script, python -m fastac
     try:
-        code = args.run(args)
-    except (ValueError, TypeError, ImportError, OSError) as error:
-        parser.exit(2, f"fastac {args.command}: error: {error}\n")
-    except KeyboardInterrupt:
-        parser.exit(EXIT_INTERRUPTED, f"fastac {args.command}: interrupted\n")
-    sys.exit(code)
+        try:
+            code = args.run(args)
+        except (ValueError, TypeError, ImportError, OSError) as error:
+            parser.exit(2, f"fastac {args.command}: error: {error}\n")
+        except KeyboardInterrupt:
+            parser.exit(EXIT_INTERRUPTED, f"fastac {args.command}: interrupted\n")
+        sys.exit(code)
+    finally:
+        if args.ends_process and threading.current_thread() is threading.main_thread():
+            # A Ctrl-C or SIGTERM during interpreter shutdown must neither print a traceback
+            # nor replace the exit status of a command that has done its work.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)

@@ -20,10 +20,11 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from fastac._atomic import atomic_write, check_path
 from fastac._validation import check_bool, check_choice, check_float, check_int
 
 BOTH = ("a2c", "a3c")
@@ -53,12 +54,14 @@ def _optional(check: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
 
 
 def _hidden_sizes(name: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a sequence of ints in [1, 65536], got {value!r}")
-    sizes = tuple(check_int(f"{name}[{i}]", h, minimum=1, maximum=65536) for i, h in enumerate(value))
-    if len(sizes) > 64:
-        raise ValueError(f"{name} must have at most 64 layers, got {len(sizes)}")
-    return sizes
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    # A sequence: a set or a dict would give layers in an order nobody wrote down.
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of ints in [1, 65536], got {value!r} ({type(value).__name__})")
+    if len(value) > 64:
+        raise ValueError(f"{name} must have at most 64 layers, got {len(value)}")
+    return tuple(check_int(f"{name}[{i}]", h, minimum=1, maximum=65536) for i, h in enumerate(value))
 
 
 def _seed(name: str, value: Any) -> int:
@@ -83,7 +86,7 @@ class TrainConfig:
 
     env: str = _param("CartPole-v1", "Gymnasium id of the environment (a native one runs in C++).",
                       lambda n, v: _env_id(n, v))
-    total_steps: int = _param(1_000_000, "Environment steps budget, >= 1.",
+    total_steps: int = _param(1_000_000, "Environment steps budget, in [1, 2**62].",
                               lambda n, v: check_int(n, v, minimum=1, maximum=2**62), cli_type=lambda s: _int_text(s))
     stop_at_return: float | None = _param(
         None, "Stop once the mean return of the last 100 training episodes reaches it (and the greedy "
@@ -115,8 +118,9 @@ class TrainConfig:
                                   lambda n, v: _float32(n, v, low=0, high=1, high_inclusive=False))
     optimizer_eps: float = _param(1e-5, "Epsilon of RMSProp and Adam, > 0.",
                                   lambda n, v: _float32(n, v, low=0, low_inclusive=False))
-    hidden_sizes: tuple[int, ...] = _param((128,), "Sizes of the shared ReLU trunk layers, e.g. (64, 64).",
-                                           _hidden_sizes, cli_type=lambda s: _sizes_text(s))
+    hidden_sizes: tuple[int, ...] = _param(
+        (128,), "Sizes of the shared ReLU trunk layers, e.g. (64, 64): at most 64 layers, each in [1, 65536].",
+        _hidden_sizes, cli_type=lambda s: _sizes_text(s))
     native: bool = _param(True, "Use the native C++ environment for ids that have one.", check_bool)
     num_workers: int | None = _param(
         None, "A3C worker threads, in [1, 1024] (None: the machine's hardware threads).",
@@ -141,6 +145,7 @@ class TrainConfig:
     @classmethod
     def fields_for(cls, algorithm: str) -> list[dataclasses.Field[Any]]:
         """The fields an algorithm (``"a2c"`` or ``"a3c"``) reads, in declaration order."""
+        check_choice("algorithm", algorithm, BOTH)
         return [f for f in dataclasses.fields(cls) if algorithm in f.metadata["algorithms"]]
 
     @classmethod
@@ -177,7 +182,7 @@ class TrainConfig:
         if not isinstance(values, Mapping):
             raise TypeError(f"a config must be a mapping of field names to values, got {type(values).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
+        unknown = sorted(set(values) - names, key=str)  # keys of a YAML file need not be str
         if unknown:
             raise ValueError(f"unknown config field(s) {unknown}; fields: {sorted(names)}")
         kwargs = dict(values)
@@ -196,20 +201,36 @@ class TrainConfig:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Writes the config to ``path``: YAML for ``.yaml``/``.yml``, else JSON."""
-        text = self.to_yaml() if Path(path).suffix in (".yaml", ".yml") else self.to_json()
-        Path(path).write_text(text)
+        """Writes the config to ``path``: YAML for ``.yaml``/``.yml``, else JSON; atomically."""
+        target = Path(check_path("path", path))
+        text = self.to_yaml() if target.suffix in (".yaml", ".yml") else self.to_json()
+        atomic_write(target, text.encode())
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> TrainConfig:
-        """Reads a config written by :meth:`save` (or by hand): YAML or JSON."""
-        text = Path(path).read_text()
-        if Path(path).suffix in (".yaml", ".yml"):
+        """Reads a config written by :meth:`save` (or by hand): YAML or JSON.
+
+        A file that does not parse is a ``ValueError`` naming it; one that is not a mapping
+        of field names (an empty YAML file is an empty one) a ``TypeError``."""
+        name = check_path("path", path)
+        source = Path(name)
+        try:
+            text = source.read_text()
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{name!r} is not a text file: {error}") from None
+        if source.suffix in (".yaml", ".yml"):
             import yaml
 
-            values = yaml.safe_load(text) or {}
+            try:
+                values = yaml.safe_load(text)
+            except yaml.YAMLError as error:
+                raise ValueError(f"{name!r} is not valid YAML: {error}") from None
+            values = {} if values is None else values  # (not `or {}`: a file holding `0` or `[]` is no config)
         else:
-            values = json.loads(text)
+            try:
+                values = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{name!r} is not valid JSON: {error}") from None
         return cls.from_dict(values)
 
     def resolved_seed(self) -> int:
@@ -255,7 +276,9 @@ def _int_text(text: str) -> int:
 
 
 def _sizes_text(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.split(",") if x.strip())
+    """Layer sizes from the command line: "64,64"; an empty text is no hidden layer, an
+    empty item ("64,,64") an error."""
+    return tuple(int(x) for x in text.split(",")) if text.strip() else ()
 
 
 def describe_fields(algorithm: str) -> str:

@@ -7,12 +7,14 @@ A :class:`TrainingMonitor` is a ``callback`` for ``train_a3c`` / ``train_a2c``; 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import sys
 from pathlib import Path
 from typing import IO, Any
 
+from fastac._atomic import atomic_write
 from fastac._validation import check_bool, check_int
 from fastac.result import TrainResult
 
@@ -37,7 +39,9 @@ class TrainingMonitor:
         log_every: without a terminal, print a plain line each time this many more
             episodes have finished (as the seed notebook's "Episode 10, Total Reward: ...").
         log_dir: if given, write ``progress.csv`` (one row per report) and, at the end,
-            ``episodes.csv`` (one row per episode) there.
+            ``episodes.csv`` (one row per episode, atomically) there. A failed write of
+            ``progress.csv`` (a full disk) stops that log, not the training: :meth:`close`
+            raises it, naming the file, once everything else is written.
         tensorboard_dir: if given, write TensorBoard event files there with SB3's metric
             names (needs the ``tensorboard`` package).
         stream: where to print (default: standard error).
@@ -69,11 +73,16 @@ class TrainingMonitor:
         self._log_dir = Path(log_dir) if log_dir is not None else None
         self._progress_file: IO[str] | None = None
         self._progress_csv: Any = None
+        self._log_error: OSError | None = None
         if self._log_dir is not None:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             self._progress_file = open(self._log_dir / "progress.csv", "w", newline="")
             self._progress_csv = csv.DictWriter(self._progress_file, PROGRESS_COLUMNS, extrasaction="ignore")
-            self._progress_csv.writeheader()
+            try:
+                self._progress_csv.writeheader()
+                self._progress_file.flush()  # a full disk is found before training, not after it
+            except OSError as error:
+                raise self._progress_failed(error) from None
         self._tensorboard = None
         if tensorboard_dir is not None:
             try:
@@ -85,8 +94,11 @@ class TrainingMonitor:
     def __call__(self, progress: dict[str, Any]) -> bool:
         """The training callback: report, log, and keep going."""
         if self._progress_csv is not None and self._progress_file is not None:
-            self._progress_csv.writerow(progress)
-            self._progress_file.flush()
+            try:
+                self._progress_csv.writerow(progress)
+                self._progress_file.flush()
+            except OSError as error:
+                self._progress_failed(error)
         if self._tensorboard is not None:
             step = int(progress["env_steps"])
             for key, name in SB3_METRICS.items():
@@ -119,22 +131,41 @@ class TrainingMonitor:
                 self._bar.refresh()
             self._bar.close()
         if self._progress_file is not None:
-            self._progress_file.close()
+            try:
+                self._progress_file.close()
+            except OSError as error:
+                self._progress_failed(error)
         if self._tensorboard is not None:
             self._tensorboard.close()
+        if result is not None and self._log_dir is not None:
+            text = io.StringIO(newline="")
+            writer = csv.writer(text)
+            writer.writerow(["wall_time_s", "env_steps", "episode_return", "episode_length"])
+            h = result.history
+            writer.writerows(zip(h["wall_time_s"].tolist(), h["env_steps"].tolist(),
+                                 h["episode_return"].tolist(), h["episode_length"].tolist()))
+            atomic_write(self._log_dir / "episodes.csv", text.getvalue().encode())
+        if self._log_error is not None:
+            raise self._log_error
         if result is None:
             return
-        if self._log_dir is not None:
-            with open(self._log_dir / "episodes.csv", "w", newline="") as f:
-                writer = csv.writer(f)
-                writer.writerow(["wall_time_s", "env_steps", "episode_return", "episode_length"])
-                h = result.history
-                writer.writerows(zip(h["wall_time_s"].tolist(), h["env_steps"].tolist(),
-                                     h["episode_return"].tolist(), h["episode_length"].tolist()))
         if not self.quiet:
             print(f"{result.stop_reason}: {result.env_steps:,} env steps, {result.episodes:,} episodes in "
                   f"{result.wall_time_s:.2f} s ({result.env_steps / max(result.wall_time_s, 1e-9):,.0f} steps/s), "
                   f"mean return of the last 100 episodes {result.mean_return():.1f}", file=self.stream, flush=True)
+
+    def _progress_failed(self, error: OSError) -> OSError:
+        """Stops writing progress.csv after a failed write; :meth:`close` raises the error
+        (returned, naming the file)."""
+        assert self._log_dir is not None and self._progress_file is not None
+        if self._log_error is None:
+            self._log_error = OSError(error.errno, error.strerror, str(self._log_dir / "progress.csv"))
+        file, self._progress_file, self._progress_csv = self._progress_file, None, None
+        try:
+            file.close()
+        except OSError:
+            pass
+        return self._log_error
 
 
 def _finite(value: Any) -> bool:

@@ -66,9 +66,22 @@ def _reset_options(spec: Any, options: dict[str, Any] | None) -> list[float]:
     names = [o.name for o in spec.reset_options]
     defaults = [o.default_value for o in spec.reset_options]
     if names == ["low", "high"]:
-        return list(maybe_parse_reset_bounds(options, defaults[0], defaults[1]))
+        low, high = maybe_parse_reset_bounds(options, defaults[0], defaults[1])
+        _check_uniform_range(low, high)
+        return [low, high]
     options = options or {}
     return [verify_number_and_cast(options.get(n, d)) for n, d in zip(names, defaults)]
+
+
+def _check_uniform_range(low: float, high: float) -> None:
+    """Refuses the bounds gymnasium's ``np_random.uniform(low, high)`` refuses, as numpy does:
+    an ``OverflowError`` when ``high - low`` is not finite (a NaN or infinite bound, or a range
+    beyond float64's), else a ``ValueError`` when it has its sign bit set (``low=0.0, high=-0.0``)."""
+    span = high - low
+    if not math.isfinite(span):
+        raise OverflowError(f"high - low range exceeds valid bounds: low={low}, high={high}")
+    if math.copysign(1.0, span) < 0:
+        raise ValueError(f"high - low < 0: low={low}, high={high}")
 
 
 def _max_episode_steps(spec: Any, value: Any) -> int:
@@ -242,18 +255,28 @@ class NativeVectorEnv(VectorEnv):
         options = dict(options) if options else {}
         mask = options.pop("reset_mask", None)
         if mask is not None:
-            if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (n,):
-                raise ValueError(f"options['reset_mask'] must be a numpy bool array of shape ({n},)")
+            # SyncVectorEnv's checks, in its order and with its exception types.
+            if not isinstance(mask, np.ndarray):
+                raise TypeError(f"options['reset_mask'] must be a numpy array, got {type(mask)}")
+            if mask.shape != (n,):
+                raise ValueError(f"options['reset_mask'] must have shape ({n},), got {mask.shape}")
+            if mask.dtype != np.bool_:
+                raise TypeError(f"options['reset_mask'] must have dtype=np.bool_, got {mask.dtype}")
             if not mask.any():
                 raise ValueError("options['reset_mask'] must contain at least one True value")
-        elif not self._has_reset:
+            if not self._has_reset and not mask.all():
+                # SyncVectorEnv raises too (a ValueError: it has no observation of the others).
+                raise ValueError("options['reset_mask'] leaves sub-envs that were never reset; the first reset "
+                                 "must reset every sub-env (call reset() without a reset_mask)")
+        values = _reset_options(self.native_spec, options or None)  # checked before anything changes
+        if not self._has_reset:
             # The first reset seeds every sub-env that was given no seed from OS entropy.
             seeds = [random_seed() if s is None else s for s in seeds]
         for i, s in enumerate(seeds):
             if s is not None and (mask is None or mask[i]):
                 self._sim.seed(i, seed_words(s))
         obs = np.empty((n, self._obs_size), dtype=np.float32)
-        self._sim.reset(obs, _reset_options(self.native_spec, options or None), mask)
+        self._sim.reset(obs, values, mask)
         self._has_reset = True
         return obs, {}
 
