@@ -1,6 +1,8 @@
 #include "rl/a3c.h"
 
 #include <memory>
+#include <new>
+#include <string>
 #include <utility>
 
 #include "envs/numpy_random.h"
@@ -11,6 +13,19 @@
 #include "rl/rollout.h"
 
 namespace fastac {
+namespace {
+
+// A worker's failed allocation, with what was being allocated.
+class WorkerOutOfMemory : public std::bad_alloc {
+ public:
+  explicit WorkerOutOfMemory(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
+}  // namespace
 
 A3CTrainer::A3CTrainer(const TrainConfig& config, ActorCritic& model)
     : config_(config),
@@ -131,9 +146,19 @@ void A3CTrainer::worker_loop(int worker) {
       }
     }
   } catch (...) {
+    std::exception_ptr error = std::current_exception();
+    try {
+      throw;
+    } catch (const std::bad_alloc&) {  // still a bad_alloc (MemoryError in Python), saying what failed
+      error = std::make_exception_ptr(WorkerOutOfMemory(
+          "A3C worker " + std::to_string(worker) + " could not allocate memory for its " +
+          std::to_string(config_.envs_per_worker) + " environments, rollout of t_max " +
+          std::to_string(config_.t_max) + " or network; lower envs_per_worker, t_max or hidden_sizes"));
+    } catch (...) {
+    }
     {
       std::lock_guard lock(error_mutex_);
-      if (!error_) error_ = std::current_exception();
+      if (!error_) error_ = error;
     }
     monitor_.stop(StopReason::kError);
   }

@@ -525,4 +525,5 @@ def test_an_allocation_failure_in_an_a3c_worker_is_a_memory_error():
     outcome = proc.stdout.split()
     assert outcome[0] == "MemoryError", proc.stdout
     assert "rollout rows" not in proc.stdout  # the worker's own failure, not the up-front refusal
+    assert "lower envs_per_worker, t_max or hidden_sizes" in proc.stdout  # it says what to change
     assert outcome[-1] == "1"  # every worker thread joined
