@@ -88,6 +88,10 @@ struct ActionBatch {
   Action operator[](int i) const {
     return discrete ? Action{discrete[i], nullptr} : Action{0, box + static_cast<size_t>(i) * box_size};
   }
+  // The actions from sample `samples` on.
+  ActionBatch offset(size_t samples) const {
+    return {discrete ? discrete + samples : nullptr, box ? box + samples * box_size : nullptr, box_size};
+  }
 };
 
 // What E::step reports besides the new state.

@@ -122,7 +122,7 @@ class VectorEnv final : public BatchedEnv {
   int step(const ActionBatch& actions, const StepResult& out) override {
     const int n = num_envs_;
     const bool next_step = mode_ == AutoresetMode::kNextStep, same_step = mode_ == AutoresetMode::kSameStep;
-    const uint8_t* __restrict waiting = needs_reset_.data();  // kNextStep: reset by this step
+    uint8_t* needs_reset = needs_reset_.data();  // kNextStep: reset by this step (reset() clears it too: no __restrict)
 
     // Validate first (an invalid action leaves every env as it was), in the same pass
     // replacing the ignored actions of NEXT_STEP-waiting envs with a valid
@@ -141,7 +141,7 @@ class VectorEnv final : public BatchedEnv {
       E::step_batch(envs, n, valid, out.reward, out.terminated);
     } else {
       for (int i = 0; i < n; ++i) {
-        const StepOutcome r = next_step && waiting[i] ? StepOutcome{} : envs[i].step(valid[i]);
+        const StepOutcome r = next_step && needs_reset[i] ? StepOutcome{} : envs[i].step(valid[i]);
         out.reward[i] = r.reward;
         out.terminated[i] = r.terminated;
       }
@@ -149,8 +149,7 @@ class VectorEnv final : public BatchedEnv {
 
     const size_t D = static_cast<size_t>(observation_size());
     const int max_steps = max_episode_steps_;
-    int32_t* __restrict elapsed = elapsed_.data();
-    uint8_t* __restrict needs_reset = needs_reset_.data();
+    int32_t* elapsed = elapsed_.data();  // (reset() writes it too)
     for (int i = 0; i < n; ++i) {
       float* obs = out.obs + i * D;
       if (next_step && needs_reset[i]) {

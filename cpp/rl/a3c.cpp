@@ -79,6 +79,15 @@ void A3CTrainer::evaluate_for_stop(const float* params) {
     stop_snapshot_.assign(params, params + model_.num_parameters());
 }
 
+// The first error of any worker is the run's: it stops the others, join() rethrows it.
+void A3CTrainer::fail(std::exception_ptr error) {
+  {
+    std::lock_guard lock(error_mutex_);
+    if (!error_) error_ = std::move(error);
+  }
+  monitor_.stop(StopReason::kError);
+}
+
 // One A3C worker, top to bottom: sync the local parameters, act t_max steps in
 // every environment, compute the n-step actor-critic gradient locally, apply it
 // to the shared parameters without locks, repeat.
@@ -145,22 +154,13 @@ void A3CTrainer::worker_loop(int worker) {
         evaluate_for_stop(local.data());
       }
     }
+  } catch (const std::bad_alloc&) {  // still a bad_alloc (MemoryError in Python), saying what failed
+    fail(std::make_exception_ptr(WorkerOutOfMemory(
+        "A3C worker " + std::to_string(worker) + " could not allocate memory for its " +
+        std::to_string(config_.envs_per_worker) + " environments, rollout of t_max " + std::to_string(config_.t_max) +
+        " or network; lower envs_per_worker, t_max or hidden_sizes")));
   } catch (...) {
-    std::exception_ptr error = std::current_exception();
-    try {
-      throw;
-    } catch (const std::bad_alloc&) {  // still a bad_alloc (MemoryError in Python), saying what failed
-      error = std::make_exception_ptr(WorkerOutOfMemory(
-          "A3C worker " + std::to_string(worker) + " could not allocate memory for its " +
-          std::to_string(config_.envs_per_worker) + " environments, rollout of t_max " +
-          std::to_string(config_.t_max) + " or network; lower envs_per_worker, t_max or hidden_sizes"));
-    } catch (...) {
-    }
-    {
-      std::lock_guard lock(error_mutex_);
-      if (!error_) error_ = error;
-    }
-    monitor_.stop(StopReason::kError);
+    fail(std::current_exception());
   }
   if (running_workers_.fetch_sub(1) == 1) {
     std::lock_guard lock(done_mutex_);

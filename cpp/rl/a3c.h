@@ -40,6 +40,7 @@ class A3CTrainer {
  private:
   void worker_loop(int worker);
   void evaluate_for_stop(const float* params);
+  void fail(std::exception_ptr error);
 
   TrainConfig config_;
   ActorCritic& model_;

@@ -29,10 +29,7 @@ LossStats compute_gradient(const ActorCritic& model, const float* params, const 
     policy.forward(params, x, n, *ws.policy, ws.head.data(), ws.values.data());
     ws.grad_head.assign(static_cast<size_t>(n) * H, 0.0f);
     ws.grad_values.resize(n);
-    const ActionBatch a = actions.discrete ? ActionBatch{actions.discrete + begin, nullptr, 0}
-                                           : ActionBatch{nullptr, actions.box + static_cast<size_t>(begin) * actions.box_size,
-                                                         actions.box_size};
-    dist.policy_gradient(ws.head.data(), params + model.distribution_offset(), n, a, advantages + begin,
+    dist.policy_gradient(ws.head.data(), params + model.distribution_offset(), n, actions.offset(begin), advantages + begin,
                          config.entropy_coef, inv_batch, ws.grad_head.data(), grad_own, policy_loss, entropy);
     for (int b = 0; b < n; ++b) {
       const float value_error = ws.values[b] - returns[begin + b];

@@ -105,7 +105,7 @@ void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skippe
   const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
   (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
   if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
-  if (elapsed() >= config_.max_seconds) stop(StopReason::kMaxSeconds);
+  check_stop();  // max_seconds
 }
 
 bool RunMonitor::check_stop() {

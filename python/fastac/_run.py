@@ -96,6 +96,15 @@ def to_completion(step: Callable[[], T]) -> tuple[T, bool]:
             interrupted = True
 
 
+def finish_result(build: Callable[[], TrainResult]) -> TrainResult:
+    """``build()`` (a :func:`make_result` call, its arguments included) to completion even if
+    Ctrl-C lands in it; the result then says ``interrupted=True``."""
+    result, late = to_completion(build)
+    if late:
+        result.interrupted = True
+    return result
+
+
 def make_result(policy: ActorCriticPolicy, progress: dict[str, Any], history: dict[str, np.ndarray],
                 stop_reason: str, interrupted: bool, config: TrainConfig) -> TrainResult:
     """The :class:`TrainResult` of a finished run (and a warning if updates were skipped)."""

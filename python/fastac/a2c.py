@@ -18,8 +18,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, make_result, resolve_config,
-                         to_completion, with_config_signature)
+from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, finish_result, make_result,
+                         resolve_config, with_config_signature)
 from fastac._validation import seed_words
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
@@ -149,11 +149,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     except KeyboardInterrupt:
         interrupted = True
         monitor.stop()
-    result, late = to_completion(lambda: make_result(policy, monitor.progress(), monitor.history(),
-                                                     monitor.stop_reason, interrupted, cfg))
-    if late:
-        result.interrupted = True
-    return result
+    return finish_result(lambda: make_result(policy, monitor.progress(), monitor.history(), monitor.stop_reason,
+                                             interrupted, cfg))
 
 
 def _checked(obs: Any, when: str) -> np.ndarray:

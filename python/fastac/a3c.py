@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_memory, make_result, resolve_config,
+from fastac._run import (CallbackRunner, ProgressCallback, check_memory, finish_result, make_result, resolve_config,
                          to_completion, with_config_signature)
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
@@ -91,8 +91,5 @@ def train_a3c(
 
         _, late = to_completion(stop_and_join)
         interrupted |= late
-    result, late = to_completion(lambda: make_result(policy, trainer.progress(), trainer.history(),
-                                                     trainer.stop_reason, interrupted, cfg))
-    if late:
-        result.interrupted = True
-    return result
+    return finish_result(lambda: make_result(policy, trainer.progress(), trainer.history(), trainer.stop_reason,
+                                             interrupted, cfg))
