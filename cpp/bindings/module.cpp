@@ -301,12 +301,14 @@ void bind_model(py::module_& m) {
 
   py::class_<ActorCritic>(m, "ActorCritic", "The actor-critic model over one flat parameter buffer (nn/actor_critic.h).")
       .def(py::init([](int observation_size, const Space& action_space, std::vector<int> hidden_sizes, uint64_t seed,
-                       bool initialize) {
+                       bool initialize, float log_std_init, bool squash_output) {
              py::gil_scoped_release release;
-             return new ActorCritic(ActorCriticSpec{observation_size, action_space, hidden_sizes}, seed, initialize);
+             return new ActorCritic(
+                 ActorCriticSpec{observation_size, action_space, hidden_sizes, log_std_init, squash_output}, seed,
+                 initialize);
            }),
            py::arg("observation_size"), py::arg("action_space"), py::arg("hidden_sizes"), py::arg("seed"),
-           py::arg("initialize") = true)
+           py::arg("initialize") = true, py::arg("log_std_init") = 0.0f, py::arg("squash_output") = false)
       .def_property_readonly(
           "parameters",
           [](py::object self) {
@@ -362,7 +364,26 @@ void bind_model(py::module_& m) {
             return py::make_tuple(actions, values);
           },
           py::arg("obs"), py::arg("rng") = py::none(),
-          "(actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None.");
+          "(actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None. A Box's "
+          "actions are the distribution's (unclipped); env_actions maps them into the space.")
+      .def(
+          "env_actions",
+          [](const ActorCritic& model, const py::handle& actions) -> py::object {
+            const Space& space = model.spec().action_space;
+            const py::ssize_t n = py::len(actions);
+            ActionsIn in(space, actions, n);
+            if (space.is_discrete()) return py::reinterpret_borrow<py::object>(in.discrete);
+            std::vector<float> scratch;
+            const ActionBatch mapped = model.distribution().env_actions(
+                {nullptr, const_cast<float*>(in.batch.box), space.size()}, static_cast<int>(n), scratch);
+            CArray<float> out({n, static_cast<py::ssize_t>(space.size())});
+            std::copy(mapped.box, mapped.box + n * space.size(), out.mutable_data());
+            return std::move(out);
+          },
+          py::arg("actions"),
+          "The actions of act() as the environment takes them: a Box's [batch, size] clipped to its bounds "
+          "(or squashed into them with squash_output); Discrete actions unchanged.")
+      .def_property_readonly("squash_output", [](const ActorCritic& model) { return model.spec().squash_output; });
 }
 
 void bind_training(py::module_& m) {
@@ -383,12 +404,15 @@ void bind_training(py::module_& m) {
   FASTAC_FIELD(lr)
   FASTAC_FIELD(anneal_lr)
   FASTAC_FIELD(entropy_coef)
+  FASTAC_FIELD(bounds_coef)
   FASTAC_FIELD(value_coef)
   FASTAC_FIELD(max_grad_norm)
   FASTAC_FIELD(optimizer)
   FASTAC_FIELD(rmsprop_alpha)
   FASTAC_FIELD(optimizer_eps)
   FASTAC_FIELD(hidden_sizes)
+  FASTAC_FIELD(log_std_init)
+  FASTAC_FIELD(squash_output)
   FASTAC_FIELD(num_workers)
   FASTAC_FIELD(envs_per_worker)
   FASTAC_FIELD(t_max)

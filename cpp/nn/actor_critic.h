@@ -23,7 +23,8 @@ struct ActorCriticSpec {
   int observation_size = 4;
   Space action_space = Space::discrete(2);
   std::vector<int> hidden_sizes = {128};
-  float log_std_init = 0.0f;  // a Box action space's Gaussian: initial log standard deviations
+  float log_std_init = 0.0f;   // a Box action space's Gaussian: initial log standard deviations
+  bool squash_output = false;  // a Box's Gaussian squashed by tanh into its (finite) bounds
 };
 
 class ActorCritic {

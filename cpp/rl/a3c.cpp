@@ -109,7 +109,7 @@ void A3CTrainer::worker_loop(int worker) {
                static_cast<uint32_t>(worker), 0xA3Cu});  // action sampling
     const Space& action_space = env->spec().action_space;
     RolloutBuffer rollout(T, E, D, action_space);
-    std::vector<float> clip_scratch;
+    std::vector<float> env_scratch;  // actions mapped into the Box (clipped or squashed)
     EpisodeAccumulator episodes(E);
     std::vector<float> local(model_.num_parameters()), grad(model_.num_parameters());
     ModelWorkspace act_ws(model_), update_ws(model_);
@@ -121,7 +121,7 @@ void A3CTrainer::worker_loop(int worker) {
       for (; t < T && !monitor_.check_stop(); ++t) {
         std::copy(obs.begin(), obs.end(), rollout.obs(t));
         act(model_, local.data(), obs.data(), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
-        env->step(clipped_actions(action_space, rollout.actions(t), E, clip_scratch),
+        env->step(model_.distribution().env_actions(rollout.actions(t), E, env_scratch),
                   {obs.data(), rewards.data(), terminated.data(), truncated.data(), final_obs.data()});
         rollout.record_step(t, rewards.data(), terminated.data(), truncated.data(), nullptr);
         for (int e = 0; e < E; ++e) {

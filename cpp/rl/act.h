@@ -14,11 +14,6 @@ namespace fastac {
 void act(const ActorCritic& model, const float* params, const float* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
          const ActionBuffer& actions, float* values);
 
-// The actions as the environment takes them: a Box's clipped to its bounds (into
-// scratch; the rollout keeps the unclipped sample, as Stable-Baselines3 does), a
-// Discrete space's unchanged.
-ActionBatch clipped_actions(const Space& space, const ActionBuffer& actions, int batch, std::vector<float>& scratch);
-
 // V(obs[b]) only (bootstrapping).
 void evaluate_values(const ActorCritic& model, const float* params, const float* obs, int batch, ModelWorkspace& ws,
                      float* values);

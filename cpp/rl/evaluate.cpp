@@ -26,14 +26,14 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
     env->reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
   ModelWorkspace ws(model);
-  std::vector<float> clip_scratch;
+  std::vector<float> env_scratch;
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
     act(model, params, obs.data(), episodes, nullptr, ws, actions, values.data());
-    env->step(clipped_actions(action_space, actions, episodes, clip_scratch),
+    env->step(model.distribution().env_actions(actions, episodes, env_scratch),
               {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;

@@ -30,7 +30,7 @@ LossStats compute_gradient(const ActorCritic& model, const float* params, const 
     ws.grad_head.assign(static_cast<size_t>(n) * H, 0.0f);
     ws.grad_values.resize(n);
     dist.policy_gradient(ws.head.data(), params + model.distribution_offset(), n, actions.offset(begin), advantages + begin,
-                         config.entropy_coef, inv_batch, ws.grad_head.data(), grad_own, policy_loss, entropy);
+                         config.entropy_coef, config.bounds_coef, inv_batch, ws.grad_head.data(), grad_own, policy_loss, entropy);
     for (int b = 0; b < n; ++b) {
       const float value_error = ws.values[b] - returns[begin + b];
       value_loss += value_error * value_error;

@@ -22,6 +22,7 @@ struct LossConfig {
   float value_coef = 0.5f;
   float entropy_coef = 0.0f;
   float max_grad_norm = 0.5f;  // <= 0: no clipping
+  float bounds_coef = 1.0f;    // a Box's penalty on Gaussian means beyond its bounds (rl/distribution.h)
 };
 
 struct LossStats {

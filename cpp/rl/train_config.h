@@ -26,12 +26,15 @@ struct TrainConfig {
   float lr = 3e-3f;
   bool anneal_lr = false;
   float entropy_coef = 0.0f;
+  float bounds_coef = 1.0f;
   float value_coef = 0.5f;
   float max_grad_norm = 0.5f;
   std::string optimizer = "rmsprop";
   float rmsprop_alpha = 0.99f;
   float optimizer_eps = 1e-5f;
   std::vector<int> hidden_sizes = {128};
+  float log_std_init = 0.0f;   // a Box action space's Gaussian
+  bool squash_output = false;
   // A3C
   int num_workers = 2;
   int envs_per_worker = 8;
@@ -40,7 +43,7 @@ struct TrainConfig {
   int num_envs = 8;
   int n_steps = 5;
 
-  LossConfig loss() const { return {value_coef, entropy_coef, max_grad_norm}; }
+  LossConfig loss() const { return {value_coef, entropy_coef, max_grad_norm, bounds_coef}; }
   OptimizerConfig optimizer_config() const;  // throws std::invalid_argument for an unknown optimizer
 };
 

@@ -128,11 +128,15 @@ class ActorCritic:
     """
     The actor-critic model over one flat parameter buffer (nn/actor_critic.h).
     """
-    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True) -> None:
+    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False) -> None:
         ...
     def act(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
         """
-        (actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None.
+        (actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None. A Box's actions are the distribution's (unclipped); env_actions maps them into the space.
+        """
+    def env_actions(self, actions: typing.Any) -> typing.Any:
+        """
+        The actions of act() as the environment takes them: a Box's [batch, size] clipped to its bounds (or squashed into them with squash_output); Discrete actions unchanged.
         """
     def forward(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
         """
@@ -156,15 +160,25 @@ class ActorCritic:
         """
         The flat float32 parameters, as a numpy view sharing memory with the model.
         """
+    @property
+    def squash_output(self) -> bool:
+        ...
 class TrainConfig:
     """
     C++ mirror of fastac.TrainConfig (rl/train_config.h).
     """
-    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
+    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'log_std_init', 'squash_output', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
     anneal_lr: bool
     env: str
     optimizer: str
+    squash_output: bool
     def __init__(self) -> None:
+        ...
+    @property
+    def bounds_coef(self) -> float:
+        ...
+    @bounds_coef.setter
+    def bounds_coef(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def entropy_coef(self) -> float:
@@ -195,6 +209,12 @@ class TrainConfig:
         ...
     @hidden_sizes.setter
     def hidden_sizes(self, arg0: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
+        ...
+    @property
+    def log_std_init(self) -> float:
+        ...
+    @log_std_init.setter
+    def log_std_init(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def lr(self) -> float:

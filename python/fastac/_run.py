@@ -12,6 +12,7 @@ import numpy as np
 
 from fastac.config import TrainConfig, describe_fields
 from fastac.policy import ActorCriticPolicy
+from fastac.presets import preset_config
 from fastac.result import TrainResult
 
 T = TypeVar("T")
@@ -20,10 +21,13 @@ ProgressCallback = Callable[[dict[str, Any]], "bool | None"]
 
 
 def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs: dict[str, Any]) -> TrainConfig:
-    """The validated config of a run: ``config`` (or the defaults), then ``kwargs``, then
-    the env id when ``env`` is one (else a description of it)."""
+    """The validated config of a run: ``config`` (or the defaults with the env id's preset,
+    :mod:`fastac.presets`), then ``kwargs``, then the env id when ``env`` is one (else a
+    description of it)."""
     if config is not None and not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a fastac.TrainConfig or None, got {type(config).__name__}")
+    if config is None and isinstance(env, str):
+        config = preset_config(env, algorithm)
     cfg = TrainConfig.from_kwargs(algorithm, config, **kwargs)
     cfg.env = env if isinstance(env, str) else describe_env(env)
     return cfg.validated()

@@ -24,7 +24,7 @@ from fastac._validation import seed_words
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
 from fastac.evaluation import evaluate_policy
-from fastac.policy import ActorCriticPolicy, core_space
+from fastac.policy import ActorCriticPolicy, check_action_space, core_space
 from fastac.result import TrainResult
 
 EnvLike = str | Callable[[], gym.Env] | VectorEnv
@@ -50,9 +50,13 @@ def train_a2c(
             - a callable returning a ``gymnasium.Env`` (``num_envs`` copies are vectorized);
             - a ``gymnasium.vector.VectorEnv``, used as it is (and not closed).
 
-            Observations must be a 1-D ``Box``, actions a ``Discrete``; the vector env must
-            autoreset on the next step (gymnasium's default) or the same step.
+            Observations must be a 1-D ``Box``; actions a ``Discrete`` (a categorical
+            policy) or a float ``Box`` of any shape (a diagonal Gaussian over its flattened
+            elements, clipped or squashed into the bounds); the vector env must autoreset on
+            the next step (gymnasium's default) or the same step.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
+            Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
+            ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
         callback: called about every ``callback_interval_s`` seconds (and at the end) with a
             dict of progress; ``False`` stops training, ``None``/``True`` continue.
         callback_interval_s: seconds between callbacks, > 0.
@@ -70,7 +74,7 @@ def train_a2c(
     envs, native_id, make_eval_env = _vector_env(env, cfg)
     owns_envs = envs is not env  # close what we made, not what the caller passed
     try:
-        obs_size, action_space = _check_spaces(envs)
+        obs_size, action_space = _check_spaces(envs, cfg.squash_output)
         if cfg.stop_at_return is not None and cfg.stop_eval_episodes > 0 and native_id is None and make_eval_env is None:
             raise ValueError("stop_eval_episodes needs a gymnasium id or a callable to make evaluation envs; "
                              "pass one as env, or stop_eval_episodes=0")
@@ -87,7 +91,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     same_step = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.SAME_STEP
     cfg.num_envs = N
     policy = ActorCriticPolicy(D, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
-                               metadata={"env": native_id or cfg.env, "algorithm": "a2c", "config": cfg.to_dict()})
+                               metadata={"env": native_id or cfg.env, "algorithm": "a2c", "config": cfg.to_dict()},
+                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output)
     model = policy.network
     core_config = cfg.to_core()
     monitor = _core.RunMonitor(core_config)
@@ -99,6 +104,9 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     # A NEXT_STEP autoreset spends one step per finished episode on the reset
     # (reward 0, action ignored): that row is no transition, and is masked out.
     autoreset = np.zeros(N, dtype=np.bool_)
+    # What the envs take: a Box's samples clipped (or squashed) into the bounds, in its shape;
+    # the rollout keeps the samples themselves.
+    box_shape = (N,) + action_space.shape if isinstance(action_space, gym.spaces.Box) else None
     interrupted = False
 
     monitor.start()
@@ -111,7 +119,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                     break
                 actions, values = model.act(obs, rng)
                 b_obs[t], b_actions[t], b_values[t] = obs, actions, values
-                next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+                next_obs, rewards, terminated, truncated, infos = envs.step(
+                    actions if box_shape is None else model.env_actions(actions).reshape(box_shape))
                 rollout.record_step(t, rewards, terminated, truncated, ~autoreset)
                 dones = np.logical_or(terminated, truncated)
                 if same_step and dones.any():  # bootstrap a truncation from the final observation
@@ -199,13 +208,16 @@ def _native_id_of(env: VectorEnv) -> str | None:
     return None
 
 
-def _check_spaces(envs: VectorEnv) -> tuple[int, gym.spaces.Space[Any]]:
+def _check_spaces(envs: VectorEnv, squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
     obs_space, act_space = envs.single_observation_space, envs.single_action_space
     if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
         raise ValueError(f"env: train_a2c needs a 1-D Box observation space, got {obs_space}")
-    if not isinstance(act_space, gym.spaces.Discrete):
-        raise ValueError(f"env: train_a2c needs a Discrete action space (Box actions come with the Gaussian "
-                         f"policy), got {act_space}")
+    if not isinstance(act_space, (gym.spaces.Discrete, gym.spaces.Box)):
+        raise ValueError(f"env: train_a2c needs a Discrete or Box action space, got {act_space}")
+    try:
+        check_action_space(act_space, squash_output)
+    except ValueError as error:
+        raise ValueError(f"env: {error}") from None
     if envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.DISABLED:
         raise ValueError("env: train_a2c needs a vector env that autoresets (NEXT_STEP or SAME_STEP), got DISABLED")
     return int(obs_space.shape[0]), act_space

@@ -43,6 +43,8 @@ def train_a3c(
         env: a gymnasium id with a native implementation (``"CartPole-v1"``,
             ``"Acrobot-v1"``, ...; see ``fastac.envs.NATIVE_ENV_IDS``).
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
+            Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
+            ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
         callback: called about every ``callback_interval_s`` seconds (and at the end) with a
             dict of progress (``env_steps``, ``episodes``, ``mean_return``, ``steps_per_s``,
             ...); ``False`` stops training, ``None``/``True`` continue.
@@ -63,15 +65,13 @@ def train_a3c(
         raise ValueError(f"env: train_a3c runs native environments ({sorted(SPECS)}), got {cfg.env!r}"
                          + ("" if cfg.native else " with native=False") + "; train_a2c accepts any gymnasium environment")
     spec = SPECS[native_id.split("/", 1)[1]]
-    if not spec.action_space.is_discrete:
-        raise ValueError(f"env: {spec.id} has a Box action space; train_a3c needs a Discrete one until the "
-                         "Gaussian policy lands")
     cfg.env = native_id
     check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, spec.observation_space.size,  # type: ignore[operator]
                  "num_workers x envs_per_worker x t_max")
     runner = CallbackRunner(callback, callback_interval_s)
     policy = ActorCriticPolicy(spec.observation_space.size, make_space(spec.action_space), cfg.hidden_sizes,
-                               seed=cfg.resolved_seed(), metadata={"env": native_id, "algorithm": "a3c", "config": cfg.to_dict()})
+                               seed=cfg.resolved_seed(), metadata={"env": native_id, "algorithm": "a3c", "config": cfg.to_dict()},
+                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output)
     trainer = _core.A3CTrainer(cfg.to_core(), policy.network)
     interrupted = False
     trainer.start()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from fastac.config import TrainConfig
+from fastac.presets import preset_config
 
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
 EXIT_TERMINATED = 143  # ... and by SIGTERM (128 + SIGTERM)
@@ -63,6 +64,9 @@ def _add_hyperparameters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--algo", choices=("a3c", "a2c"), default="a3c", help="algorithm (default a3c)")
     p.add_argument("--config", default=None, metavar="FILE",
                    help="a YAML or JSON file of TrainConfig fields (see fastac.TrainConfig); options override it")
+    p.add_argument("--preset", action=argparse.BooleanOptionalAction, default=True,
+                   help="without --config, start from the env's tuned hyperparameters (fastac.presets.PRESETS) "
+                        "where it has some (default: yes)")
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         only = f.metadata["algorithms"]
@@ -77,7 +81,10 @@ def _add_hyperparameters(p: argparse.ArgumentParser) -> None:
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     """The run's config: --config's file (if any), then the options given."""
-    base = TrainConfig.from_file(args.config) if args.config else TrainConfig()
+    if args.config:
+        base = TrainConfig.from_file(args.config)
+    else:  # the env's preset (fastac.presets), as train_a2c/train_a3c without a config
+        base = preset_config(args.env or TrainConfig.env, args.algo) if args.preset else TrainConfig()
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None}
     for name in given:
         field = next(f for f in dataclasses.fields(TrainConfig) if f.name == name)

@@ -108,6 +108,12 @@ class TrainConfig:
     lr: float = _param(3e-3, "Learning rate, > 0.", lambda n, v: _float32(n, v, low=0, low_inclusive=False))
     anneal_lr: bool = _param(False, "Decay the learning rate linearly to 0 over total_steps.", check_bool)
     entropy_coef: float = _param(0.0, "Weight of the entropy bonus, >= 0.", lambda n, v: _float32(n, v, low=0))
+    bounds_coef: float = _param(
+        1.0, "Weight of the penalty sum_j max(mean_j - high_j, 0)^2 + max(low_j - mean_j, 0)^2 on a bounded Box's "
+             "Gaussian means beyond the bounds (rl_games' bounds loss), >= 0: where the best action is on a bound, "
+             "the clipped Gaussian's mean drifts past it until every sample clips alike and nothing brings it back. "
+             "0 inside the bounds; unused with squash_output and Discrete actions.",
+        lambda n, v: _float32(n, v, low=0))
     value_coef: float = _param(0.5, "Weight of the value loss, >= 0.", lambda n, v: _float32(n, v, low=0))
     max_grad_norm: float = _param(0.5, "Clip the gradient's global norm to this, >= 0 (0 disables).",
                                   lambda n, v: _float32(n, v, low=0))
@@ -121,6 +127,13 @@ class TrainConfig:
     hidden_sizes: tuple[int, ...] = _param(
         (128,), "Sizes of the shared ReLU trunk layers, e.g. (64, 64): at most 64 layers, each in [1, 65536].",
         _hidden_sizes, cli_type=lambda s: _sizes_text(s))
+    log_std_init: float = _param(
+        0.0, "Initial log standard deviation of the Gaussian policy of a Box action space (a learned parameter "
+             "per action element, independent of the state), in [-20, 20].",
+        lambda n, v: _float32(n, v, low=-20, high=20))
+    squash_output: bool = _param(
+        False, "For a Box action space: squash the Gaussian's samples with tanh into the (finite) bounds instead "
+               "of clipping them, with the log-probability correction.", check_bool)
     native: bool = _param(True, "Use the native C++ environment for ids that have one.", check_bool)
     num_workers: int | None = _param(
         None, "A3C worker threads, in [1, 1024] (None: the machine's hardware threads).",

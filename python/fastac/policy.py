@@ -17,14 +17,16 @@ from gymnasium import spaces
 
 from fastac import _core
 from fastac._atomic import atomic_write, check_path, to_bytes
-from fastac._validation import check_bool, check_int, seed_words
+from fastac._validation import check_bool, check_float, check_int, seed_words
 
 if TYPE_CHECKING:
     from fastac.torch_module import ActorCriticModule
 
 FORMAT_NAME = "fastac.ActorCriticPolicy"
-FORMAT_VERSION = 2  # 2: action space and run config recorded; version 1 files still load
-READABLE_VERSIONS = (1, 2)
+#: 2: action space and run config recorded; 3: Box action spaces (``log_std``, ``squash_output``).
+#: Files of every earlier version still load.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_OBSERVATION_SIZE = 2**24
 MAX_ACTIONS = 2**24
 MAX_HIDDEN_SIZE = 65536
@@ -72,19 +74,45 @@ def space_from_description(d: dict[str, Any]) -> spaces.Space[Any]:
 
 
 def head_size(space: spaces.Space[Any]) -> int:
-    """How many values the actor head outputs for ``space`` (the distribution's inputs)."""
+    """How many values the actor head outputs for ``space`` (the distribution's inputs):
+    ``n`` logits for ``Discrete(n)``, one Gaussian mean per element of a ``Box``."""
     if isinstance(space, spaces.Discrete):
         return int(space.n)
     if isinstance(space, spaces.Box):
-        raise ValueError(f"action_space: no distribution for a Box action space yet (Discrete only), got {space}")
-    raise ValueError(f"action_space must be Discrete (or Box, later), got {space}")
+        return int(math.prod(space.shape))
+    raise ValueError(f"action_space must be Discrete or Box, got {space}")
+
+
+def check_action_space(space: Any, squash_output: bool = False) -> spaces.Space[Any]:
+    """``space`` if the policy can act in it: a ``Discrete`` space, or a float ``Box`` of at
+    most 2**24 elements with bounds low <= high (infinite bounds are unclipped; squashing
+    needs finite ones). Otherwise a ``ValueError`` naming what is wrong."""
+    if isinstance(space, spaces.Discrete):
+        check_int("action_space.n", int(space.n), minimum=1, maximum=MAX_ACTIONS)
+        check_int("action_space.start", int(space.start), minimum=-_MAX_START, maximum=_MAX_START)
+        return space
+    if isinstance(space, spaces.Box):
+        size = math.prod(space.shape)
+        if not 1 <= size <= MAX_ACTIONS:
+            raise ValueError(f"action_space: a Box must have between 1 and {MAX_ACTIONS} elements, got shape "
+                             f"{space.shape}")
+        if not np.issubdtype(space.dtype, np.floating):
+            raise ValueError(f"action_space: a Box of actions must have a float dtype (the Gaussian's samples), "
+                             f"got {space.dtype}")
+        low, high = space.low.astype(np.float32), space.high.astype(np.float32)
+        if np.isnan(low).any() or np.isnan(high).any() or (low > high).any():
+            raise ValueError(f"action_space: a Box's bounds must satisfy low <= high, got {space}")
+        if squash_output and not (np.isfinite(low).all() and np.isfinite(high).all() and (low < high).all()):
+            raise ValueError(f"squash_output=True needs a Box with finite bounds low < high, got {space}")
+        return space
+    raise ValueError(f"action_space must be a gymnasium Discrete or Box space, got {space!r}")
 
 
 def parameter_shapes(observation_size: int, action_space: spaces.Space[Any],
                      hidden_sizes: Sequence[int]) -> "OrderedDict[str, tuple[int, ...]]":
     """The names and shapes of :meth:`ActorCriticPolicy.state_dict` for an architecture,
     computed without building it: ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
-    (weights ``[out, in]``, biases ``[out]``)."""
+    (weights ``[out, in]``, biases ``[out]``), and a Box's ``log_std`` ``[size]``."""
     shapes: OrderedDict[str, tuple[int, ...]] = OrderedDict()
     size = observation_size
     for i, hidden in enumerate(hidden_sizes):
@@ -94,6 +122,8 @@ def parameter_shapes(observation_size: int, action_space: spaces.Space[Any],
     for name, out in (("actor", head_size(action_space)), ("critic", 1)):
         shapes[f"{name}.weight"] = (out, size)
         shapes[f"{name}.bias"] = (out,)
+    if isinstance(action_space, spaces.Box):
+        shapes["log_std"] = (head_size(action_space),)
     return shapes
 
 
@@ -165,19 +195,26 @@ def core_space(space: spaces.Space[Any]) -> Any:
 
 class ActorCriticPolicy:
     """An actor-critic policy: a shared ReLU trunk, a value head, and an action distribution
-    (categorical for a ``Discrete`` action space) whose inputs come from the actor head.
+    whose inputs come from the actor head: categorical for a ``Discrete`` action space, a
+    diagonal Gaussian for a ``Box`` (the head gives the means; the log standard deviations
+    are parameters of their own, independent of the state, as Stable-Baselines3's).
 
     The parameters live in C++ (one flat float32 buffer that libtorch owns); this object
     predicts with the native forward pass, and converts to and from a torch ``state_dict``
     with the names and shapes of ``torch.nn.Linear`` layers (``trunk.0``, ``trunk.2``, ...,
-    ``actor``, ``critic``).
+    ``actor``, ``critic``; and ``log_std`` for a Box).
 
     Args:
         observation_size: length of the (flat) observations.
-        action_space: a gymnasium ``Discrete`` space, or an int ``n`` for ``Discrete(n)``.
+        action_space: a gymnasium ``Discrete`` or ``Box`` space, or an int ``n`` for
+            ``Discrete(n)``. A Box is flattened; its actions are clipped to its bounds (an
+            infinite bound clips nothing).
         hidden_sizes: sizes of the trunk layers.
         seed: seed of the initial weights and of :meth:`predict`'s sampling.
         metadata: recorded in saved files (the env id, the run's config).
+        log_std_init: a Box's initial log standard deviation, in [-20, 20].
+        squash_output: a Box's actions are the Gaussian squashed by ``tanh`` into its
+            (finite) bounds instead of clipped to them.
     """
 
     def __init__(
@@ -187,16 +224,17 @@ class ActorCriticPolicy:
         hidden_sizes: Sequence[int] = (128,),
         seed: int = 0,
         metadata: dict[str, Any] | None = None,
+        log_std_init: float = 0.0,
+        squash_output: bool = False,
         _initialize: bool = True,
     ) -> None:
         self.observation_size = check_int("observation_size", observation_size, minimum=1,
                                           maximum=MAX_OBSERVATION_SIZE)
+        self.squash_output = check_bool("squash_output", squash_output)
+        log_std_init = check_float("log_std_init", log_std_init, low=-20, high=20)
         if not isinstance(action_space, spaces.Space):
             action_space = spaces.Discrete(check_int("action_space", action_space, minimum=1, maximum=MAX_ACTIONS))
-        elif isinstance(action_space, spaces.Discrete):
-            check_int("action_space.n", int(action_space.n), minimum=1, maximum=MAX_ACTIONS)
-            check_int("action_space.start", int(action_space.start), minimum=-_MAX_START, maximum=_MAX_START)
-        self.action_space = action_space
+        self.action_space = check_action_space(action_space, self.squash_output)
         if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
             raise TypeError(f"hidden_sizes must be a sequence of ints, got {hidden_sizes!r} "
                             f"({type(hidden_sizes).__name__})")
@@ -210,7 +248,8 @@ class ActorCriticPolicy:
         shapes = parameter_shapes(self.observation_size, action_space, self.hidden_sizes)
         try:
             self._network = _core.ActorCritic(self.observation_size, core_space(action_space),
-                                              list(self.hidden_sizes), seed, _initialize)
+                                              list(self.hidden_sizes), seed, _initialize, log_std_init,
+                                              self.squash_output)
         except RuntimeError as error:
             if "alloc" not in str(error):
                 raise
@@ -232,8 +271,14 @@ class ActorCriticPolicy:
         """The native model (``fastac._core.ActorCritic``)."""
         return self._network
 
+    @property
+    def continuous(self) -> bool:
+        """Whether the action space is a Box (a Gaussian policy)."""
+        return isinstance(self.action_space, spaces.Box)
+
     def forward(self, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distribution inputs (logits ``[batch, num_actions]``) and values ``[batch]`` of a batch."""
+        """Distribution inputs (logits ``[batch, num_actions]``, or a Box's Gaussian means
+        ``[batch, size]``) and values ``[batch]`` of a batch."""
         return self._network.forward(self._as_batch(observations)[0])
 
     def predict(
@@ -245,13 +290,17 @@ class ActorCriticPolicy:
     ) -> tuple[np.ndarray, None]:
         """Actions for one observation or a batch, as Stable-Baselines3's ``predict``.
 
-        Returns ``(actions, None)``: an array of shape ``(batch,)`` for a batch, a 0-d array
-        for a single observation. ``deterministic=True`` takes the most probable action; the
-        default ``False`` samples from the policy, as Stable-Baselines3's default.
+        Returns ``(actions, None)``: for a Discrete space an int64 array of shape ``(batch,)``
+        for a batch, a 0-d array for a single observation; for a Box, float32 actions of shape
+        ``(batch, *shape)`` or ``shape``, within the bounds (clipped, or squashed with
+        ``squash_output``). ``deterministic=True`` takes the most probable action (a Box's
+        mean); the default ``False`` samples from the policy, as Stable-Baselines3's default.
         """
         deterministic = check_bool("deterministic", deterministic)
         obs, single = self._as_batch(observation)
         actions, _ = self._network.act(obs, None if deterministic else self._rng)
+        if isinstance(self.action_space, spaces.Box):
+            actions = self._network.env_actions(actions).reshape((len(obs),) + self.action_space.shape)
         return (actions[0] if single else actions), None
 
     def _as_batch(self, observation: Any) -> tuple[np.ndarray, bool]:
@@ -288,6 +337,9 @@ class ActorCriticPolicy:
             weight = weight.view(n_in, n_out).t() if input_major else weight.view(n_out, n_in)
             out[f"{name}.weight"] = weight.clone(memory_format=torch.contiguous_format)
             out[f"{name}.bias"] = flat[b_off : b_off + n_out].clone()
+        if isinstance(self.action_space, spaces.Box):
+            start = self._network.distribution_offset
+            out["log_std"] = flat[start : start + head_size(self.action_space)].clone()
         return out
 
     def load_state_dict(self, state_dict: "dict[str, torch.Tensor]") -> None:
@@ -309,18 +361,22 @@ class ActorCriticPolicy:
             weight = state_dict[f"{name}.weight"].detach().float()
             flat[w_off : w_off + n_in * n_out] = (weight.t() if input_major else weight).reshape(-1)
             flat[b_off : b_off + n_out] = state_dict[f"{name}.bias"].detach().float()
+        if isinstance(self.action_space, spaces.Box):
+            start = self._network.distribution_offset
+            flat[start : start + head_size(self.action_space)] = state_dict["log_std"].detach().float()
 
     def to_torch(self) -> "ActorCriticModule":
         """A plain ``torch.nn.Module`` with this policy's weights (a copy), same outputs as :meth:`forward`."""
         from fastac.torch_module import ActorCriticModule
 
-        module = ActorCriticModule(self.observation_size, self.num_actions, self.hidden_sizes)
+        module = ActorCriticModule(self.observation_size, self.action_space, self.hidden_sizes, self.squash_output)
         module.load_state_dict(self.state_dict())
         return module.eval()
 
     def export_torchscript(self, path: str | os.PathLike[str]) -> None:
         """Writes the policy as TorchScript (``torch.jit.load(path)``; ``.act(obs)`` gives greedy
-        actions, calling it gives logits and values), for deployment without fastac; atomically."""
+        actions, calling it gives the distribution inputs (logits or means) and values), for
+        deployment without fastac; atomically."""
         target = check_path("path", path)
         with warnings.catch_warnings():
             # torch 2.13 deprecates TorchScript ("`torch.jit.script` is deprecated", the same for
@@ -337,7 +393,7 @@ class ActorCriticPolicy:
 
     def export_program(self, path: str | os.PathLike[str]) -> None:
         """Writes the policy as a ``torch.export`` program (``torch.export.load(path).module()``
-        maps observations ``[batch, obs_size]`` to logits and values), the successor of
+        maps observations ``[batch, obs_size]`` to logits (or a Box's means) and values), the successor of
         TorchScript in torch 2.x; atomically."""
         target = check_path("path", path)
         module = self.to_torch()
@@ -359,6 +415,7 @@ class ActorCriticPolicy:
                 "observation_size": self.observation_size,
                 "action_space": space_description(self.action_space),
                 "hidden_sizes": list(self.hidden_sizes),
+                "squash_output": self.squash_output,
             },
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
@@ -367,7 +424,7 @@ class ActorCriticPolicy:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ActorCriticPolicy":
-        """Reads a policy written by :meth:`save` (format versions 1 and 2).
+        """Reads a policy written by :meth:`save` (format versions 1 to 3).
 
         A file that is not a complete, consistent fastac model is a ``ValueError`` naming the
         file and what is wrong. The architecture is checked against the tensors before
@@ -406,6 +463,8 @@ class ActorCriticPolicy:
                 raise ValueError(f"hidden_sizes must be a list, got {type(hidden).__name__}")
             hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1, maximum=MAX_HIDDEN_SIZE)
                             for i, h in enumerate(hidden)]
+            squash_output = check_bool("squash_output", arch.get("squash_output", False))
+            check_action_space(action_space, squash_output)
             shapes = parameter_shapes(observation_size, action_space, hidden_sizes)
             check_metadata("metadata", metadata)
         except (TypeError, ValueError) as error:
@@ -414,7 +473,8 @@ class ActorCriticPolicy:
         if problem is not None:
             raise refuse(f"{problem} (architecture: observation_size={observation_size}, "
                          f"action_space={action_space}, hidden_sizes={hidden_sizes})")
-        policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, _initialize=False)
+        policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, squash_output=squash_output,
+                     _initialize=False)
         policy._copy_in(payload["state_dict"])
         return policy
 

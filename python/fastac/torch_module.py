@@ -1,45 +1,87 @@
 """The policy as a plain ``torch.nn.Module``: for use in torch code and for TorchScript export."""
 
-from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from fastac._validation import check_int
+from gymnasium import spaces
+
+from fastac._validation import check_bool, check_int
 
 
 class ActorCriticModule(nn.Module):
-    """The actor-critic network in torch: ``trunk`` (Linear, ReLU, ...), ``actor`` and ``critic`` heads.
+    """The actor-critic network in torch: ``trunk`` (Linear, ReLU, ...), ``actor`` and ``critic``
+    heads, and for a ``Box`` action space the Gaussian's state-independent ``log_std``.
 
     Parameter names and shapes are those of :meth:`fastac.ActorCriticPolicy.state_dict`,
     so ``module.load_state_dict(policy.state_dict())`` works both ways.
+
+    Args:
+        observation_size: length of the (flat) observations.
+        action_space: an int ``n`` for ``Discrete(n)`` actions, or a gymnasium ``Discrete``
+            or ``Box`` space.
+        hidden_sizes: sizes of the trunk layers.
+        squash_output: a ``Box``'s actions are ``tanh`` of the Gaussian mapped into its bounds
+            (else the mean clipped to them).
     """
 
-    def __init__(self, observation_size: int, num_actions: int, hidden_sizes: Sequence[int] = (128,)) -> None:
+    continuous: bool
+    squash_output: bool
+    action_shape: list[int]
+    action_low: torch.Tensor
+    action_high: torch.Tensor
+
+    def __init__(self, observation_size: int, action_space: spaces.Space[Any] | int,
+                 hidden_sizes: Sequence[int] = (128,), squash_output: bool = False) -> None:
         super().__init__()
         observation_size = check_int("observation_size", observation_size, minimum=1)
-        num_actions = check_int("num_actions", num_actions, minimum=1)
+        squash_output = check_bool("squash_output", squash_output)
         if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
             raise TypeError(f"hidden_sizes must be a sequence of ints, got {type(hidden_sizes).__name__}")
         hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1) for i, h in enumerate(hidden_sizes)]
+        if isinstance(action_space, spaces.Box):
+            head, shape = int(np.prod(action_space.shape)), [int(x) for x in action_space.shape]
+            low = torch.as_tensor(action_space.low.astype(np.float32).reshape(-1))
+            high = torch.as_tensor(action_space.high.astype(np.float32).reshape(-1))
+        else:
+            n = int(action_space.n) if isinstance(action_space, spaces.Discrete) else action_space
+            head, shape = check_int("num_actions", n, minimum=1), []
+            low = high = torch.zeros(0)
+        self.continuous = isinstance(action_space, spaces.Box)
+        self.squash_output = squash_output and self.continuous
+        self.action_shape = shape
+        self.register_buffer("action_low", low, persistent=False)
+        self.register_buffer("action_high", high, persistent=False)
         layers: list[nn.Module] = []
         size = observation_size
         for hidden in hidden_sizes:
             layers += [nn.Linear(size, hidden), nn.ReLU()]
             size = hidden
         self.trunk = nn.Sequential(*layers)
-        self.actor = nn.Linear(size, num_actions)
+        self.actor = nn.Linear(size, head)
         self.critic = nn.Linear(size, 1)
+        if self.continuous:
+            self.log_std = nn.Parameter(torch.zeros(head))
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits ``[batch, num_actions]`` and values ``[batch]`` of observations ``[batch, obs_size]``."""
+        """Distribution inputs ``[batch, head]`` (logits, or a Box's Gaussian means) and values
+        ``[batch]`` of observations ``[batch, obs_size]``."""
         h = self.trunk(obs)
         return self.actor(h), self.critic(h).squeeze(-1)
 
     @torch.jit.export
     def act(self, obs: torch.Tensor) -> torch.Tensor:
-        """Greedy actions ``[batch]`` (int64): what a deployed policy runs."""
-        logits, _ = self.forward(obs)
-        return logits.argmax(dim=-1)
+        """Greedy actions, what a deployed policy runs: ``[batch]`` int64 for Discrete actions,
+        ``[batch, *shape]`` float32 for a Box (the mean clipped to the bounds, or squashed)."""
+        head, _ = self.forward(obs)
+        if not self.continuous:
+            return head.argmax(dim=-1)
+        if self.squash_output:
+            actions = self.action_low + 0.5 * (torch.tanh(head) + 1.0) * (self.action_high - self.action_low)
+        else:
+            actions = head
+        actions = torch.minimum(torch.maximum(actions, self.action_low), self.action_high)
+        return actions.reshape([head.shape[0]] + self.action_shape)

@@ -137,8 +137,8 @@ TEST(Categorical, ConstructionAndMakeDistribution) {
 }
 
 // A Box action space's model: [policy | log_std], the log-stds initialised from the
-// spec; actions leave act() unclipped, and clipped_actions bounds them to the space
-// (infinite bounds: unclipped).
+// spec; actions leave act() unclipped, and the distribution's env_actions bounds them
+// to the space (infinite bounds: unclipped); with squash_output, tanh maps them in.
 TEST(Act, GaussianModelActionsAndClipping) {
   const float inf = std::numeric_limits<float>::infinity();
   const Space space = Space::box({2}, {-2.0f, -inf}, {2.0f, inf});
@@ -156,12 +156,21 @@ TEST(Act, GaussianModelActionsAndClipping) {
   for (int b = 1; b < batch; ++b) EXPECT_EQ(mode[2 * b], mode[0]);  // the same observation: the same mean
 
   std::vector<float> wide = {5.0f, 1e30f, -7.0f, -1e30f, 1.0f, 0.0f, -2.0f, 3.0f}, scratch;
-  const ActionBatch clipped = clipped_actions(space, {nullptr, wide.data(), 2}, batch, scratch);
+  const ActionBatch clipped = net.distribution().env_actions({nullptr, wide.data(), 2}, batch, scratch);
   EXPECT_EQ(std::vector<float>(clipped.box, clipped.box + 8),
             (std::vector<float>{2.0f, 1e30f, -2.0f, -1e30f, 1.0f, 0.0f, -2.0f, 3.0f}));
   EXPECT_EQ(wide[0], 5.0f);  // the rollout keeps the unclipped sample
   std::vector<int64_t> discrete = {1, 0};
-  EXPECT_EQ(clipped_actions(Space::discrete(2), {discrete.data(), nullptr, 0}, 2, scratch).discrete, discrete.data());
+  ActorCritic categorical({3, Space::discrete(2), {8}}, 1);
+  EXPECT_EQ(categorical.distribution().env_actions({discrete.data(), nullptr, 0}, 2, scratch).discrete,
+            discrete.data());
+
+  const Space bounded = Space::box({2}, {-2.0f, 0.0f}, {2.0f, 1.0f});
+  ActorCritic squashed({3, bounded, {8}, 0.0f, /*squash_output=*/true}, 1);
+  std::vector<float> raw = {0.0f, 0.0f, 50.0f, -50.0f};
+  const ActionBatch env = squashed.distribution().env_actions({nullptr, raw.data(), 2}, 2, scratch);
+  EXPECT_EQ(std::vector<float>(env.box, env.box + 4), (std::vector<float>{0.0f, 0.5f, 2.0f, 0.0f}));
+  EXPECT_THROW(ActorCritic({3, space, {8}, 0.0f, true}, 1), std::invalid_argument);  // an infinite bound
 }
 
 // act(): the policy's forward then the distribution; values are the critic's.

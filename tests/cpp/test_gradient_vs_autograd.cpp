@@ -182,7 +182,7 @@ TEST(GradientVsAutograd, MlpPolicyForwardAndBackward) {
 }
 
 // DiagGaussian::policy_gradient against autograd of
-//   scale * sum_b(-A_b log N(a_b; mu_b, exp(log_std)) - entropy_coef * H),
+//   scale * sum_b(-A_b log N(a_b; mu_b, exp(log_std)) - entropy_coef * H + bounds_coef * B(mu_b)),
 // for the means and the log standard deviations, added to what the buffers hold;
 // several action sizes.
 TEST(GradientVsAutograd, DiagGaussianPolicyGradient) {
@@ -190,7 +190,10 @@ TEST(GradientVsAutograd, DiagGaussianPolicyGradient) {
   for (const int size : {1, 2, 3, 6}) {
     const int batch = 17;
     const float entropy_coef = 0.02f, scale = 0.29f;
-    DiagGaussian dist(size, -0.3f);
+    // Bounds in which some means lie and some do not: the penalty's gradient too.
+    const std::vector<float> low(size, -0.8f), high(size, 0.6f);
+    const float bounds_coef = 0.7f;
+    DiagGaussian dist(size, -0.3f, low, high);
     EXPECT_EQ(dist.input_size(), size);
     EXPECT_EQ(dist.num_parameters(), static_cast<size_t>(size));
     EXPECT_FALSE(dist.discrete());
@@ -205,20 +208,22 @@ TEST(GradientVsAutograd, DiagGaussianPolicyGradient) {
     std::vector<float> grad_mean(batch * size, 0.5f), grad_own(size, -0.25f);
     double policy_loss = 1.25, entropy = -0.75;
     dist.policy_gradient(mean.data_ptr<float>(), own.data(), batch, ActionBatch{nullptr, actions.data_ptr<float>(), size},
-                         adv.data_ptr<float>(), entropy_coef, scale, grad_mean.data(), grad_own.data(), policy_loss,
-                         entropy);
+                         adv.data_ptr<float>(), entropy_coef, bounds_coef, scale, grad_mean.data(), grad_own.data(),
+                         policy_loss, entropy);
 
     auto mu = mean.clone().set_requires_grad(true);
     auto ls = log_std.clone().set_requires_grad(true);
     auto log_p = (-0.5 * (actions - mu).pow(2) * (-2 * ls).exp() - ls - 0.5 * std::log(2 * M_PI)).sum(1);
     auto h = (ls + 0.5 + 0.5 * std::log(2 * M_PI)).sum();
-    (scale * (-adv * log_p - entropy_coef * h).sum()).backward();
+    auto bounds = ((mu - 0.6).clamp_min(0).pow(2) + (-0.8 - mu).clamp_min(0).pow(2)).sum(1);
+    ASSERT_GT(bounds.gt(0).sum().item<int64_t>(), 0);
+    (scale * (-adv * log_p - entropy_coef * h + bounds_coef * bounds).sum()).backward();
     auto ours_mean = torch::from_blob(grad_mean.data(), {batch, size}) - 0.5f;
     auto ours_own = torch::from_blob(grad_own.data(), {size}) + 0.25f;
     EXPECT_TRUE(torch::allclose(ours_mean, mu.grad(), 1e-4, 1e-5)) << "size " << size;
     EXPECT_TRUE(torch::allclose(ours_own, ls.grad(), 1e-4, 1e-5))
         << "size " << size << " max abs diff " << (ours_own - ls.grad()).abs().max().item<float>();
-    EXPECT_NEAR(policy_loss - 1.25, (-adv * log_p).sum().item<double>(), 1e-3);
+    EXPECT_NEAR(policy_loss - 1.25, (-adv * log_p + bounds_coef * bounds).sum().item<double>(), 1e-3);
     EXPECT_NEAR(entropy + 0.75, batch * h.item<double>(), 1e-3);
   }
 }
@@ -252,6 +257,58 @@ TEST(GradientVsAutograd, DiagGaussianSamplesAndMode) {
   EXPECT_THROW(DiagGaussian(2, 25.0f), std::invalid_argument);
 }
 
+// SquashedDiagGaussian against autograd of the squashed log-probability
+//   log pi(a) = log N(u; mu, sigma) - sum_j log(1 - tanh(u_j)^2 + 1e-6)
+// with u the stored (pre-squash) sample: the same gradients as the Gaussian's, the
+// correction in the reported loss; the environment gets low + (tanh(u) + 1)(high - low) / 2.
+TEST(GradientVsAutograd, SquashedDiagGaussianPolicyGradientAndEnvActions) {
+  torch::manual_seed(7);
+  for (const int size : {1, 2, 5}) {
+    const int batch = 13;
+    const float entropy_coef = 0.01f, scale = 0.7f;
+    std::vector<float> low(size), high(size);
+    for (int j = 0; j < size; ++j) low[j] = -1.0f - j, high[j] = 2.0f + 0.5f * j;
+    SquashedDiagGaussian dist(size, -0.5f, low, high);
+    std::vector<float> own(size);
+    dist.initialize(own.data());
+    auto mean = torch::randn({batch, size});
+    auto actions = (mean + torch::randn({batch, size}) * 0.6).contiguous();
+    auto adv = torch::randn({batch});
+    std::vector<float> grad_mean(batch * size, 0.0f), grad_own(size, 0.0f);
+    double policy_loss = 0.0, entropy = 0.0;
+    dist.policy_gradient(mean.data_ptr<float>(), own.data(), batch, ActionBatch{nullptr, actions.data_ptr<float>(), size},
+                         adv.data_ptr<float>(), entropy_coef, /*bounds_coef (no effect)=*/1.0f, scale, grad_mean.data(),
+                         grad_own.data(), policy_loss, entropy);
+    auto mu = mean.clone().set_requires_grad(true);
+    auto ls = torch::from_blob(own.data(), {size}).clone().set_requires_grad(true);
+    auto gaussian = (-0.5 * (actions - mu).pow(2) * (-2 * ls).exp() - ls - 0.5 * std::log(2 * M_PI)).sum(1);
+    auto log_p = gaussian - (1 - actions.tanh().pow(2) + 1e-6).log().sum(1);
+    auto h = (ls + 0.5 + 0.5 * std::log(2 * M_PI)).sum();
+    (scale * (-adv * log_p - entropy_coef * h).sum()).backward();
+    EXPECT_TRUE(torch::allclose(torch::from_blob(grad_mean.data(), {batch, size}), mu.grad(), 1e-4, 1e-5)) << size;
+    EXPECT_TRUE(torch::allclose(torch::from_blob(grad_own.data(), {size}), ls.grad(), 1e-4, 1e-5)) << size;
+    EXPECT_NEAR(policy_loss, (-adv * log_p).sum().item<double>(), 1e-3) << size;
+    EXPECT_NEAR(entropy, batch * h.item<double>(), 1e-3) << size;
+
+    std::vector<float> scratch;
+    const ActionBatch env = dist.env_actions({nullptr, actions.data_ptr<float>(), size}, batch, scratch);
+    auto lo = torch::from_blob(low.data(), {size}), hi = torch::from_blob(high.data(), {size});
+    auto expected = lo + 0.5 * (actions.tanh() + 1) * (hi - lo);
+    EXPECT_TRUE(torch::allclose(torch::from_blob(const_cast<float*>(env.box), {batch, size}), expected, 1e-5, 1e-5));
+  }
+  // Saturated samples stay inside the bounds; the constructor needs finite bounds.
+  SquashedDiagGaussian unit(1, 0.0f, {-2.0f}, {2.0f});
+  std::vector<float> far = {1e30f, -1e30f, 0.0f}, scratch;
+  const ActionBatch env = unit.env_actions({nullptr, far.data(), 1}, 3, scratch);
+  EXPECT_EQ(std::vector<float>(env.box, env.box + 3), (std::vector<float>{2.0f, -2.0f, 0.0f}));
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(SquashedDiagGaussian(1, 0.0f, {-inf}, {1.0f}), std::invalid_argument);
+  EXPECT_THROW(SquashedDiagGaussian(1, 0.0f, {1.0f}, {1.0f}), std::invalid_argument);
+  EXPECT_THROW(SquashedDiagGaussian(1, 0.0f, {}, {}), std::invalid_argument);
+  EXPECT_THROW(make_distribution(Space::box({1}, {-inf}, {inf}), 0.0f, true), std::invalid_argument);
+  EXPECT_NO_THROW(make_distribution(Space::box({1}, {-inf}, {inf}), 0.0f, false));
+}
+
 // Categorical::policy_gradient alone against autograd of
 //   scale * sum_b(-A_b log pi(a_b) - entropy_coef * H_b),
 // added to what grad_inputs, policy_loss and entropy already hold.
@@ -272,7 +329,8 @@ TEST(GradientVsAutograd, CategoricalPolicyGradient) {
     std::vector<float> grad(batch * n, 0.5f);
     double policy_loss = 1.25, entropy = -0.75;
     dist.policy_gradient(logits.data_ptr<float>(), nullptr, batch, ActionBatch{actions.data_ptr<int64_t>(), nullptr, 0},
-                         adv.data_ptr<float>(), entropy_coef, scale, grad.data(), nullptr, policy_loss, entropy);
+                         adv.data_ptr<float>(), entropy_coef, /*bounds_coef=*/1.0f, scale, grad.data(), nullptr, policy_loss,
+                         entropy);
 
     auto z = logits.clone().set_requires_grad(true);
     auto log_probs = torch::log_softmax(z, 1);

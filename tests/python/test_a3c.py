@@ -176,7 +176,8 @@ def test_evaluate_policy_checks_spaces():
         ({"seed": -3}, "seed"),
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
         ({"env": "Taxi-v3"}, "env"),
-        ({"env": "Pendulum-v1"}, "Box action space"),
+        ({"env": "Pendulum-v1", "log_std_init": -21.0}, "log_std_init"),
+        ({"env": "Pendulum-v1", "bounds_coef": -1.0}, "bounds_coef"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(kwargs, name):

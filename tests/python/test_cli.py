@@ -77,7 +77,7 @@ def test_compare_writes_table_and_plot(tmp_path, capsys):
     [
         (["train", "--lr", "-1"], "lr"),
         (["train", "--algo", "a3c", "--num-envs", "4"], "--num-envs"),
-        (["train", "--algo", "a2c", "--env", "Pendulum-v1", "--total-steps", "100"], "Discrete"),
+        (["train", "--algo", "a2c", "--env", "Blackjack-v1", "--total-steps", "100"], "1-D Box observation"),
         (["eval", "/no/such/model.pt"], "model"),
     ],
 )

@@ -687,7 +687,7 @@ def _policy() -> fastac.ActorCriticPolicy:
         (lambda: fastac.ActorCriticPolicy(0, 2), ValueError, "observation_size"),
         (lambda: fastac.ActorCriticPolicy(4, 0), ValueError, "action_space"),
         (lambda: fastac.ActorCriticPolicy(4, "2"), TypeError, "action_space"),
-        (lambda: fastac.ActorCriticPolicy(4, gym.spaces.Box(-1, 1, (2,))), ValueError, "action_space"),
+        (lambda: fastac.ActorCriticPolicy(4, gym.spaces.MultiDiscrete([2, 2])), ValueError, "action_space"),
         (lambda: fastac.ActorCriticPolicy(4, 2, metadata=[("env", "x")]), TypeError, "metadata"),
         (lambda: fastac.evaluate_policy(_policy(), "CartPole-v1", n_eval_episodes=0), ValueError, "n_eval_episodes"),
         (lambda: fastac.evaluate_policy(_policy(), "CartPole-v1", n_eval_episodes="x"), TypeError,

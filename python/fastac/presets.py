@@ -1,0 +1,48 @@
+"""Per-environment hyperparameters: what a run on a known env id starts from.
+
+``train_a2c(env_id)`` and ``train_a3c(env_id)`` without a ``config`` start from
+:class:`~fastac.TrainConfig`'s defaults updated with ``PRESETS[env_id][algorithm]``
+(when the table has the id), then apply the keywords given; ``fastac train`` does the
+same unless ``--config`` or ``--no-preset`` is given. An explicit ``config=`` is used as
+it is. The defaults themselves are tuned for CartPole-v1.
+
+Each entry says where it comes from and what it reached; ``docs/architecture.md``
+describes how to add one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastac.config import TrainConfig
+
+#: env id -> algorithm -> TrainConfig fields.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    # Starting from rl-zoo's a2c.yml Pendulum-v1 entry (gamma 0.9, gae_lambda 0.9, lr 7e-4
+    # decayed linearly, RMSprop, max_grad_norm 0.5, ent_coef 0) without its gSDE and
+    # VecNormalize. What made it work here: the bounds penalty (bounds_coef, on by default:
+    # without it 1 run in 3 drove its mean far past a bound and collapsed to about -1400),
+    # a small value_coef (Pendulum's returns reach -160 with gamma 0.9: the value loss
+    # otherwise dominates the shared trunk), lr 1e-3 decayed to 0, log_std_init -1 and 16
+    # envs per worker. Measured by bench/bench_pendulum.py (bench/README.md).
+    "Pendulum-v1": {
+        "a3c": dict(total_steps=5_000_000, stop_at_return=-170.0, gamma=0.9, gae_lambda=0.9, lr=1e-3,
+                    anneal_lr=True, value_coef=0.05, log_std_init=-1.0, hidden_sizes=(64, 64), envs_per_worker=16,
+                    t_max=5),
+        "a2c": dict(total_steps=1_000_000, gamma=0.9, gae_lambda=0.9, lr=1e-3, anneal_lr=True, value_coef=0.05,
+                    log_std_init=-1.0, hidden_sizes=(64, 64), num_envs=8, n_steps=5),
+    },
+}
+
+
+def preset(env_id: str, algorithm: str) -> dict[str, Any]:
+    """The preset fields of ``algorithm`` (``"a2c"`` or ``"a3c"``) for a gymnasium id, or
+    ``{}``; a native id (``"fastac/Pendulum-v1"``) has its gymnasium twin's preset."""
+    if not isinstance(env_id, str):
+        return {}
+    return dict(PRESETS.get(env_id.removeprefix("fastac/"), {}).get(algorithm, {}))
+
+
+def preset_config(env_id: str, algorithm: str) -> TrainConfig:
+    """:class:`~fastac.TrainConfig`'s defaults updated with the preset of ``env_id``."""
+    return TrainConfig(**preset(env_id, algorithm))
