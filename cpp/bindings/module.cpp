@@ -299,16 +299,61 @@ void bind_model(py::module_& m) {
       .def(py::init<const std::vector<uint32_t>&>(), py::arg("entropy_words"))
       .def("uniform", &Pcg64::uniform, py::arg("low"), py::arg("high"));
 
+  py::class_<RunningStats>(m, "RunningStats",
+                           "Running mean and variance, VecNormalize's (rl/normalization.h); thread-safe.")
+      .def(py::init<int>(), py::arg("size"))
+      .def_property_readonly("size", &RunningStats::size)
+      .def(
+          "update",
+          [](RunningStats& stats, InArray<float> x) {
+            check_shape(x, "x", {x.ndim() == 2 ? x.shape(0) : -1, stats.size()});
+            stats.update(x.data(), static_cast<int>(x.shape(0)));
+          },
+          py::arg("x"), "Merges the moments of rows x [batch, size].")
+      .def(
+          "normalize",
+          [](const RunningStats& stats, InArray<float> x) {
+            check_shape(x, "x", {x.ndim() == 2 ? x.shape(0) : -1, stats.size()});
+            CArray<float> out({x.shape(0), static_cast<py::ssize_t>(stats.size())});
+            stats.snapshot().normalize(x.data(), static_cast<int>(x.shape(0)), out.mutable_data());
+            return out;
+          },
+          py::arg("x"), "clip((x - mean) / sqrt(var + 1e-8), -10, 10) of rows x [batch, size].")
+      .def(
+          "moments",
+          [](const RunningStats& stats) {
+            const Moments m = stats.moments();
+            CArray<double> mean(m.size()), var(m.size());
+            std::copy(m.mean.begin(), m.mean.end(), mean.mutable_data());
+            std::copy(m.var.begin(), m.var.end(), var.mutable_data());
+            return py::make_tuple(m.count, mean, var);
+          },
+          "(count, mean [size], var [size]), float64.")
+      .def(
+          "set",
+          [](RunningStats& stats, double count, InArray<double> mean, InArray<double> var) {
+            check_shape(mean, "mean", {stats.size()});
+            check_shape(var, "var", {stats.size()});
+            Moments m(stats.size());
+            m.count = count;
+            std::copy(mean.data(), mean.data() + stats.size(), m.mean.begin());
+            std::copy(var.data(), var.data() + stats.size(), m.var.begin());
+            stats.set(m);
+          },
+          py::arg("count"), py::arg("mean"), py::arg("var"),
+          "Replaces the statistics: count > 0, finite mean, finite var >= 0 (ValueError otherwise).");
+
   py::class_<ActorCritic>(m, "ActorCritic", "The actor-critic model over one flat parameter buffer (nn/actor_critic.h).")
       .def(py::init([](int observation_size, const Space& action_space, std::vector<int> hidden_sizes, uint64_t seed,
-                       bool initialize, float log_std_init, bool squash_output) {
+                       bool initialize, float log_std_init, bool squash_output, bool normalize_obs) {
              py::gil_scoped_release release;
-             return new ActorCritic(
-                 ActorCriticSpec{observation_size, action_space, hidden_sizes, log_std_init, squash_output}, seed,
-                 initialize);
+             return new ActorCritic(ActorCriticSpec{observation_size, action_space, hidden_sizes, log_std_init,
+                                                    squash_output, normalize_obs},
+                                    seed, initialize);
            }),
            py::arg("observation_size"), py::arg("action_space"), py::arg("hidden_sizes"), py::arg("seed"),
-           py::arg("initialize") = true, py::arg("log_std_init") = 0.0f, py::arg("squash_output") = false)
+           py::arg("initialize") = true, py::arg("log_std_init") = 0.0f, py::arg("squash_output") = false,
+           py::arg("normalize_obs") = false)
       .def_property_readonly(
           "parameters",
           [](py::object self) {
@@ -338,8 +383,9 @@ void bind_model(py::module_& m) {
             {
               py::gil_scoped_release release;
               ModelWorkspace ws(model);
-              model.policy().forward(model.parameters(), obs.data(), batch, *ws.policy, head.mutable_data(),
-                                     values.mutable_data());
+              std::vector<float> scratch;
+              model.policy().forward(model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch,
+                                     *ws.policy, head.mutable_data(), values.mutable_data());
             }
             return py::make_tuple(head, values);
           },
@@ -360,7 +406,9 @@ void bind_model(py::module_& m) {
             thread_local std::unique_ptr<ModelWorkspace> ws;
             thread_local const ActorCritic* ws_model = nullptr;
             if (ws_model != &model) ws = std::make_unique<ModelWorkspace>(model), ws_model = &model;
-            fastac::act(model, model.parameters(), obs.data(), batch, rng, *ws, out, values.mutable_data());
+            thread_local std::vector<float> scratch;
+            fastac::act(model, model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch, rng, *ws,
+                        out, values.mutable_data());
             return py::make_tuple(actions, values);
           },
           py::arg("obs"), py::arg("rng") = py::none(),
@@ -383,7 +431,37 @@ void bind_model(py::module_& m) {
           py::arg("actions"),
           "The actions of act() as the environment takes them: a Box's [batch, size] clipped to its bounds "
           "(or squashed into them with squash_output); Discrete actions unchanged.")
-      .def_property_readonly("squash_output", [](const ActorCritic& model) { return model.spec().squash_output; });
+      .def_property_readonly("squash_output", [](const ActorCritic& model) { return model.spec().squash_output; })
+      .def_property_readonly(
+          "observation_stats",
+          [](const ActorCritic& model) -> std::optional<RunningStats*> {
+            if (model.observation_stats() == nullptr) return std::nullopt;
+            return model.observation_stats();
+          },
+          py::return_value_policy::reference_internal,
+          "The running observation statistics (RunningStats) with normalize_obs, else None.");
+
+  py::class_<RewardScaler>(m, "RewardScaler",
+                           "Rewards divided by the running std of the discounted return (rl/normalization.h).")
+      .def(py::init<int, float>(), py::arg("num_envs"), py::arg("gamma"))
+      .def(
+          "scale",
+          [](RewardScaler& scaler, py::array_t<float, py::array::c_style> rewards, InArray<bool> dones,
+             const py::object& valid, const RunningStats& stats) {
+            const py::ssize_t n = rewards.size();
+            check_shape(dones, "dones", {n});
+            InArray<bool> valid_array;
+            if (!valid.is_none()) {
+              valid_array = InArray<bool>::ensure(valid);
+              check_shape(valid_array, "valid", {n});
+            }
+            scaler.scale(rewards.mutable_data(), reinterpret_cast<const uint8_t*>(dones.data()),
+                         valid.is_none() ? nullptr : reinterpret_cast<const uint8_t*>(valid_array.data()),
+                         stats.snapshot().inv_std[0]);
+          },
+          py::arg("rewards"), py::arg("dones"), py::arg("valid"), py::arg("stats"),
+          "Scales a float32 row of rewards in place with the return statistics `stats`.")
+      .def("flush", &RewardScaler::flush, py::arg("stats"), "Merges the returns seen into stats.");
 }
 
 void bind_training(py::module_& m) {
@@ -413,6 +491,8 @@ void bind_training(py::module_& m) {
   FASTAC_FIELD(hidden_sizes)
   FASTAC_FIELD(log_std_init)
   FASTAC_FIELD(squash_output)
+  FASTAC_FIELD(normalize_obs)
+  FASTAC_FIELD(normalize_reward)
   FASTAC_FIELD(num_workers)
   FASTAC_FIELD(envs_per_worker)
   FASTAC_FIELD(t_max)

@@ -15,6 +15,7 @@ struct ActorCritic::Storage {
 ActorCritic::ActorCritic(const ActorCriticSpec& spec, uint64_t seed, bool initialize)
     : spec_(spec), distribution_(make_distribution(spec.action_space, spec.log_std_init, spec.squash_output)) {
   mlp_ = std::make_unique<MlpPolicy>(spec.observation_size, distribution_->input_size(), spec.hidden_sizes);
+  if (spec.normalize_obs) observation_stats_ = std::make_unique<RunningStats>(spec.observation_size);
   policy_ = mlp_.get();
   num_parameters_ = policy_->num_parameters() + distribution_->num_parameters();
   storage_ = std::make_unique<Storage>();
@@ -35,5 +36,12 @@ ActorCritic::ActorCritic(const ActorCriticSpec& spec, uint64_t seed, bool initia
 }
 
 ActorCritic::~ActorCritic() = default;
+
+const float* ActorCritic::policy_inputs(const float* obs, int batch, std::vector<float>& scratch) const {
+  if (!observation_stats_) return obs;
+  scratch.resize(static_cast<size_t>(batch) * spec_.observation_size);
+  observation_stats_->snapshot().normalize(obs, batch, scratch.data());
+  return scratch.data();
+}
 
 }  // namespace fastac

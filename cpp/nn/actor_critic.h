@@ -16,6 +16,7 @@
 #include "nn/mlp.h"
 #include "nn/policy.h"
 #include "rl/distribution.h"
+#include "rl/normalization.h"
 
 namespace fastac {
 
@@ -25,6 +26,7 @@ struct ActorCriticSpec {
   std::vector<int> hidden_sizes = {128};
   float log_std_init = 0.0f;   // a Box action space's Gaussian: initial log standard deviations
   bool squash_output = false;  // a Box's Gaussian squashed by tanh into its (finite) bounds
+  bool normalize_obs = false;  // observations normalized by running statistics (rl/normalization.h)
 };
 
 class ActorCritic {
@@ -46,6 +48,14 @@ class ActorCritic {
   // Where the distribution's own parameters start in the flat buffer.
   size_t distribution_offset() const { return policy_->num_parameters(); }
 
+  // With spec.normalize_obs, the running statistics of the observations (not
+  // parameters: no gradient reaches them; training updates them, inference reads
+  // them), else null. The policy's inputs are the normalized observations.
+  RunningStats* observation_stats() const { return observation_stats_.get(); }
+  // Observations as the policy takes them: normalized with the current statistics
+  // into scratch, or obs itself without normalization.
+  const float* policy_inputs(const float* obs, int batch, std::vector<float>& scratch) const;
+
  private:
   struct Storage;  // holds the torch::Tensor that owns the memory
   ActorCriticSpec spec_;
@@ -55,6 +65,7 @@ class ActorCritic {
   size_t num_parameters_;
   std::unique_ptr<Storage> storage_;
   float* parameters_ = nullptr;
+  std::unique_ptr<RunningStats> observation_stats_;
 };
 
 // Scratch of one thread's forward and backward passes through a model.

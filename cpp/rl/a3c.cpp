@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -64,6 +65,7 @@ void A3CTrainer::join() {
   if (!stop_snapshot_.empty()) {  // the policy that passed the evaluation is the result
     std::copy(stop_snapshot_.begin(), stop_snapshot_.end(), model_.parameters());
     stop_snapshot_.clear();
+    if (model_.observation_stats()) model_.observation_stats()->set(stop_observation_moments_);
   }
 }
 
@@ -72,11 +74,14 @@ void A3CTrainer::join() {
 // greedily on fresh episodes and stop only if it meets the target too.
 void A3CTrainer::evaluate_for_stop(const float* params) {
   const uint64_t stream = static_cast<uint64_t>(monitor_.progress().evaluations);
+  const Moments observation_moments = model_.observation_stats() ? model_.observation_stats()->moments() : Moments();
   const EvaluationResult eval =
       evaluate_greedy(config_.env, model_, params, config_.stop_eval_episodes, config_.seed, stream);
   // Only the worker whose evaluation stopped the run writes the snapshot; join() reads it after the threads end.
-  if (monitor_.record_evaluation(eval.mean_return, eval.env_steps))
+  if (monitor_.record_evaluation(eval.mean_return, eval.env_steps)) {
     stop_snapshot_.assign(params, params + model_.num_parameters());
+    stop_observation_moments_ = observation_moments;
+  }
 }
 
 // The first error of any worker is the run's: it stops the others, join() rethrows it.
@@ -88,9 +93,10 @@ void A3CTrainer::fail(std::exception_ptr error) {
   monitor_.stop(StopReason::kError);
 }
 
-// One A3C worker, top to bottom: sync the local parameters, act t_max steps in
-// every environment, compute the n-step actor-critic gradient locally, apply it
-// to the shared parameters without locks, repeat.
+// One A3C worker, top to bottom: sync the local parameters (and the normalization
+// statistics), act t_max steps in every environment, compute the n-step
+// actor-critic gradient locally, apply it to the shared parameters without locks,
+// merge the rollout's observations and returns into the shared statistics, repeat.
 void A3CTrainer::worker_loop(int worker) {
   try {
     const int E = config_.envs_per_worker, T = config_.t_max;
@@ -113,30 +119,53 @@ void A3CTrainer::worker_loop(int worker) {
     EpisodeAccumulator episodes(E);
     std::vector<float> local(model_.num_parameters()), grad(model_.num_parameters());
     ModelWorkspace act_ws(model_), update_ws(model_);
+    // Normalization: the rollout keeps the policy's inputs; raw_obs the observations
+    // that update the statistics once the rollout is done.
+    RunningStats* const obs_stats = model_.observation_stats();
+    NormalizerSnapshot obs_norm, reward_norm;
+    std::vector<float> raw_obs(obs_stats ? static_cast<size_t>(T) * E * D : 0), scratch_obs;
+    std::optional<RewardScaler> reward_scaler;
+    if (config_.normalize_reward) reward_scaler.emplace(E, config_.gamma);
+    auto inputs = [&](const float* raw, int batch) {
+      if (!obs_stats) return raw;
+      scratch_obs.resize(static_cast<size_t>(batch) * D);
+      obs_norm.normalize(raw, batch, scratch_obs.data());
+      return const_cast<const float*>(scratch_obs.data());
+    };
 
     while (!monitor_.stopping()) {
       optimizer_.read_parameters(local.data());
+      if (obs_stats) obs_norm = obs_stats->snapshot();
+      if (reward_scaler) reward_norm = reward_stats_.snapshot();
 
       int t = 0;
       for (; t < T && !monitor_.check_stop(); ++t) {
-        std::copy(obs.begin(), obs.end(), rollout.obs(t));
-        act(model_, local.data(), obs.data(), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
+        if (obs_stats) {
+          std::copy(obs.begin(), obs.end(), raw_obs.begin() + static_cast<ptrdiff_t>(t) * E * D);
+          obs_norm.normalize(obs.data(), E, rollout.obs(t));
+        } else {
+          std::copy(obs.begin(), obs.end(), rollout.obs(t));
+        }
+        act(model_, local.data(), rollout.obs(t), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
         env->step(model_.distribution().env_actions(rollout.actions(t), E, env_scratch),
                   {obs.data(), rewards.data(), terminated.data(), truncated.data(), final_obs.data()});
         rollout.record_step(t, rewards.data(), terminated.data(), truncated.data(), nullptr);
         for (int e = 0; e < E; ++e) {
           if (truncated[e] && !terminated[e]) {  // a truncation bootstraps from the final state
-            evaluate_values(model_, local.data(), final_obs.data() + static_cast<size_t>(e) * D, 1, act_ws,
-                            final_value.data());
+            evaluate_values(model_, local.data(), inputs(final_obs.data() + static_cast<size_t>(e) * D, 1), 1,
+                            act_ws, final_value.data());
             rollout.set_final_value(t, e, final_value[0]);
           }
         }
         episodes.step(rollout.rewards_data() + static_cast<size_t>(t) * E,
                       rollout.dones_data() + static_cast<size_t>(t) * E, nullptr, monitor_);
+        if (reward_scaler)  // after the episode bookkeeping, which counts the raw rewards
+          reward_scaler->scale(rollout.rewards_data() + static_cast<size_t>(t) * E,
+                               rollout.dones_data() + static_cast<size_t>(t) * E, nullptr, reward_norm.inv_std[0]);
       }
       if (t < T) break;  // stopped mid-rollout: the partial rollout is not used (nor counted)
       // Bootstrap the last step from V(s_T).
-      evaluate_values(model_, local.data(), obs.data(), E, act_ws, last_values.data());
+      evaluate_values(model_, local.data(), inputs(obs.data(), E), E, act_ws, last_values.data());
       rollout.finish(last_values.data(), config_.gamma, config_.gae_lambda);
 
       LossStats stats;
@@ -149,6 +178,8 @@ void A3CTrainer::worker_loop(int worker) {
       }
       const bool applied = apply_gradient(optimizer_, grad.data(), config_.max_grad_norm, monitor_.learning_rate(), stats);
       monitor_.after_update(episodes.take_steps(), stats, !applied);
+      if (obs_stats) obs_stats->update(raw_obs.data(), T * E);
+      if (reward_scaler) reward_scaler->flush(reward_stats_);
       if (monitor_.take_evaluation_request()) {
         optimizer_.read_parameters(local.data());
         evaluate_for_stop(local.data());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nn/actor_critic.h"
+#include "rl/normalization.h"
 #include "rl/run_monitor.h"
 #include "rl/shared_optimizer.h"
 #include "rl/train_config.h"
@@ -49,6 +50,8 @@ class A3CTrainer {
   std::vector<std::thread> workers_;
   std::atomic<int> running_workers_{0};
   std::vector<float> stop_snapshot_;  // written by the worker whose evaluation stopped the run, read after join
+  Moments stop_observation_moments_;  // the observation statistics of that snapshot
+  RunningStats reward_stats_{1};      // normalize_reward: of the discounted return, shared by the workers
 
   std::mutex error_mutex_;
   std::exception_ptr error_;  // the first exception of any worker

@@ -26,13 +26,14 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
     env->reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
   ModelWorkspace ws(model);
-  std::vector<float> env_scratch;
+  std::vector<float> env_scratch, inputs_scratch;
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
-    act(model, params, obs.data(), episodes, nullptr, ws, actions, values.data());
+    act(model, params, model.policy_inputs(obs.data(), episodes, inputs_scratch), episodes, nullptr, ws, actions,
+        values.data());
     env->step(model.distribution().env_actions(actions, episodes, env_scratch),
               {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {

@@ -1,5 +1,6 @@
 // Greedy evaluation of a model on fresh native environments: `episodes`
-// sub-environments each play one episode with the distribution's mode.
+// sub-environments each play one episode with the distribution's mode (the
+// observations normalized with the model's statistics, frozen).
 #pragma once
 
 #include <cstdint>

@@ -35,6 +35,8 @@ struct TrainConfig {
   std::vector<int> hidden_sizes = {128};
   float log_std_init = 0.0f;   // a Box action space's Gaussian
   bool squash_output = false;
+  bool normalize_obs = false;     // the model's spec decides; mirrored for the record
+  bool normalize_reward = false;  // scale rewards by the running std of the discounted return
   // A3C
   int num_workers = 2;
   int envs_per_worker = 8;

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['A3CTrainer', 'ActorCritic', 'BatchedEnv', 'EnvParam', 'EnvSpec', 'EpisodeAccumulator', 'Learner', 'LossStats', 'Rng', 'RolloutBuffer', 'RunMonitor', 'Space', 'TrainConfig', 'evaluate_greedy', 'make_env', 'native_env_specs']
+__all__: list[str] = ['A3CTrainer', 'ActorCritic', 'BatchedEnv', 'EnvParam', 'EnvSpec', 'EpisodeAccumulator', 'Learner', 'LossStats', 'RewardScaler', 'Rng', 'RolloutBuffer', 'RunMonitor', 'RunningStats', 'Space', 'TrainConfig', 'evaluate_greedy', 'make_env', 'native_env_specs']
 class Space:
     """
     A Discrete or float32 Box space (envs/env.h).
@@ -124,11 +124,36 @@ class Rng:
         ...
     def uniform(self, low: typing.SupportsFloat | typing.SupportsIndex, high: typing.SupportsFloat | typing.SupportsIndex) -> float:
         ...
+class RunningStats:
+    """
+    Running mean and variance, VecNormalize's (rl/normalization.h); thread-safe.
+    """
+    def __init__(self, size: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def moments(self) -> tuple[float, numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+        """
+        (count, mean [size], var [size]), float64.
+        """
+    def normalize(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
+        """
+        clip((x - mean) / sqrt(var + 1e-8), -10, 10) of rows x [batch, size].
+        """
+    def set(self, count: typing.SupportsFloat | typing.SupportsIndex, mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], var: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
+        """
+        Replaces the statistics: count > 0, finite mean, finite var >= 0 (ValueError otherwise).
+        """
+    def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> None:
+        """
+        Merges the moments of rows x [batch, size].
+        """
+    @property
+    def size(self) -> int:
+        ...
 class ActorCritic:
     """
     The actor-critic model over one flat parameter buffer (nn/actor_critic.h).
     """
-    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False) -> None:
+    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False, normalize_obs: bool = False) -> None:
         ...
     def act(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
         """
@@ -156,6 +181,11 @@ class ActorCritic:
     def num_parameters(self) -> int:
         ...
     @property
+    def observation_stats(self) -> RunningStats | None:
+        """
+        The running observation statistics (RunningStats) with normalize_obs, else None.
+        """
+    @property
     def parameters(self) -> numpy.typing.NDArray[numpy.float32]:
         """
         The flat float32 parameters, as a numpy view sharing memory with the model.
@@ -163,13 +193,29 @@ class ActorCritic:
     @property
     def squash_output(self) -> bool:
         ...
+class RewardScaler:
+    """
+    Rewards divided by the running std of the discounted return (rl/normalization.h).
+    """
+    def __init__(self, num_envs: typing.SupportsInt | typing.SupportsIndex, gamma: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    def flush(self, stats: RunningStats) -> None:
+        """
+        Merges the returns seen into stats.
+        """
+    def scale(self, rewards: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], dones: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], valid: typing.Any, stats: RunningStats) -> None:
+        """
+        Scales a float32 row of rewards in place with the return statistics `stats`.
+        """
 class TrainConfig:
     """
     C++ mirror of fastac.TrainConfig (rl/train_config.h).
     """
-    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'log_std_init', 'squash_output', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
+    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'log_std_init', 'squash_output', 'normalize_obs', 'normalize_reward', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
     anneal_lr: bool
     env: str
+    normalize_obs: bool
+    normalize_reward: bool
     optimizer: str
     squash_output: bool
     def __init__(self) -> None:

@@ -92,7 +92,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     cfg.num_envs = N
     policy = ActorCriticPolicy(D, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
                                metadata={"env": native_id or cfg.env, "algorithm": "a2c", "config": cfg.to_dict()},
-                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output)
+                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
+                               normalize_obs=cfg.normalize_obs)
     model = policy.network
     core_config = cfg.to_core()
     monitor = _core.RunMonitor(core_config)
@@ -100,6 +101,15 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
     rollout = _core.RolloutBuffer(T, N, D, core_space(action_space))
     episodes = _core.EpisodeAccumulator(N)
     b_obs, b_actions, b_values = rollout.obs, rollout.actions, rollout.values  # numpy views of the C++ buffers
+    b_rewards, b_dones, b_valid = rollout.rewards, rollout.dones, rollout.valid
+    # Normalization (VecNormalize's): the model normalizes what it acts on with its
+    # observation statistics, and the rollout keeps those inputs; the statistics take
+    # the raw observations of each rollout once it is done. Rewards are scaled after
+    # the episode bookkeeping, which reports them raw.
+    obs_stats = model.observation_stats
+    raw_obs = np.empty((T, N, D), np.float32) if obs_stats is not None else None
+    return_stats = _core.RunningStats(1)  # of the discounted return (normalize_reward)
+    reward_scaler = _core.RewardScaler(N, cfg.gamma) if cfg.normalize_reward else None
     rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C])  # action sampling
     # A NEXT_STEP autoreset spends one step per finished episode on the reset
     # (reward 0, action ignored): that row is no transition, and is masked out.
@@ -118,7 +128,11 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                 if monitor.check_stop():  # max_seconds holds however long a step takes
                     break
                 actions, values = model.act(obs, rng)
-                b_obs[t], b_actions[t], b_values[t] = obs, actions, values
+                if raw_obs is not None:
+                    raw_obs[t], b_obs[t] = obs, obs_stats.normalize(obs)
+                else:
+                    b_obs[t] = obs
+                b_actions[t], b_values[t] = actions, values
                 next_obs, rewards, terminated, truncated, infos = envs.step(
                     actions if box_shape is None else model.env_actions(actions).reshape(box_shape))
                 rollout.record_step(t, rewards, terminated, truncated, ~autoreset)
@@ -129,6 +143,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                     for i, value in zip(ended, model.act(final, None)[1]):
                         rollout.set_final_value(t, int(i), float(value))
                 episodes.step(rollout, t, monitor)
+                if reward_scaler is not None:
+                    reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], return_stats)
                 autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
                 obs = _checked(next_obs, "during training")
 
@@ -147,6 +163,10 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                     break
                 loss, skipped = learner.apply(loss, monitor.learning_rate())
                 monitor.after_update(episodes.take_steps(), loss, skipped)
+            if raw_obs is not None:
+                obs_stats.update(raw_obs.reshape(T * N, D))
+            if reward_scaler is not None:
+                reward_scaler.flush(return_stats)
 
             # 4. The greedy confirmation of stop_at_return, when the monitor asks for one; callbacks.
             if monitor.take_evaluation_request():

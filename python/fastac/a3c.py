@@ -71,7 +71,8 @@ def train_a3c(
     runner = CallbackRunner(callback, callback_interval_s)
     policy = ActorCriticPolicy(spec.observation_space.size, make_space(spec.action_space), cfg.hidden_sizes,
                                seed=cfg.resolved_seed(), metadata={"env": native_id, "algorithm": "a3c", "config": cfg.to_dict()},
-                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output)
+                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
+                               normalize_obs=cfg.normalize_obs)
     trainer = _core.A3CTrainer(cfg.to_core(), policy.network)
     interrupted = False
     trainer.start()

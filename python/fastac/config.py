@@ -134,6 +134,14 @@ class TrainConfig:
     squash_output: bool = _param(
         False, "For a Box action space: squash the Gaussian's samples with tanh into the (finite) bounds instead "
                "of clipping them, with the log-probability correction.", check_bool)
+    normalize_obs: bool = _param(
+        False, "Normalize observations by their running mean and variance, clipped to [-10, 10] (VecNormalize's "
+               "clip_obs, epsilon 1e-8); the statistics are part of the policy: saved with it and applied, frozen, "
+               "by predict, evaluate_policy, to_torch() and the exports. A3C workers share them.", check_bool)
+    normalize_reward: bool = _param(
+        False, "Divide the rewards the loss sees by the running standard deviation of the discounted return, "
+               "clipped to [-10, 10] (VecNormalize's norm_reward); episode returns are reported unscaled.",
+        check_bool)
     native: bool = _param(True, "Use the native C++ environment for ids that have one.", check_bool)
     num_workers: int | None = _param(
         None, "A3C worker threads, in [1, 1024] (None: the machine's hardware threads).",

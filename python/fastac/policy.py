@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from fastac.torch_module import ActorCriticModule
 
 FORMAT_NAME = "fastac.ActorCriticPolicy"
-#: 2: action space and run config recorded; 3: Box action spaces (``log_std``, ``squash_output``).
+#: 2: action space and run config recorded; 3: Box action spaces (``log_std``, ``squash_output``) and
+#: observation statistics (``normalize_obs``, ``obs_rms.*``).
 #: Files of every earlier version still load.
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
@@ -108,11 +109,13 @@ def check_action_space(space: Any, squash_output: bool = False) -> spaces.Space[
     raise ValueError(f"action_space must be a gymnasium Discrete or Box space, got {space!r}")
 
 
-def parameter_shapes(observation_size: int, action_space: spaces.Space[Any],
-                     hidden_sizes: Sequence[int]) -> "OrderedDict[str, tuple[int, ...]]":
+def parameter_shapes(observation_size: int, action_space: spaces.Space[Any], hidden_sizes: Sequence[int],
+                     normalize_obs: bool = False) -> "OrderedDict[str, tuple[int, ...]]":
     """The names and shapes of :meth:`ActorCriticPolicy.state_dict` for an architecture,
     computed without building it: ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
-    (weights ``[out, in]``, biases ``[out]``), and a Box's ``log_std`` ``[size]``."""
+    (weights ``[out, in]``, biases ``[out]``), a Box's ``log_std`` ``[size]``, and with
+    ``normalize_obs`` the observation statistics ``obs_rms.mean``, ``obs_rms.var``
+    ``[observation_size]`` and ``obs_rms.count`` ``[]`` (float64, not parameters)."""
     shapes: OrderedDict[str, tuple[int, ...]] = OrderedDict()
     size = observation_size
     for i, hidden in enumerate(hidden_sizes):
@@ -124,6 +127,10 @@ def parameter_shapes(observation_size: int, action_space: spaces.Space[Any],
         shapes[f"{name}.bias"] = (out,)
     if isinstance(action_space, spaces.Box):
         shapes["log_std"] = (head_size(action_space),)
+    if normalize_obs:
+        shapes["obs_rms.mean"] = (observation_size,)
+        shapes["obs_rms.var"] = (observation_size,)
+        shapes["obs_rms.count"] = ()
     return shapes
 
 
@@ -159,6 +166,10 @@ def state_dict_problem(state_dict: Any, shapes: Mapping[str, tuple[int, ...]]) -
                     f"(a view over {stored} stored values)")
         if not bool(torch.isfinite(tensor.to(torch.float32)).all()):  # float64 beyond float32's range too
             return f"state_dict[{key!r}] contains NaN or infinite values"
+        if key == "obs_rms.var" and bool((tensor < 0).any()):
+            return f"state_dict[{key!r}] has a negative variance"
+        if key == "obs_rms.count" and not bool(tensor > 0):
+            return f"state_dict[{key!r}] must be > 0, got {float(tensor)}"
     return None
 
 
@@ -215,6 +226,8 @@ class ActorCriticPolicy:
         log_std_init: a Box's initial log standard deviation, in [-20, 20].
         squash_output: a Box's actions are the Gaussian squashed by ``tanh`` into its
             (finite) bounds instead of clipped to them.
+        normalize_obs: the network sees observations normalized by running statistics
+            (``observation_stats``; updated by training, frozen otherwise), as VecNormalize.
     """
 
     def __init__(
@@ -226,11 +239,13 @@ class ActorCriticPolicy:
         metadata: dict[str, Any] | None = None,
         log_std_init: float = 0.0,
         squash_output: bool = False,
+        normalize_obs: bool = False,
         _initialize: bool = True,
     ) -> None:
         self.observation_size = check_int("observation_size", observation_size, minimum=1,
                                           maximum=MAX_OBSERVATION_SIZE)
         self.squash_output = check_bool("squash_output", squash_output)
+        self.normalize_obs = check_bool("normalize_obs", normalize_obs)
         log_std_init = check_float("log_std_init", log_std_init, low=-20, high=20)
         if not isinstance(action_space, spaces.Space):
             action_space = spaces.Discrete(check_int("action_space", action_space, minimum=1, maximum=MAX_ACTIONS))
@@ -245,11 +260,11 @@ class ActorCriticPolicy:
             raise TypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
         check_metadata("metadata", metadata)
         self.metadata: dict[str, Any] = dict(metadata or {})
-        shapes = parameter_shapes(self.observation_size, action_space, self.hidden_sizes)
+        shapes = parameter_shapes(self.observation_size, action_space, self.hidden_sizes, self.normalize_obs)
         try:
             self._network = _core.ActorCritic(self.observation_size, core_space(action_space),
                                               list(self.hidden_sizes), seed, _initialize, log_std_init,
-                                              self.squash_output)
+                                              self.squash_output, self.normalize_obs)
         except RuntimeError as error:
             if "alloc" not in str(error):
                 raise
@@ -270,6 +285,12 @@ class ActorCriticPolicy:
     def network(self) -> Any:
         """The native model (``fastac._core.ActorCritic``)."""
         return self._network
+
+    @property
+    def observation_stats(self) -> Any:
+        """The running observation statistics (``fastac._core.RunningStats``: ``moments()``,
+        ``normalize(obs)``) with ``normalize_obs``, else None."""
+        return self._network.observation_stats
 
     @property
     def continuous(self) -> bool:
@@ -340,6 +361,12 @@ class ActorCriticPolicy:
         if isinstance(self.action_space, spaces.Box):
             start = self._network.distribution_offset
             out["log_std"] = flat[start : start + head_size(self.action_space)].clone()
+        stats = self._network.observation_stats
+        if stats is not None:
+            count, mean, var = stats.moments()
+            out["obs_rms.mean"] = torch.from_numpy(mean)
+            out["obs_rms.var"] = torch.from_numpy(var)
+            out["obs_rms.count"] = torch.tensor(count, dtype=torch.float64)
         return out
 
     def load_state_dict(self, state_dict: "dict[str, torch.Tensor]") -> None:
@@ -350,7 +377,7 @@ class ActorCriticPolicy:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a dict of tensors, got {type(state_dict).__name__}")
         problem = state_dict_problem(state_dict, parameter_shapes(self.observation_size, self.action_space,
-                                                                  self.hidden_sizes))
+                                                                  self.hidden_sizes, self.normalize_obs))
         if problem is not None:
             raise ValueError(problem)
         self._copy_in(state_dict)
@@ -364,12 +391,17 @@ class ActorCriticPolicy:
         if isinstance(self.action_space, spaces.Box):
             start = self._network.distribution_offset
             flat[start : start + head_size(self.action_space)] = state_dict["log_std"].detach().float()
+        stats = self._network.observation_stats
+        if stats is not None:
+            stats.set(float(state_dict["obs_rms.count"]), state_dict["obs_rms.mean"].detach().double().numpy(),
+                      state_dict["obs_rms.var"].detach().double().numpy())
 
     def to_torch(self) -> "ActorCriticModule":
         """A plain ``torch.nn.Module`` with this policy's weights (a copy), same outputs as :meth:`forward`."""
         from fastac.torch_module import ActorCriticModule
 
-        module = ActorCriticModule(self.observation_size, self.action_space, self.hidden_sizes, self.squash_output)
+        module = ActorCriticModule(self.observation_size, self.action_space, self.hidden_sizes, self.squash_output,
+                                   self.normalize_obs)
         module.load_state_dict(self.state_dict())
         return module.eval()
 
@@ -416,6 +448,7 @@ class ActorCriticPolicy:
                 "action_space": space_description(self.action_space),
                 "hidden_sizes": list(self.hidden_sizes),
                 "squash_output": self.squash_output,
+                "normalize_obs": self.normalize_obs,
             },
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
@@ -464,8 +497,9 @@ class ActorCriticPolicy:
             hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1, maximum=MAX_HIDDEN_SIZE)
                             for i, h in enumerate(hidden)]
             squash_output = check_bool("squash_output", arch.get("squash_output", False))
+            normalize_obs = check_bool("normalize_obs", arch.get("normalize_obs", False))
             check_action_space(action_space, squash_output)
-            shapes = parameter_shapes(observation_size, action_space, hidden_sizes)
+            shapes = parameter_shapes(observation_size, action_space, hidden_sizes, normalize_obs)
             check_metadata("metadata", metadata)
         except (TypeError, ValueError) as error:
             raise refuse(str(error)) from None
@@ -474,8 +508,11 @@ class ActorCriticPolicy:
             raise refuse(f"{problem} (architecture: observation_size={observation_size}, "
                          f"action_space={action_space}, hidden_sizes={hidden_sizes})")
         policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, squash_output=squash_output,
-                     _initialize=False)
-        policy._copy_in(payload["state_dict"])
+                     normalize_obs=normalize_obs, _initialize=False)
+        try:
+            policy._copy_in(payload["state_dict"])
+        except ValueError as error:  # statistics out of range (a count <= 0, a negative variance)
+            raise refuse(f"obs_rms: {error}") from None
         return policy
 
 

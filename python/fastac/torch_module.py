@@ -26,16 +26,21 @@ class ActorCriticModule(nn.Module):
         hidden_sizes: sizes of the trunk layers.
         squash_output: a ``Box``'s actions are ``tanh`` of the Gaussian mapped into its bounds
             (else the mean clipped to them).
+        normalize_obs: observations are normalized first with the buffers ``obs_rms.mean``,
+            ``obs_rms.var`` (and ``obs_rms.count``, kept for the round trip), as the native
+            policy: ``clip((obs - mean) / sqrt(var + 1e-8), -10, 10)`` in float32.
     """
 
     continuous: bool
     squash_output: bool
+    normalize_obs: bool
     action_shape: list[int]
     action_low: torch.Tensor
     action_high: torch.Tensor
 
     def __init__(self, observation_size: int, action_space: spaces.Space[Any] | int,
-                 hidden_sizes: Sequence[int] = (128,), squash_output: bool = False) -> None:
+                 hidden_sizes: Sequence[int] = (128,), squash_output: bool = False,
+                 normalize_obs: bool = False) -> None:
         super().__init__()
         observation_size = check_int("observation_size", observation_size, minimum=1)
         squash_output = check_bool("squash_output", squash_output)
@@ -53,6 +58,8 @@ class ActorCriticModule(nn.Module):
         self.continuous = isinstance(action_space, spaces.Box)
         self.squash_output = squash_output and self.continuous
         self.action_shape = shape
+        self.normalize_obs = check_bool("normalize_obs", normalize_obs)
+        self.obs_rms = _ObservationStats(observation_size, persistent=self.normalize_obs)
         self.register_buffer("action_low", low, persistent=False)
         self.register_buffer("action_high", high, persistent=False)
         layers: list[nn.Module] = []
@@ -69,6 +76,9 @@ class ActorCriticModule(nn.Module):
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Distribution inputs ``[batch, head]`` (logits, or a Box's Gaussian means) and values
         ``[batch]`` of observations ``[batch, obs_size]``."""
+        if self.normalize_obs:
+            inv_std = (1.0 / torch.sqrt(self.obs_rms.var + 1e-8)).float()
+            obs = torch.clamp((obs - self.obs_rms.mean.float()) * inv_std, -10.0, 10.0)
         h = self.trunk(obs)
         return self.actor(h), self.critic(h).squeeze(-1)
 
@@ -85,3 +95,18 @@ class ActorCriticModule(nn.Module):
             actions = head
         actions = torch.minimum(torch.maximum(actions, self.action_low), self.action_high)
         return actions.reshape([head.shape[0]] + self.action_shape)
+
+
+class _ObservationStats(nn.Module):
+    """The running observation statistics as float64 buffers (``mean``, ``var``, ``count``);
+    in the state_dict only when the module normalizes."""
+
+    mean: torch.Tensor
+    var: torch.Tensor
+    count: torch.Tensor
+
+    def __init__(self, size: int, persistent: bool) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(size, dtype=torch.float64), persistent=persistent)
+        self.register_buffer("var", torch.ones(size, dtype=torch.float64), persistent=persistent)
+        self.register_buffer("count", torch.tensor(1e-4, dtype=torch.float64), persistent=persistent)

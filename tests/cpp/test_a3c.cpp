@@ -234,6 +234,31 @@ TEST(A3C, TrainsGaussianPoliciesOnBoxActionSpaces) {
   }
 }
 
+// Normalization through the A3C loop: two workers share the model's observation
+// statistics and the trainer's return statistics (TSan checks the sharing); every
+// full rollout's observations reach the statistics; the policy stays finite.
+TEST(A3C, SharesNormalizationStatisticsAcrossWorkers) {
+  TrainConfig c = short_config(2, 20000);
+  c.env = "Pendulum-v1";
+  c.normalize_obs = c.normalize_reward = true;
+  const EnvSpec& env_spec = find_native_env(c.env)->spec();
+  ActorCriticSpec spec{env_spec.observation_space.size(), env_spec.action_space, {16}, -0.5f};
+  spec.normalize_obs = true;
+  ActorCritic net(spec, 3);
+  A3CTrainer trainer(c, net);
+  trainer.start();
+  while (!trainer.wait_for(0.05)) {
+  }
+  trainer.join();
+  const Progress p = trainer.monitor().progress();
+  const Moments m = net.observation_stats()->moments();
+  const double rollout = static_cast<double>(c.envs_per_worker) * c.t_max;
+  EXPECT_NEAR(m.count - 1e-4, rollout * p.updates, 1e-6);  // one merge per applied update
+  EXPECT_GT(m.var[2], 1.0);                                   // the angular velocity's spread
+  EXPECT_EQ(p.skipped_updates, 0);
+  for (size_t j = 0; j < net.num_parameters(); ++j) ASSERT_TRUE(std::isfinite(net.parameters()[j]));
+}
+
 // stop_at_return with the greedy confirmation (stop_eval_episodes = 100): the run
 // stops on an evaluation that reached the target, and the model then holds the
 // evaluated snapshot (evaluating it again on the same episodes gives the target).

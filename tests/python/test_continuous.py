@@ -247,10 +247,11 @@ def test_a2c_learns_a_custom_box2_env(squash_output):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a3c_preset_solves_native_pendulum_and_holds_on_gymnasium(seed):
-    # The Pendulum-v1 preset (fastac.presets): rl-zoo's tuned A2C reaches -163 +- 103 after 1M steps.
+    # The Pendulum-v1 preset (fastac.presets): 3M steps, about 5 s; rl-zoo's tuned A2C
+    # reaches -163 +- 103 after 1M steps.
     result = fastac.train_a3c("Pendulum-v1", seed=seed, max_seconds=120)
-    assert result.config["bounds_coef"] == 1.0 and result.config["value_coef"] == 0.05  # the preset
-    assert result.stop_reason == "stop_at_return", (result.stop_reason, result.mean_return())
+    assert result.config["normalize_obs"] and result.config["total_steps"] == 3_000_000  # the preset
+    assert result.stop_reason == "total_steps", result.stop_reason
     mean, _ = fastac.evaluate_policy(result.policy, gym.make("Pendulum-v1"), n_eval_episodes=100, seed=10_000)
     assert mean >= -200, mean
 
@@ -265,9 +266,9 @@ def test_a2c_preset_learns_gymnasium_python_pendulum():
 
 def test_an_explicit_config_skips_the_preset():
     result = fastac.train_a3c("Pendulum-v1", config=fastac.TrainConfig(), total_steps=1_000, seed=0)
-    assert result.config["value_coef"] == 0.5 and result.config["hidden_sizes"] == [128]
-    result = fastac.train_a3c("Pendulum-v1", total_steps=1_000, seed=0, value_coef=0.25)
-    assert result.config["value_coef"] == 0.25 and result.config["hidden_sizes"] == [64, 64]
+    assert not result.config["normalize_obs"] and result.config["hidden_sizes"] == [128]
+    result = fastac.train_a3c("Pendulum-v1", total_steps=1_000, seed=0, hidden_sizes=(32,))
+    assert result.config["normalize_obs"] and result.config["hidden_sizes"] == [32]
 
 
 def test_cli_trains_and_evaluates_a_continuous_policy(tmp_path):
