@@ -446,8 +446,16 @@ void bind_model(py::module_& m) {
       .def(py::init<int, float>(), py::arg("num_envs"), py::arg("gamma"))
       .def(
           "scale",
-          [](RewardScaler& scaler, py::array_t<float, py::array::c_style> rewards, InArray<bool> dones,
-             const py::object& valid, const RunningStats& stats) {
+          [](RewardScaler& scaler, py::array rewards_in, InArray<bool> dones, const py::object& valid,
+             const RunningStats& stats) {
+            // Scaled in place: the caller's own float32 buffer, never a converted copy.
+            if (!py::isinstance<py::array_t<float>>(rewards_in) || rewards_in.ndim() != 1 ||
+                !(rewards_in.flags() & py::array::c_style) || !rewards_in.writeable() ||
+                rewards_in.shape(0) != scaler.num_envs())
+              throw py::value_error("rewards must be a writable, contiguous float32 array of shape (" +
+                                    std::to_string(scaler.num_envs()) + ",)");
+            auto rewards = py::array_t<float, py::array::c_style>::ensure(rewards_in);
+            if (stats.size() != 1) throw py::value_error("stats must be the return statistics, of size 1");
             const py::ssize_t n = rewards.size();
             check_shape(dones, "dones", {n});
             InArray<bool> valid_array;

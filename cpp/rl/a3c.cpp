@@ -75,8 +75,10 @@ void A3CTrainer::join() {
 void A3CTrainer::evaluate_for_stop(const float* params) {
   const uint64_t stream = static_cast<uint64_t>(monitor_.progress().evaluations);
   const Moments observation_moments = model_.observation_stats() ? model_.observation_stats()->moments() : Moments();
-  const EvaluationResult eval =
-      evaluate_greedy(config_.env, model_, params, config_.stop_eval_episodes, config_.seed, stream);
+  // The statistics of this moment, fixed for the evaluation: the other workers go on merging theirs.
+  const NormalizerSnapshot normalizer = NormalizerSnapshot::of(observation_moments);
+  const EvaluationResult eval = evaluate_greedy(config_.env, model_, params, config_.stop_eval_episodes, config_.seed,
+                                                stream, model_.observation_stats() ? &normalizer : nullptr);
   // Only the worker whose evaluation stopped the run writes the snapshot; join() reads it after the threads end.
   if (monitor_.record_evaluation(eval.mean_return, eval.env_steps)) {
     stop_snapshot_.assign(params, params + model_.num_parameters());

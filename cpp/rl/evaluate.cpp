@@ -8,7 +8,8 @@
 namespace fastac {
 
 EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
-                                 int episodes, uint64_t seed, uint64_t stream) {
+                                 int episodes, uint64_t seed, uint64_t stream,
+                                 const NormalizerSnapshot* observations) {
   constexpr uint32_t kEvaluationTag = 0xE7A1u;
   auto env = make_batched_env(env_id, episodes, AutoresetMode::kDisabled);
   const int D = env->observation_size();
@@ -26,14 +27,19 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
     env->reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
   ModelWorkspace ws(model);
-  std::vector<float> env_scratch, inputs_scratch;
+  std::vector<float> env_scratch, inputs;
+  NormalizerSnapshot normalizer;
+  if (model.observation_stats() != nullptr) {
+    normalizer = observations != nullptr ? *observations : model.observation_stats()->snapshot();
+    inputs.resize(obs.size());
+  }
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (autoreset is off) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
-    act(model, params, model.policy_inputs(obs.data(), episodes, inputs_scratch), episodes, nullptr, ws, actions,
-        values.data());
+    if (!inputs.empty()) normalizer.normalize(obs.data(), episodes, inputs.data());
+    act(model, params, inputs.empty() ? obs.data() : inputs.data(), episodes, nullptr, ws, actions, values.data());
     env->step(model.distribution().env_actions(actions, episodes, env_scratch),
               {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
     for (int e = 0; e < episodes; ++e) {

@@ -56,17 +56,18 @@ void RunningStats::update(const Moments& batch) {
   moments_.merge(batch);
 }
 
-NormalizerSnapshot RunningStats::snapshot() const {
+NormalizerSnapshot NormalizerSnapshot::of(const Moments& moments) {
   NormalizerSnapshot s;
-  s.mean.resize(size_);
-  s.inv_std.resize(size_);
-  std::lock_guard lock(mutex_);
-  for (int j = 0; j < size_; ++j) {
-    s.mean[j] = static_cast<float>(moments_.mean[j]);
-    s.inv_std[j] = static_cast<float>(1.0 / std::sqrt(moments_.var[j] + kNormalizationEpsilon));
+  s.mean.resize(moments.size());
+  s.inv_std.resize(moments.size());
+  for (int j = 0; j < moments.size(); ++j) {
+    s.mean[j] = static_cast<float>(moments.mean[j]);
+    s.inv_std[j] = static_cast<float>(1.0 / std::sqrt(moments.var[j] + kNormalizationEpsilon));
   }
   return s;
 }
+
+NormalizerSnapshot RunningStats::snapshot() const { return NormalizerSnapshot::of(moments()); }
 
 Moments RunningStats::moments() const {
   std::lock_guard lock(mutex_);

@@ -7,6 +7,10 @@
 // One RunningStats object is shared by every A3C worker: a worker merges a whole
 // rollout's moments under a mutex and takes a float snapshot of the statistics at
 // the start of its next rollout (a lock per update, not per step; no data race).
+// Unlike VecNormalize, which updates its statistics before normalizing each step,
+// both trainers normalize a rollout with the statistics of its start and merge the
+// rollout afterwards (A2C likewise, per batch): the first rollout of a run sees the
+// initial statistics (the identity).
 // The observation statistics belong to the model (nn/actor_critic.h): they are
 // saved with it and applied, frozen, wherever it acts outside training.
 #pragma once
@@ -36,6 +40,7 @@ struct Moments {
 // What normalizes: mean and 1 / sqrt(var + eps), in float for the hot path.
 struct NormalizerSnapshot {
   std::vector<float> mean, inv_std;
+  static NormalizerSnapshot of(const Moments& moments);
   int size() const { return static_cast<int>(mean.size()); }
   // out[b] = clip((x[b] - mean) * inv_std, -10, 10); out may be x.
   void normalize(const float* x, int batch, float* out) const;
@@ -66,6 +71,7 @@ class RunningStats {
 class RewardScaler {
  public:
   RewardScaler(int num_envs, float gamma);
+  int num_envs() const { return static_cast<int>(returns_.size()); }
   // Scales rewards[n] in place by inv_std (the snapshot's of the return statistics;
   // dones[n]: the episode ended at this step) and keeps R for flush(), which merges
   // the returns seen into `stats`. valid[n] = 0 (a NEXT_STEP autoreset row, no

@@ -203,7 +203,7 @@ class RewardScaler:
         """
         Merges the returns seen into stats.
         """
-    def scale(self, rewards: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], dones: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], valid: typing.Any, stats: RunningStats) -> None:
+    def scale(self, rewards: numpy.ndarray, dones: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], valid: typing.Any, stats: RunningStats) -> None:
         """
         Scales a float32 row of rewards in place with the return statistics `stats`.
         """

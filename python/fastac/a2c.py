@@ -163,8 +163,8 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                     break
                 loss, skipped = learner.apply(loss, monitor.learning_rate())
                 monitor.after_update(episodes.take_steps(), loss, skipped)
-            if raw_obs is not None:
-                obs_stats.update(raw_obs.reshape(T * N, D))
+            if raw_obs is not None:  # not the NEXT_STEP reset rows, which hold the last episode's final observation
+                obs_stats.update(raw_obs[b_valid.astype(np.bool_)])
             if reward_scaler is not None:
                 reward_scaler.flush(return_stats)
 

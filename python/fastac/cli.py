@@ -241,7 +241,8 @@ def _compare(args: argparse.Namespace) -> int:
     table = markdown_table(runs, args.solve_at)
     atomic_write(out / "compare.md", (
         f"A3C vs A2C on {args.env}: {args.total_steps:,} env steps per run, seeds {list(seeds)}, "
-        f"defaults of each trainer; solved = the mean of the last 100 episodes >= {args.solve_at}.\n\n{table}\n"
+        f"each trainer's preset for the env (fastac.presets) or its defaults; "
+        f"solved = the mean of the last 100 episodes >= {args.solve_at}.\n\n{table}\n"
     ).encode())
     print(table)
     if not args.no_plot:

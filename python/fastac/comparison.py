@@ -25,7 +25,8 @@ def compare_algorithms(
     callback_factory: Any = None,
     **hyperparameters: Any,
 ) -> dict[str, list[TrainResult]]:
-    """Trains A3C and A2C (their defaults plus ``hyperparameters``) for ``total_steps`` per seed."""
+    """Trains A3C and A2C (each one's preset for ``env`` or its defaults, plus ``hyperparameters``) for
+    ``total_steps`` per seed."""
     import fastac
 
     runs: dict[str, list[TrainResult]] = {name: [] for name in ALGORITHMS}

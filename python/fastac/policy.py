@@ -40,7 +40,7 @@ def space_description(space: spaces.Space[Any]) -> dict[str, Any]:
         return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
     if isinstance(space, spaces.Box):
         return {"type": "Box", "shape": list(space.shape), "low": space.low.reshape(-1).tolist(),
-                "high": space.high.reshape(-1).tolist()}
+                "high": space.high.reshape(-1).tolist(), "dtype": np.dtype(space.dtype).name}
     raise ValueError(f"action spaces must be Discrete or Box, got {space}")
 
 
@@ -65,8 +65,11 @@ def space_from_description(d: dict[str, Any]) -> spaces.Space[Any]:
                 values = d[key]
                 if not isinstance(values, (list, tuple)) or len(values) != size:
                     raise ValueError(f"action_space.{key} must be a list of {size} numbers")
-                bounds.append(np.asarray(values, np.float32).reshape(shape))
-            return spaces.Box(bounds[0], bounds[1], shape, dtype=np.float32)
+                bounds.append(np.asarray(values, np.float64).reshape(shape))
+            dtype = d.get("dtype", "float32")
+            if dtype not in ("float16", "float32", "float64"):
+                raise ValueError(f"action_space.dtype must be float16, float32 or float64, got {dtype!r}")
+            return spaces.Box(bounds[0].astype(dtype), bounds[1].astype(dtype), shape, dtype=dtype)
     except KeyError as error:
         raise ValueError(f"the action space description {d!r} has no {error}") from None
     except TypeError as error:
@@ -250,6 +253,10 @@ class ActorCriticPolicy:
         if not isinstance(action_space, spaces.Space):
             action_space = spaces.Discrete(check_int("action_space", action_space, minimum=1, maximum=MAX_ACTIONS))
         self.action_space = check_action_space(action_space, self.squash_output)
+        if isinstance(self.action_space, spaces.Discrete) and (self.squash_output or log_std_init != 0.0):
+            raise ValueError(f"squash_output and log_std_init are for a Box action space's Gaussian; the action space "
+                             f"is {self.action_space} (squash_output={self.squash_output}, "
+                             f"log_std_init={log_std_init})")
         if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
             raise TypeError(f"hidden_sizes must be a sequence of ints, got {hidden_sizes!r} "
                             f"({type(hidden_sizes).__name__})")

@@ -19,9 +19,9 @@ from fastac.config import TrainConfig
 #: env id -> algorithm -> TrainConfig fields.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # The defaults (tuned for CartPole-v1) with entropy_coef 0.01 and reward scaling.
-    # Measured with 5 A3C seeds (1M steps, ~2.5 s) and 3 A2C seeds (200k steps, ~1.5 s):
-    # greedy -82 to -84 and -81 to -84 on 100 episodes of gymnasium's env (rl-zoo's A2C:
-    # -83). Without the entropy bonus 1 A3C seed in 5 collapsed to -500; with observation
+    # Measured with 5 A3C seeds (the default 1M steps, ~2.5 s) and 3 A2C seeds (200k
+    # steps, ~1.5 s; the preset keeps rl-zoo's 500k budget): greedy -82 to -84 and -81 to
+    # -84 on 100 episodes of gymnasium's env (rl-zoo's A2C: -83). Without the entropy bonus 1 A3C seed in 5 collapsed to -500; with observation
     # normalization too, 4 in 5 did: the policy turns deterministic early, the statistics
     # of a hanging pendulum have a tiny variance and blow every swing up to the clip.
     "Acrobot-v1": {

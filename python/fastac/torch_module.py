@@ -48,6 +48,8 @@ class ActorCriticModule(nn.Module):
             raise TypeError(f"hidden_sizes must be a sequence of ints, got {type(hidden_sizes).__name__}")
         hidden_sizes = [check_int(f"hidden_sizes[{i}]", h, minimum=1) for i, h in enumerate(hidden_sizes)]
         if isinstance(action_space, spaces.Box):
+            if squash_output and not (np.isfinite(action_space.low).all() and np.isfinite(action_space.high).all()):
+                raise ValueError(f"squash_output=True needs a Box with finite bounds, got {action_space}")
             head, shape = int(np.prod(action_space.shape)), [int(x) for x in action_space.shape]
             low = torch.as_tensor(action_space.low.astype(np.float32).reshape(-1))
             high = torch.as_tensor(action_space.high.astype(np.float32).reshape(-1))

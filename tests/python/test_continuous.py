@@ -283,3 +283,33 @@ def test_cli_trains_and_evaluates_a_continuous_policy(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "Pendulum-v1" in run.stdout + run.stderr
+
+
+def test_discrete_policies_refuse_the_gaussian_options():
+    with pytest.raises(ValueError, match="squash_output"):
+        ActorCriticPolicy(4, 2, squash_output=True)
+    with pytest.raises(ValueError, match="log_std_init"):
+        ActorCriticPolicy(4, 2, log_std_init=-1.0)
+    with pytest.raises(ValueError, match="squash_output"):
+        fastac.train_a2c("CartPole-v1", squash_output=True, total_steps=100)
+
+
+def test_torch_module_refuses_squashing_into_infinite_bounds():
+    from fastac.torch_module import ActorCriticModule
+
+    with pytest.raises(ValueError, match="finite bounds"):
+        ActorCriticModule(3, spaces.Box(-np.inf, np.inf, (1,), np.float32), squash_output=True)
+
+
+def test_a_float64_box_round_trips_and_evaluates(tmp_path):
+    class Float64Target(_TargetEnv):
+        def __init__(self) -> None:
+            super().__init__()
+            self.action_space = spaces.Box(-1.5, 1.5, (2,), np.float64)
+
+    policy = ActorCriticPolicy(2, Float64Target().action_space, (8,), seed=0)
+    policy.save(tmp_path / "m.pt")
+    loaded = fastac.load(tmp_path / "m.pt")
+    assert loaded.action_space == Float64Target().action_space
+    mean, _ = fastac.evaluate_policy(loaded, Float64Target(), n_eval_episodes=2, seed=0)
+    assert math.isfinite(mean)

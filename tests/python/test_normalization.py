@@ -103,9 +103,7 @@ def test_a2c_updates_the_statistics_and_reports_raw_returns():
     result = fastac.train_a2c("Pendulum-v1", normalize_obs=True, normalize_reward=True, total_steps=4_000, seed=0,
                               num_envs=4, n_steps=5, config=fastac.TrainConfig())
     count, mean, var = result.policy.observation_stats.moments()
-    # Every row of every rollout: the 4,000 transitions and the NEXT_STEP autoreset rows
-    # (one per finished 200-step episode, 20 here), whose reset observations count too.
-    assert count == pytest.approx(4_020 + 1e-4)
+    assert count == pytest.approx(4_000 + 1e-4)  # the transitions' observations (no reset rows)
     assert abs(mean[2]) < 3 and var[2] > 1  # the angular velocity's spread, raw
     assert result.policy.normalize_obs and result.config["normalize_reward"]
     returns = result.history["episode_return"]
@@ -136,3 +134,25 @@ def test_a3c_learns_cartpole_with_normalization():
     assert result.stop_reason == "stop_at_return", result.stop_reason
     mean, _ = fastac.evaluate_policy(result.policy, gym.make("CartPole-v1"), n_eval_episodes=100, seed=10_000)
     assert mean >= 475
+
+
+def test_the_reward_scaler_refuses_rows_it_cannot_scale_in_place():
+    scaler, stats = fastac._core.RewardScaler(4, 0.99), fastac._core.RunningStats(1)
+    dones = np.zeros(4, np.bool_)
+    for bad in (np.zeros(3, np.float32), np.zeros(4, np.float64), np.zeros((2, 4), np.float32)[:, 0],
+                np.zeros((1, 4), np.float32)):
+        with pytest.raises(ValueError, match="rewards"):
+            scaler.scale(bad, dones, None, stats)
+    with pytest.raises(ValueError, match="stats"):
+        scaler.scale(np.ones(4, np.float32), dones, None, fastac._core.RunningStats(2))
+    rewards = np.full(4, 3.0, np.float32)
+    scaler.scale(rewards, dones, None, stats)
+    np.testing.assert_allclose(rewards, 3.0, rtol=1e-6)  # initial statistics: var 1
+
+
+def test_a2c_statistics_leave_out_the_reset_rows():
+    # NEXT_STEP autoreset: the reset row holds the ended episode's final observation, not a state the policy acted in.
+    result = fastac.train_a2c("Pendulum-v1", normalize_obs=True, total_steps=4_000, seed=0, num_envs=4, n_steps=5,
+                              config=fastac.TrainConfig())
+    count, _, _ = result.policy.observation_stats.moments()
+    assert count == pytest.approx(4_000 + 1e-4)
