@@ -297,7 +297,21 @@ void bind_envs(py::module_& m) {
 void bind_model(py::module_& m) {
   py::class_<Pcg64>(m, "Rng", "numpy's PCG64(SeedSequence(entropy)): the random stream of action sampling.")
       .def(py::init<const std::vector<uint32_t>&>(), py::arg("entropy_words"))
-      .def("uniform", &Pcg64::uniform, py::arg("low"), py::arg("high"));
+      .def("uniform", &Pcg64::uniform, py::arg("low"), py::arg("high"))
+      .def("state", &Pcg64::state_words, "The position: (state high, state low, increment high, increment low).")
+      .def(
+          "set_state",
+          [](Pcg64& rng, const std::array<uint64_t, 4>& words) {
+            if ((words[3] & 1u) == 0) throw py::value_error("state: a PCG64 increment is odd");
+            rng.set_state_words(words);
+          },
+          py::arg("state"), "Moves the generator to a position given by state().")
+      .def(py::pickle([](const Pcg64& rng) { return rng.state_words(); },
+                      [](const std::array<uint64_t, 4>& words) {
+                        Pcg64 rng;
+                        rng.set_state_words(words);
+                        return rng;
+                      }));
 
   py::class_<RunningStats>(m, "RunningStats",
                            "Running mean and variance, VecNormalize's (rl/normalization.h); thread-safe.")

@@ -3,6 +3,7 @@
 // gymnasium seeds with Generator(PCG64(SeedSequence(seed))).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +41,17 @@ class Pcg64 {
   double next_double() { return static_cast<double>(next_uint64() >> 11) * (1.0 / 9007199254740992.0); }
   // Generator.uniform(low, high): low + (high - low) * next_double().
   double uniform(double low, double high) { return low + (high - low) * next_double(); }
+
+  // The generator's position (state and increment, high and low 64-bit halves),
+  // to save and restore it exactly.
+  std::array<uint64_t, 4> state_words() const {
+    return {static_cast<uint64_t>(state_ >> 64), static_cast<uint64_t>(state_), static_cast<uint64_t>(increment_ >> 64),
+            static_cast<uint64_t>(increment_)};
+  }
+  void set_state_words(const std::array<uint64_t, 4>& w) {
+    state_ = (static_cast<unsigned __int128>(w[0]) << 64) | w[1];
+    increment_ = (static_cast<unsigned __int128>(w[2]) << 64) | w[3];
+  }
 
  private:
   static constexpr unsigned __int128 kMultiplier =

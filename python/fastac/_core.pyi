@@ -120,8 +120,20 @@ class Rng:
     """
     numpy's PCG64(SeedSequence(entropy)): the random stream of action sampling.
     """
+    def __getstate__(self) -> typing.Annotated[list[int], "FixedSize(4)"]:
+        ...
     def __init__(self, entropy_words: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
         ...
+    def __setstate__(self, arg0: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(4)"]) -> None:
+        ...
+    def set_state(self, state: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(4)"]) -> None:
+        """
+        Moves the generator to a position given by state().
+        """
+    def state(self) -> typing.Annotated[list[int], "FixedSize(4)"]:
+        """
+        The position: (state high, state low, increment high, increment low).
+        """
     def uniform(self, low: typing.SupportsFloat | typing.SupportsIndex, high: typing.SupportsFloat | typing.SupportsIndex) -> float:
         ...
 class RunningStats:

@@ -446,8 +446,18 @@ class ActorCriticPolicy:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes weights, architecture and metadata to ``path`` (a torch file), atomically."""
         target = check_path("path", path)
+        payload = self._payload()
+        atomic_write(target, to_bytes(lambda buffer: torch.save(payload, buffer)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickling and ``copy.deepcopy``: what :meth:`save` writes, plus the position of
+        :meth:`predict`'s random stream, so that the copy predicts exactly as the original."""
+        return (_unpickle_policy, (self._payload(), self._rng.state()))
+
+    def _payload(self) -> dict[str, Any]:
+        """The model file's contents: format, architecture, metadata and state_dict."""
         check_metadata("metadata", self.metadata)
-        payload = {
+        return {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "architecture": {
@@ -460,7 +470,6 @@ class ActorCriticPolicy:
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
         }
-        atomic_write(target, to_bytes(lambda buffer: torch.save(payload, buffer)))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ActorCriticPolicy":
@@ -471,16 +480,20 @@ class ActorCriticPolicy:
         anything is built, so a file cannot make this allocate more than it holds.
         """
         name = check_path("path", path)
-        payload = _read_model_file(name)
+        return cls._from_payload(_read_model_file(name), repr(name))
+
+    @classmethod
+    def _from_payload(cls, payload: Any, name: str) -> "ActorCriticPolicy":
+        """A policy from a model file's contents (``name`` says where they came from)."""
 
         def refuse(problem: str) -> ValueError:
-            return ValueError(f"{name!r} is not a valid fastac model file: {problem}")
+            return ValueError(f"{name} is not a valid fastac model file: {problem}")
 
         if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
-            raise ValueError(f"{name!r} is not a fastac model file")
+            raise ValueError(f"{name} is not a fastac model file")
         version = payload.get("version")
         if isinstance(version, bool) or version not in READABLE_VERSIONS:
-            raise ValueError(f"{name!r} has format version {version!r}, expected one of {READABLE_VERSIONS}")
+            raise ValueError(f"{name} has format version {version!r}, expected one of {READABLE_VERSIONS}")
         missing = [key for key in ("architecture", "metadata", "state_dict") if key not in payload]
         if missing:
             raise refuse(f"it has no {', '.join(map(repr, missing))}")
@@ -521,6 +534,13 @@ class ActorCriticPolicy:
         except ValueError as error:  # statistics out of range (a count <= 0, a negative variance)
             raise refuse(f"obs_rms: {error}") from None
         return policy
+
+
+def _unpickle_policy(payload: Any, rng_state: Any) -> ActorCriticPolicy:
+    """The inverse of :meth:`ActorCriticPolicy.__reduce__`."""
+    policy = ActorCriticPolicy._from_payload(payload, "a pickled policy")
+    policy._rng.set_state(rng_state)
+    return policy
 
 
 def _read_model_file(name: str) -> Any:
