@@ -62,3 +62,29 @@ def test_a_corrupted_pickle_is_refused_with_a_value_error():
         reducer(payload, rng_state)
     with pytest.raises(ValueError, match="state"):
         reducer(policy.__reduce__()[1][0], (1, 2, 3, 4))  # an even increment: no PCG64 position
+
+
+def _spawned_vector_env_steps(seed: int) -> list:
+    import gymnasium as gym
+
+    fns = [lambda: gym.make("fastac:fastac/CartPole-v1")] * 2  # "module:id": the child imports fastac itself
+    spawned = gym.vector.AsyncVectorEnv(fns, context="spawn")
+    local = gym.vector.SyncVectorEnv(fns)
+    try:
+        out = [(spawned.reset(seed=seed)[0], local.reset(seed=seed)[0])]
+        for t in range(300):  # across autoresets
+            actions = np.array([t % 2, (t // 3) % 2])
+            out.append((spawned.step(actions)[:4], local.step(actions)[:4]))
+        return out
+    finally:
+        spawned.close()
+        local.close()
+
+
+def test_native_ids_work_in_spawned_processes_through_the_module_form():
+    for a, b in _spawned_vector_env_steps(3):
+        if isinstance(a, tuple):
+            for x, y in zip(a, b):
+                np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(a, b)
