@@ -273,7 +273,10 @@ void bind_envs(py::module_& m) {
             env.set_state(i, state.data());
           },
           py::arg("env"), py::arg("state"))
-      .def("elapsed_steps", &BatchedEnv::elapsed_steps, py::arg("env"));
+      .def("elapsed_steps", &BatchedEnv::elapsed_steps, py::arg("env"))
+      .def(py::pickle([](const BatchedEnv& env) { return py::bytes(env.save()); },
+                      [](const py::bytes& bytes) { return restore_batched_env(std::string(bytes)); }),
+           "Pickles the whole state (BatchedEnv::save): an unpickled batch continues bit for bit.");
   m.def(
       "make_env",
       [](const std::string& id, int num_envs, const std::string& autoreset_mode, py::object params,

@@ -51,4 +51,23 @@ std::unique_ptr<BatchedEnv> make_batched_env(const std::string& id, int num_envs
   return e->make(num_envs, mode, params, max_episode_steps);
 }
 
+std::unique_ptr<BatchedEnv> restore_batched_env(const std::string& bytes) {
+  std::string id;
+  const SavedEnvHeader h = read_saved_env_header(bytes, &id);
+  const NativeEnvEntry* e = find_native_env(id);
+  if (e == nullptr) throw std::invalid_argument("saved env state: unknown env '" + id + "'");
+  if (h.num_envs < 1 || h.max_episode_steps < 0 || h.autoreset_mode < 0 ||
+      h.autoreset_mode > static_cast<int32_t>(AutoresetMode::kDisabled))
+    throw std::invalid_argument("saved env state: corrupt header");
+  // (Checked before the batch is allocated, so that a corrupt count allocates nothing.)
+  const size_t per_env = size_t{h.env_bytes} + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t);
+  if (bytes.size() != sizeof h + h.id_size + static_cast<size_t>(h.num_envs) * per_env)
+    throw std::invalid_argument("saved env state: its size does not match its header");
+  // Made with the default params: load() overwrites the env structs, which hold them.
+  std::unique_ptr<BatchedEnv> env =
+      e->make(h.num_envs, static_cast<AutoresetMode>(h.autoreset_mode), nullptr, h.max_episode_steps);
+  env->load(bytes);
+  return env;
+}
+
 }  // namespace fastac

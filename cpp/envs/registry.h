@@ -29,4 +29,8 @@ bool is_native_env(const std::string& id);
 std::unique_ptr<BatchedEnv> make_batched_env(const std::string& id, int num_envs, AutoresetMode mode,
                                              const double* params = nullptr, int max_episode_steps = -1);
 
+// A batch from BatchedEnv::save()'s bytes, continuing exactly where the saved one was.
+// Throws std::invalid_argument for bytes that are not such a save.
+std::unique_ptr<BatchedEnv> restore_batched_env(const std::string& bytes);
+
 }  // namespace fastac

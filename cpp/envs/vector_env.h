@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "envs/env.h"
@@ -61,6 +63,16 @@ class BatchedEnv {
   virtual void set_state(int env, const double* state) = 0;
   virtual int elapsed_steps(int env) const = 0;
 
+  // Everything that decides what the batch does next (each sub-env's whole struct,
+  // its random stream's position, step counter and autoreset flag) as bytes, and
+  // the inverse: what pickle and deepcopy carry, so that a copy continues bit for
+  // bit. The bytes are this build's memory layout, behind a header that load()
+  // and restore_batched_env (registry.h) check: id, num_envs, modes and sizes.
+  virtual std::string save() const = 0;
+  // Throws std::invalid_argument for bytes that are not a save() of this batch's
+  // id, num_envs, autoreset mode and time limit; the batch is unchanged then.
+  virtual void load(const std::string& bytes) = 0;
+
  protected:
   BatchedEnv(const EnvSpec& spec, int num_envs, AutoresetMode mode, int max_episode_steps)
       : spec_(&spec),
@@ -86,6 +98,29 @@ inline bool valid_action(const Space& space, const Action& a) {
   for (int k = 0; k < size; ++k)
     if (std::isnan(a.box[k])) return false;
   return true;
+}
+
+// The fixed-size start of BatchedEnv::save()'s bytes; the id's characters follow.
+struct SavedEnvHeader {
+  char magic[8];               // kSavedEnvMagic
+  uint32_t env_bytes;          // sizeof the env struct: a layout check
+  int32_t num_envs;
+  int32_t autoreset_mode;      // AutoresetMode
+  int32_t max_episode_steps;
+  uint32_t id_size;
+};
+inline constexpr char kSavedEnvMagic[8] = {'f', 'a', 's', 't', 'a', 'c', 'E', '1'};
+
+// The header of saved bytes, checked for size and magic (std::invalid_argument otherwise).
+inline SavedEnvHeader read_saved_env_header(const std::string& bytes, std::string* id) {
+  SavedEnvHeader h;
+  if (bytes.size() < sizeof h) throw std::invalid_argument("saved env state: too short");
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (std::memcmp(h.magic, kSavedEnvMagic, sizeof h.magic) != 0)
+    throw std::invalid_argument("saved env state: not a native env's saved state");
+  if (bytes.size() < sizeof h + h.id_size) throw std::invalid_argument("saved env state: truncated");
+  id->assign(bytes.data() + sizeof h, h.id_size);
+  return h;
 }
 
 namespace detail {
@@ -118,6 +153,47 @@ class VectorEnv final : public BatchedEnv {
   void get_state(int i, double* state) const override { envs_[i].get_state(state); }
   void set_state(int i, const double* state) override { envs_[i].set_state(state); }
   int elapsed_steps(int i) const override { return elapsed_[i]; }
+
+  // Layout after the header and id: envs_, then the generators' state words,
+  // elapsed_, needs_reset_ (each num_envs long).
+  std::string save() const override {
+    const std::string& id = spec_->id;
+    const SavedEnvHeader h{{}, sizeof(E), num_envs_, static_cast<int32_t>(mode_), max_episode_steps_,
+                           static_cast<uint32_t>(id.size())};
+    std::string out;
+    out.reserve(saved_size());
+    append(out, &h, 1);
+    std::memcpy(out.data(), kSavedEnvMagic, sizeof kSavedEnvMagic);
+    out.append(id);
+    append(out, envs_.data(), envs_.size());
+    for (const Pcg64& r : rng_) {
+      const auto words = r.state_words();
+      append(out, words.data(), words.size());
+    }
+    append(out, elapsed_.data(), elapsed_.size());
+    append(out, needs_reset_.data(), needs_reset_.size());
+    return out;
+  }
+
+  void load(const std::string& bytes) override {
+    std::string id;
+    const SavedEnvHeader h = read_saved_env_header(bytes, &id);
+    if (id != spec_->id || h.env_bytes != sizeof(E) || h.num_envs != num_envs_ ||
+        h.autoreset_mode != static_cast<int32_t>(mode_) || h.max_episode_steps != max_episode_steps_ ||
+        bytes.size() != saved_size())
+      throw std::invalid_argument("saved env state: made by a different env, batch size, autoreset mode, time "
+                                  "limit or build (saved: " + id + " x" + std::to_string(h.num_envs) +
+                                  "; this: " + spec_->id + " x" + std::to_string(num_envs_) + ")");
+    const char* p = bytes.data() + sizeof h + h.id_size;
+    read(p, envs_.data(), envs_.size());
+    for (Pcg64& r : rng_) {
+      std::array<uint64_t, 4> words;
+      read(p, words.data(), words.size());
+      r.set_state_words(words);
+    }
+    read(p, elapsed_.data(), elapsed_.size());
+    read(p, needs_reset_.data(), needs_reset_.size());
+  }
 
   int step(const ActionBatch& actions, const StepResult& out) override {
     const int n = num_envs_;
@@ -216,6 +292,22 @@ class VectorEnv final : public BatchedEnv {
       }
     }
     return -1;
+  }
+
+  // The env structs are copied as bytes: they hold plain values only.
+  static_assert(std::is_trivially_copyable_v<E>, "a native env struct holds plain values (save/load copy its bytes)");
+  size_t saved_size() const {
+    return sizeof(SavedEnvHeader) + spec_->id.size() +
+           static_cast<size_t>(num_envs_) * (sizeof(E) + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t));
+  }
+  template <class T>
+  static void append(std::string& out, const T* values, size_t count) {
+    out.append(reinterpret_cast<const char*>(values), count * sizeof(T));
+  }
+  template <class T>
+  static void read(const char*& p, T* values, size_t count) {
+    std::memcpy(static_cast<void*>(values), p, count * sizeof(T));
+    p += count * sizeof(T);
   }
 
   static std::vector<double> param_values(const double* params) {

@@ -83,6 +83,12 @@ class BatchedEnv:
     """
     N copies of a native environment stepped together (envs/vector_env.h).
     """
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        """
+        Pickles the whole state (BatchedEnv::save): an unpickled batch continues bit for bit.
+        """
     def elapsed_steps(self, env: typing.SupportsInt | typing.SupportsIndex) -> int:
         ...
     def get_state(self, env: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:

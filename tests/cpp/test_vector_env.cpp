@@ -581,3 +581,79 @@ TEST(Registry, FindsCartPoleAndRefusesUnknownIds) {
   for (double r : reward) EXPECT_EQ(r, 0.0);  // sutton_barto_reward reached the env
   EXPECT_THROW(make_batched_env("CartPole-v1", 0, AutoresetMode::kNextStep), std::invalid_argument);
 }
+
+// save()/load(): a copy made mid-run (some envs waiting for their NEXT_STEP reset,
+// counters and streams advanced) steps exactly as the original across autoresets.
+TYPED_TEST(VectorEnvTest, SaveLoadContinuesExactly) {
+  using E = TypeParam;
+  const int n = 4;
+  const double params[2] = {3.0, 0.5};  // not the defaults: load() carries them
+  for (AutoresetMode mode : {AutoresetMode::kNextStep, AutoresetMode::kSameStep}) {
+    auto original = make_env<E>(n, mode, params, 5);
+    Out a(n), b(n);
+    const double spread[2] = {0.0, 3.0};  // resets draw a start count from the stream
+    for (int i = 0; i < n; ++i) original->reset(i, a.obs.data() + 2 * i, spread);
+    for (int t = 0; t < 3; ++t) ASSERT_EQ(original->step(Actions<E>({1, 1, 0, -1}).batch(), a.result()), -1);
+
+    auto copy = make_env<E>(n, mode, params, 5);
+    copy->load(original->save());
+    int done = 0;
+    for (int t = 0; t < 30; ++t) {
+      Actions<E> acts({1, t % 3 - 1, 1, 0});
+      ASSERT_EQ(original->step(acts.batch(), a.result()), -1);
+      ASSERT_EQ(copy->step(acts.batch(), b.result()), -1);
+      EXPECT_EQ(a.obs, b.obs);
+      EXPECT_EQ(a.reward, b.reward);
+      EXPECT_EQ(a.terminated, b.terminated);
+      EXPECT_EQ(a.truncated, b.truncated);
+      for (int i = 0; i < n; ++i) done += a.terminated[i] || a.truncated[i];
+    }
+    EXPECT_GT(done, 5);
+    EXPECT_EQ(original->save(), copy->save());
+  }
+}
+
+// load() refuses bytes of another env, batch size, mode or time limit, and
+// corrupt bytes, leaving the batch unchanged; restore_batched_env rebuilds any
+// native env from its bytes.
+TEST(VectorEnv, LoadRefusesMismatchedOrCorruptBytes) {
+  auto env = make_env<DiscreteCounter>(2, AutoresetMode::kNextStep, nullptr, 5);
+  const std::string before = env->save();
+  const std::vector<std::string> bad = {
+      make_env<BoxCounter>(2, AutoresetMode::kNextStep, nullptr, 5)->save(),
+      make_env<DiscreteCounter>(3, AutoresetMode::kNextStep, nullptr, 5)->save(),
+      make_env<DiscreteCounter>(2, AutoresetMode::kSameStep, nullptr, 5)->save(),
+      make_env<DiscreteCounter>(2, AutoresetMode::kNextStep, nullptr, 6)->save(),
+      before.substr(0, before.size() - 1),
+      before.substr(0, 10),
+      std::string("x") + before.substr(1),
+      "",
+  };
+  for (const std::string& bytes : bad) {
+    EXPECT_THROW(env->load(bytes), std::invalid_argument);
+    EXPECT_THROW(restore_batched_env(bytes), std::invalid_argument);  // none is a native env's save
+  }
+  EXPECT_EQ(env->save(), before);
+}
+
+TEST(Registry, RestoresEveryNativeEnvFromItsSavedBytes) {
+  for (const NativeEnvEntry& e : native_envs()) {
+    auto env = e.make(3, AutoresetMode::kSameStep, nullptr, 11);
+    std::vector<float> obs(static_cast<size_t>(3 * env->observation_size()));
+    for (int i = 0; i < 3; ++i) {
+      env->seed(i, seed_to_uint32_words(i));
+      env->reset(i, obs.data() + i * env->observation_size());
+    }
+    const std::string bytes = env->save();
+    auto copy = restore_batched_env(bytes);
+    EXPECT_EQ(copy->spec().id, e.spec().id);
+    EXPECT_EQ(copy->num_envs(), 3);
+    EXPECT_EQ(copy->autoreset_mode(), AutoresetMode::kSameStep);
+    EXPECT_EQ(copy->max_episode_steps(), 11);
+    EXPECT_EQ(copy->save(), bytes);
+    std::string huge = bytes;  // a corrupt count must not allocate the claimed batch
+    int32_t count = 1 << 30;
+    std::memcpy(huge.data() + offsetof(SavedEnvHeader, num_envs), &count, sizeof count);
+    EXPECT_THROW(restore_batched_env(huge), std::invalid_argument);
+  }
+}

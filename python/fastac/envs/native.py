@@ -200,6 +200,14 @@ class NativeEnv(Env[np.ndarray, Any]):
             self._renderer.last_u = None
         return self._renderer.render()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and deepcopy: the whole simulation (``_core.BatchedEnv`` pickles its full state,
+        random stream included); the renderer is not carried (a copy opens its own)."""
+        return _picklable_state(self, renderer=True)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _restore_state(self, state)
+
     def close(self) -> None:
         """Closes the renderer, if one was opened."""
         if self._renderer is not None:
@@ -294,6 +302,29 @@ class NativeVectorEnv(VectorEnv):
         if bad >= 0:
             raise InvalidActionError(f"actions[{bad}] = {a[bad]!r} invalid: actions must be in {self.single_action_space}")
         return obs, reward, terminated, truncated, {}
+
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and deepcopy: the whole batch (every sub-env's state, random stream position,
+        step counter and autoreset flag), so that a copy steps exactly as the original."""
+        return _picklable_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _restore_state(self, state)
+
+
+def _picklable_state(env: NativeEnv | NativeVectorEnv, renderer: bool = False) -> dict[str, Any]:
+    """The instance dict without what does not pickle: the spec (looked up again by id) and a renderer."""
+    state = dict(env.__dict__)
+    del state["native_spec"]
+    if renderer:
+        state["_renderer"] = None
+    return state
+
+
+def _restore_state(env: NativeEnv | NativeVectorEnv, state: dict[str, Any]) -> None:
+    env.__dict__.update(state)
+    env.native_spec = SPECS[env.env_id]
 
 
 def class_name(env_id: str, suffix: str) -> str:
