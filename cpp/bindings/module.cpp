@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "bindings/python_env.h"
 #include "envs/numpy_random.h"
 #include "envs/registry.h"
 #include "nn/actor_critic.h"
@@ -49,6 +50,28 @@ template <typename T>
 py::array_t<T> view(T* data, std::vector<py::ssize_t> shape, py::handle owner) {
   return py::array_t<T>(shape, data, owner);
 }
+
+// A Python object shared by C++ copies (std::function captures) that may die on
+// threads without the GIL: the last copy takes the GIL to release it.
+std::shared_ptr<py::object> share_with_gil(py::object o) {
+  return std::shared_ptr<py::object>(new py::object(std::move(o)), [](py::object* p) {
+    py::gil_scoped_acquire gil;
+    delete p;
+  });
+}
+
+// The trainer's workers may wait for the GIL (Python envs): destroying it, which
+// joins them, must not hold it.
+struct DeleteWithoutGil {
+  void operator()(A3CTrainer* trainer) const {
+    if (PyGILState_Check()) {
+      py::gil_scoped_release release;
+      delete trainer;
+    } else {
+      delete trainer;
+    }
+  }
+};
 
 AutoresetMode parse_autoreset_mode(const std::string& mode) {
   if (mode == "next_step") return AutoresetMode::kNextStep;
@@ -690,8 +713,28 @@ void bind_training(py::module_& m) {
           },
           py::arg("loss"), py::arg("lr"), "Clips and applies `gradient`: (loss stats with grad_norm, skipped).");
 
-  py::class_<A3CTrainer>(m, "A3CTrainer", "A3C workers on native envs (rl/a3c.h); supervised from Python.")
-      .def(py::init<const TrainConfig&, ActorCritic&>(), py::arg("config"), py::arg("model"), py::keep_alive<1, 3>())
+  py::class_<A3CTrainer, std::unique_ptr<A3CTrainer, DeleteWithoutGil>>(
+      m, "A3CTrainer", "A3C workers (rl/a3c.h) on native or Python envs; supervised from Python.")
+      .def(py::init([](const TrainConfig& config, ActorCritic& model, py::object make_envs, py::object make_eval_envs) {
+             if (make_envs.is_none() != make_eval_envs.is_none())
+               throw py::value_error("make_envs and make_eval_envs go together");
+             if (make_envs.is_none()) return std::unique_ptr<A3CTrainer, DeleteWithoutGil>(new A3CTrainer(config, model));
+             // Called on the workers' threads: the GIL only for making the WorkerEnvs.
+             auto training = share_with_gil(std::move(make_envs)), evaluation = share_with_gil(std::move(make_eval_envs));
+             EnvSource source{[training](int worker, int num_envs) {
+                                py::gil_scoped_acquire gil;
+                                return PythonBatchedEnv::adopt((*training)(worker, num_envs));
+                              },
+                              [evaluation](int num_envs) {
+                                py::gil_scoped_acquire gil;
+                                return PythonBatchedEnv::adopt((*evaluation)(num_envs));
+                              }};
+             return std::unique_ptr<A3CTrainer, DeleteWithoutGil>(new A3CTrainer(config, model, std::move(source)));
+           }),
+           py::arg("config"), py::arg("model"), py::arg("make_envs") = py::none(), py::arg("make_eval_envs") = py::none(),
+           py::keep_alive<1, 3>(),
+           "Without make_envs, the workers step config.env natively; with them, make_envs(worker, num_envs) and "
+           "make_eval_envs(num_envs) return fastac.envs.worker.WorkerEnvs, called on the worker threads.")
       .def("start", &A3CTrainer::start)
       .def("wait_for", &A3CTrainer::wait_for, py::arg("seconds"), py::call_guard<py::gil_scoped_release>(),
            "Waits up to `seconds` (without the GIL); True once every worker has finished.")

@@ -28,9 +28,18 @@ class WorkerOutOfMemory : public std::bad_alloc {
 
 }  // namespace
 
+EnvSource EnvSource::native(const std::string& env_id) {
+  return {[env_id](int, int num_envs) { return make_batched_env(env_id, num_envs, AutoresetMode::kSameStep); },
+          [env_id](int num_envs) { return make_batched_env(env_id, num_envs, AutoresetMode::kSameStep); }};
+}
+
 A3CTrainer::A3CTrainer(const TrainConfig& config, ActorCritic& model)
+    : A3CTrainer(config, model, EnvSource::native(config.env)) {}
+
+A3CTrainer::A3CTrainer(const TrainConfig& config, ActorCritic& model, EnvSource envs)
     : config_(config),
       model_(model),
+      envs_(std::move(envs)),
       optimizer_(model.parameters(), model.num_parameters(), config.optimizer_config()),
       monitor_(config) {}
 
@@ -77,8 +86,8 @@ void A3CTrainer::evaluate_for_stop(const float* params) {
   const Moments observation_moments = model_.observation_stats() ? model_.observation_stats()->moments() : Moments();
   // The statistics of this moment, fixed for the evaluation: the other workers go on merging theirs.
   const NormalizerSnapshot normalizer = NormalizerSnapshot::of(observation_moments);
-  const EvaluationResult eval = evaluate_greedy(config_.env, model_, params, config_.stop_eval_episodes, config_.seed,
-                                                stream, model_.observation_stats() ? &normalizer : nullptr);
+  const EvaluationResult eval = evaluate_greedy(*envs_.evaluation(config_.stop_eval_episodes), model_, params,
+                                                config_.seed, stream, model_.observation_stats() ? &normalizer : nullptr);
   // Only the worker whose evaluation stopped the run writes the snapshot; join() reads it after the threads end.
   if (monitor_.record_evaluation(eval.mean_return, eval.env_steps)) {
     stop_snapshot_.assign(params, params + model_.num_parameters());
@@ -104,7 +113,8 @@ void A3CTrainer::worker_loop(int worker) {
     const int E = config_.envs_per_worker, T = config_.t_max;
     // Environments, seeded seed + worker * E + e; SAME_STEP autoreset hands back
     // the final observation of a truncated episode, to bootstrap from.
-    auto env = make_batched_env(config_.env, E, AutoresetMode::kSameStep);
+    std::unique_ptr<BatchedEnv> env = envs_.training(worker, E);
+    check_env_fits_model(*env, model_);
     const int D = env->observation_size();
     std::vector<float> obs(static_cast<size_t>(E) * D), final_obs(obs.size()), last_values(E), final_value(1);
     std::vector<double> rewards(E);

@@ -10,10 +10,13 @@
 
 #include <condition_variable>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "envs/vector_env.h"
 #include "nn/actor_critic.h"
 #include "rl/normalization.h"
 #include "rl/run_monitor.h"
@@ -22,12 +25,25 @@
 
 namespace fastac {
 
+// Where the workers' environments come from: native ones by id, or any other
+// BatchedEnv (the bindings adapt Python gymnasium envs). Both are called on the
+// worker's own thread, and the env is destroyed there.
+struct EnvSource {
+  // Worker `worker`'s training envs: `num_envs` sub-envs autoresetting on the same step.
+  std::function<std::unique_ptr<BatchedEnv>(int worker, int num_envs)> training;
+  // Envs for a greedy evaluation: `num_envs` sub-envs autoresetting on the same step.
+  std::function<std::unique_ptr<BatchedEnv>(int num_envs)> evaluation;
+
+  static EnvSource native(const std::string& env_id);
+};
+
 class A3CTrainer {
  public:
   // Trains `model`'s parameters in place; the model must outlive the trainer.
   // After join() it holds the shared parameters, or the evaluated snapshot that
-  // met stop_at_return.
+  // met stop_at_return. Without an env source, the workers step config.env natively.
   A3CTrainer(const TrainConfig& config, ActorCritic& model);
+  A3CTrainer(const TrainConfig& config, ActorCritic& model, EnvSource envs);
   ~A3CTrainer();  // stops and joins; never throws
 
   void start();                   // spawns the workers
@@ -45,6 +61,7 @@ class A3CTrainer {
 
   TrainConfig config_;
   ActorCritic& model_;
+  EnvSource envs_;
   SharedOptimizer optimizer_;
   RunMonitor monitor_;
   std::vector<std::thread> workers_;

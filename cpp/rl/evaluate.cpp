@@ -1,5 +1,7 @@
 #include "rl/evaluate.h"
 
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "envs/registry.h"
@@ -7,14 +9,34 @@
 
 namespace fastac {
 
+void check_env_fits_model(const BatchedEnv& env, const ActorCritic& model) {
+  const Space& a = env.spec().action_space;
+  const Space& b = model.spec().action_space;
+  if (env.observation_size() != model.spec().observation_size || a.is_discrete() != b.is_discrete() ||
+      (a.is_discrete() ? a.n != b.n : a.size() != b.size()))
+    throw std::invalid_argument("env '" + env.spec().id + "' has observations of size " +
+                                std::to_string(env.observation_size()) + " and " +
+                                (a.is_discrete() ? "Discrete(" + std::to_string(a.n) + ")" : "Box of " + std::to_string(a.size())) +
+                                " actions; the model takes " + std::to_string(model.spec().observation_size) + " and " +
+                                (b.is_discrete() ? "Discrete(" + std::to_string(b.n) + ")" : "Box of " + std::to_string(b.size())));
+}
+
 EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
                                  int episodes, uint64_t seed, uint64_t stream,
                                  const NormalizerSnapshot* observations) {
+  auto env = make_batched_env(env_id, episodes, AutoresetMode::kSameStep);
+  return evaluate_greedy(*env, model, params, seed, stream, observations);
+}
+
+EvaluationResult evaluate_greedy(BatchedEnv& env_ref, const ActorCritic& model, const float* params, uint64_t seed,
+                                 uint64_t stream, const NormalizerSnapshot* observations) {
   constexpr uint32_t kEvaluationTag = 0xE7A1u;
-  auto env = make_batched_env(env_id, episodes, AutoresetMode::kDisabled);
+  check_env_fits_model(env_ref, model);
+  BatchedEnv* const env = &env_ref;
+  const int episodes = env->num_envs();
   const int D = env->observation_size();
   const Space& action_space = env->spec().action_space;
-  std::vector<float> obs(static_cast<size_t>(episodes) * D), values(episodes);
+  std::vector<float> obs(static_cast<size_t>(episodes) * D), final_obs(obs.size()), values(episodes);
   std::vector<double> reward(episodes), returns(episodes, 0.0);
   std::vector<uint8_t> terminated(episodes), truncated(episodes), done(episodes, 0);
   std::vector<int64_t> discrete(action_space.is_discrete() ? episodes : 0);
@@ -35,13 +57,13 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
   }
   EvaluationResult result;
   int running = episodes;
-  // Finished sub-environments keep stepping (autoreset is off) until the last
+  // Finished sub-environments keep stepping (into new episodes) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
     if (!inputs.empty()) normalizer.normalize(obs.data(), episodes, inputs.data());
     act(model, params, inputs.empty() ? obs.data() : inputs.data(), episodes, nullptr, ws, actions, values.data());
     env->step(model.distribution().env_actions(actions, episodes, env_scratch),
-              {obs.data(), reward.data(), terminated.data(), truncated.data(), nullptr});
+              {obs.data(), reward.data(), terminated.data(), truncated.data(), final_obs.data()});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;
       returns[e] += reward[e];

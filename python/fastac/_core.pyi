@@ -486,10 +486,12 @@ class Learner:
         ...
 class A3CTrainer:
     """
-    A3C workers on native envs (rl/a3c.h); supervised from Python.
+    A3C workers (rl/a3c.h) on native or Python envs; supervised from Python.
     """
-    def __init__(self, config: TrainConfig, model: ActorCritic) -> None:
-        ...
+    def __init__(self, config: TrainConfig, model: ActorCritic, make_envs: typing.Any = None, make_eval_envs: typing.Any = None) -> None:
+        """
+        Without make_envs, the workers step config.env natively; with them, make_envs(worker, num_envs) and make_eval_envs(num_envs) return fastac.envs.worker.WorkerEnvs, called on the worker threads.
+        """
     def history(self) -> dict:
         ...
     def join(self) -> None:

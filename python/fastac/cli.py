@@ -237,7 +237,7 @@ def _compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"A3C and A2C on {args.env}, {args.total_steps:,} env steps each, seeds {list(seeds)} ...",
               file=sys.stderr)
-    runs = compare_algorithms(args.env, seeds, args.total_steps)
+    runs = compare_algorithms(args.env, seeds, args.total_steps, native=not args.no_native)
     table = markdown_table(runs, args.solve_at)
     atomic_write(out / "compare.md", (
         f"A3C vs A2C on {args.env}: {args.total_steps:,} env steps per run, seeds {list(seeds)}, "
@@ -324,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(run=_eval)
 
     cmp = commands.add_parser("compare", help="A3C vs A2C with the same budget: Markdown table and PNG")
-    cmp.add_argument("--env", default="CartPole-v1")
+    cmp.add_argument("--env", default="CartPole-v1", help="any gymnasium id (default CartPole-v1)")
+    cmp.add_argument("--no-native", action="store_true",
+                     help="train on gymnasium's Python env even where fastac has a native one")
     cmp.add_argument("--seeds", type=_positive_int, default=5, help="number of seeds (default 5)")
     cmp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     cmp.add_argument("--total-steps", type=int, default=300_000, help="env steps per run (default 300,000)")

@@ -157,9 +157,10 @@ class TrainConfig:
     n_steps: int = _param(5, "A2C steps per environment between updates, in [1, 65536].",
                           lambda n, v: check_int(n, v, minimum=1, maximum=65536), algorithms=("a2c",))
     vectorization_mode: str = _param(
-        "sync", "How A2C vectorizes a gymnasium id or callable: 'sync', 'async' (subprocesses) or "
-                "'vector_entry_point' (ids only).",
-        lambda n, v: check_choice(n, v, VECTORIZATION_MODES), algorithms=("a2c",), choices=VECTORIZATION_MODES)
+        "sync", "How Python (non-native) envs are stepped: 'sync' (A2C: one SyncVectorEnv; A3C: by each worker's "
+                "thread), 'async' (in subprocesses: an AsyncVectorEnv, per worker for A3C) or 'vector_entry_point' "
+                "(A2C, ids only).",
+        lambda n, v: check_choice(n, v, VECTORIZATION_MODES), choices=VECTORIZATION_MODES)
 
     # ---- construction and checks -------------------------------------------------
 

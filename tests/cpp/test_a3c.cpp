@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cmath>
 #include <limits>
 #include <new>
@@ -395,6 +397,107 @@ TEST(A3CErrors, FailedAllocationIsRethrownByJoin) {
         << e.what();
   }
 #endif
+}
+
+namespace {
+
+// Native CartPole behind the EnvSource seam, counting the envs made and destroyed,
+// and throwing from its `fail_at`-th step (0: never): an env the trainer knows
+// nothing about, as the bindings' Python envs are.
+struct ForeignEnvCounts {
+  std::atomic<int> made{0}, destroyed{0}, steps{0};
+};
+class ForeignEnv final : public BatchedEnv {
+ public:
+  ForeignEnv(int n, ForeignEnvCounts& counts, int fail_at)
+      : ForeignEnv(make_batched_env("CartPole-v1", n, AutoresetMode::kSameStep), counts, fail_at) {}
+  ~ForeignEnv() override { ++counts_.destroyed; }
+  void seed(int i, const std::vector<uint32_t>& w) override { inner_->seed(i, w); }
+  void reset(int i, float* obs, const double* o) override { inner_->reset(i, obs, o); }
+  void observe(int i, float* obs) const override { inner_->observe(i, obs); }
+  int step(const ActionBatch& a, const StepResult& out) override {
+    if (++counts_.steps == fail_at_) throw std::runtime_error("the env broke on step " + std::to_string(fail_at_));
+    return inner_->step(a, out);
+  }
+  void get_state(int i, double* s) const override { inner_->get_state(i, s); }
+  void set_state(int i, const double* s) override { inner_->set_state(i, s); }
+  int elapsed_steps(int i) const override { return inner_->elapsed_steps(i); }
+  std::string save() const override { return inner_->save(); }
+  void load(const std::string& b) override { inner_->load(b); }
+
+ private:
+  ForeignEnv(std::unique_ptr<BatchedEnv> inner, ForeignEnvCounts& counts, int fail_at)
+      : BatchedEnv(inner->spec(), inner->num_envs(), AutoresetMode::kSameStep, 0),
+        inner_(std::move(inner)),
+        counts_(counts),
+        fail_at_(fail_at) {
+    ++counts_.made;
+  }
+  std::unique_ptr<BatchedEnv> inner_;
+  ForeignEnvCounts& counts_;
+  int fail_at_;
+};
+
+EnvSource foreign_source(ForeignEnvCounts& counts, int fail_at) {
+  return {[&counts, fail_at](int, int n) { return std::make_unique<ForeignEnv>(n, counts, fail_at); },
+          [&counts](int n) { return std::make_unique<ForeignEnv>(n, counts, 0); }};
+}
+
+}  // namespace
+
+// The workers and the stop evaluation take their envs from the EnvSource, and
+// destroy them on their threads when done.
+TEST(A3C, LearnsOnEnvsFromAnEnvSource) {
+  TrainConfig c = short_config(2, 400000);
+  c.stop_at_return = 475.0;
+  ForeignEnvCounts counts;
+  ActorCritic net(kSmallNet, 1);
+  {
+    A3CTrainer trainer(c, net, foreign_source(counts, 0));
+    trainer.start();
+    while (!trainer.wait_for(0.05)) {
+    }
+    trainer.join();
+    EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kStopAtReturn);
+    EXPECT_GE(trainer.monitor().progress().evaluations, 1);
+  }
+  EXPECT_GE(counts.made.load(), 3);  // two workers' envs and at least one evaluation's
+  EXPECT_EQ(counts.made.load(), counts.destroyed.load());
+}
+
+// An env that throws stops every worker; join() rethrows its error; every env is destroyed.
+TEST(A3CErrors, AnEnvThatThrowsStopsTheRun) {
+  TrainConfig c = short_config(2, int64_t{1} << 60);
+  ForeignEnvCounts counts;
+  ActorCritic net(kSmallNet, 1);
+  A3CTrainer trainer(c, net, foreign_source(counts, 100));
+  trainer.start();
+  EXPECT_TRUE(trainer.wait_for(30.0));
+  EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kError);
+  try {
+    trainer.join();
+    FAIL() << "join() did not rethrow";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "the env broke on step 100");
+  }
+  EXPECT_EQ(counts.made.load(), 2);
+  EXPECT_EQ(counts.destroyed.load(), 2);
+}
+
+// An env whose observations or actions are not the model's is refused, not read past.
+TEST(A3CErrors, AnEnvThatDoesNotFitTheModelIsRefused) {
+  TrainConfig c = short_config(1, 1000);
+  ActorCritic net({3, Space::discrete(2), {8}}, 1);  // CartPole has 4 observation values
+  ForeignEnvCounts counts;
+  A3CTrainer trainer(c, net, foreign_source(counts, 0));
+  trainer.start();
+  EXPECT_TRUE(trainer.wait_for(30.0));
+  try {
+    trainer.join();
+    FAIL() << "join() did not rethrow";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("observations of size 4"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Evaluate, GreedyEpisodesMatchTheEnvironmentPlayedByHand) {

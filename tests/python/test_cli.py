@@ -72,6 +72,14 @@ def test_compare_writes_table_and_plot(tmp_path, capsys):
     assert (tmp_path / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_compare_runs_both_algorithms_on_a_python_env(tmp_path, capsys):
+    code, out = _run(["compare", "--env", "CartPole-v1", "--no-native", "--seeds", "1", "--total-steps", "4000",
+                      "--solve-at", "50", "--out", str(tmp_path), "--quiet", "--no-plot"], capsys)
+    assert code == 0
+    table = (tmp_path / "compare.md").read_text()
+    assert "| A3C |" in table and "| A2C |" in table
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

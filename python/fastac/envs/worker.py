@@ -1,0 +1,156 @@
+"""The Python environments of one A3C worker: :class:`WorkerEnvs`.
+
+An A3C worker thread (``cpp/rl/a3c.cpp``) steps its environments through the core's
+``BatchedEnv`` interface; for Python environments the bindings adapt a ``WorkerEnvs``
+(``cpp/bindings/python_env.h``), calling :meth:`WorkerEnvs.reset_one` and
+:meth:`WorkerEnvs.step` from the worker's thread with the GIL held only for those calls.
+The network, the loss and the optimizer run without it, so the GIL is the bottleneck only
+for the environments' own Python code.
+
+Two modes, as gymnasium's vectorization modes:
+
+- ``"sync"``: the worker's thread steps its gymnasium envs one after the other. The
+  cheapest per step; environments whose ``step`` releases the GIL (ALE, MuJoCo, native
+  code) then run in parallel across workers.
+- ``"async"``: the worker's envs live in a ``gymnasium.vector.AsyncVectorEnv`` (one
+  subprocess each), so that pure-Python envs run in parallel too, at the price of a
+  round trip between processes per step.
+
+Episodes autoreset on the same step (gymnasium's ``AutoresetMode.SAME_STEP``): the last
+observation of a finished episode goes to ``final_obs``, from which a truncated episode is
+bootstrapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+from fastac import _core
+
+__all__ = ["WorkerEnvs"]
+
+
+class WorkerEnvs:
+    """``num_envs`` environments made by ``make_env``, stepped together (see the module docstring).
+
+    Args:
+        make_env: returns a new ``gymnasium.Env``; ``"async"`` mode pickles it into the
+            subprocesses (with cloudpickle, as ``AsyncVectorEnv`` does).
+        num_envs: how many.
+        env_id: the name the errors use.
+        observation_size: the flat observation size the policy takes.
+        action_space: the single env's action space (Discrete or Box).
+        mode: ``"sync"`` or ``"async"``.
+    """
+
+    def __init__(self, make_env: Callable[[], gym.Env], num_envs: int, env_id: str, observation_size: int,
+                 action_space: gym.spaces.Space[Any], mode: str = "sync", context: str | None = None) -> None:
+        from fastac.policy import core_space
+
+        self.num_envs, self.env_id, self.observation_size = num_envs, env_id, observation_size
+        self.core_action_space = core_space(action_space)
+        self.mode = mode
+        self._box_shape = action_space.shape if isinstance(action_space, gym.spaces.Box) else None
+        self._envs: list[gym.Env] = []
+        self._vector: gym.vector.AsyncVectorEnv | None = None
+        self._closed = False
+        try:
+            if mode == "async":
+                self._vector = gym.vector.AsyncVectorEnv([make_env] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP,
+                                                         context=context)
+            else:
+                for _ in range(num_envs):
+                    self._envs.append(make_env())
+        except BaseException:
+            self.close()
+            raise
+        n = num_envs
+        self._obs = np.zeros((n, observation_size), np.float32)
+        self._final_obs = np.zeros((n, observation_size), np.float32)
+        self._reward = np.zeros(n, np.float64)
+        self._terminated = np.zeros(n, np.bool_)
+        self._truncated = np.zeros(n, np.bool_)
+
+    def reset_one(self, index: int, seed: int | None) -> np.ndarray:
+        """Starts a new episode in env ``index`` (reseeded if ``seed`` is given); its observation."""
+        if self._vector is not None:
+            mask = np.zeros(self.num_envs, np.bool_)
+            mask[index] = True
+            seeds: list[int | None] = [None] * self.num_envs
+            seeds[index] = seed
+            obs = self._vector.reset(seed=seeds, options={"reset_mask": mask})[0][index]
+        else:
+            obs = self._envs[index].reset(seed=seed)[0]
+        self._store(self._obs, index, obs, "reset")
+        row: np.ndarray = self._obs[index]
+        self._check_finite(row, "reset")
+        return row
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Steps every env; (obs, reward, terminated, truncated, final_obs), the last valid where an episode ended.
+        Finished episodes are reset at once (without a seed: their streams continue)."""
+        if self._box_shape is not None:
+            actions = actions.reshape((self.num_envs, *self._box_shape))
+        if self._vector is not None:
+            obs, reward, terminated, truncated, info = self._vector.step(actions)
+            self._reward[:], self._terminated[:], self._truncated[:] = reward, terminated, truncated
+            for done in np.flatnonzero(self._terminated | self._truncated).tolist():
+                self._store(self._final_obs, done, info["final_obs"][done], "step")
+            for index in range(self.num_envs):
+                self._store(self._obs, index, obs[index], "step")
+        else:
+            # (The hot loop of a worker on Python envs: plain Python values, one check per batch.)
+            reward, terminated, truncated = self._reward, self._terminated, self._truncated
+            for k, (env, action) in enumerate(zip(self._envs, actions.tolist() if self._box_shape is None else actions)):
+                obs, reward[k], terminated[k], truncated[k], _ = env.step(action)
+                if terminated[k] or truncated[k]:
+                    self._store(self._final_obs, k, obs, "step")
+                    obs = env.reset()[0]
+                self._store(self._obs, k, obs, "step")
+        self._check_finite(self._obs, "step")
+        if self._terminated.any() or self._truncated.any():
+            self._check_finite(self._final_obs[self._terminated | self._truncated], "step")
+        return self._obs, self._reward, self._terminated, self._truncated, self._final_obs
+
+    def _store(self, rows: np.ndarray, index: int, obs: Any, when: str) -> None:
+        """rows[index] = obs, refusing an observation of another size (numpy would broadcast a single value)."""
+        try:
+            if len(obs) == self.observation_size:
+                rows[index] = obs
+                return
+            size = np.size(obs)
+        except (TypeError, ValueError):
+            size = np.size(obs)
+            if size == self.observation_size and np.ndim(obs) == 1:
+                raise ValueError(f"env {self.env_id!r} (sub-env {index}) returned an observation that is not numeric "
+                                 f"on {when}: {obs!r}") from None
+        raise ValueError(f"env {self.env_id!r} (sub-env {index}) returned an observation of {size} values of shape "
+                         f"{np.shape(obs)} on {when}; its observation space has {self.observation_size}")
+
+    def _check_finite(self, obs: np.ndarray, when: str) -> None:
+        """Refuses NaN/inf observations (NaN in, NaN weights out)."""
+        if not np.isfinite(obs).all():
+            raise ValueError(f"env {self.env_id!r} returned a non-finite observation on {when}: {obs}")
+
+    def close(self) -> None:
+        """Closes every env (and the subprocesses); safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        errors = []
+        for env in self._envs:
+            try:
+                env.close()
+            except Exception as error:  # close the others anyway; report the first
+                errors.append(error)
+        if self._vector is not None:
+            try:
+                self._vector.close(terminate=True)
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            raise errors[0]

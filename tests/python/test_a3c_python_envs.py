@@ -1,0 +1,248 @@
+"""A3C on Python gymnasium environments, stepped by the worker threads themselves
+(``vectorization_mode="sync"``) or in per-worker subprocesses (``"async"``): learning,
+errors raised by a user's env, cleanup of threads, processes and envs."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import traceback
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import fastac
+
+
+def _os_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a3c_solves_gymnasiums_python_cartpole(seed):
+    result = fastac.train_a3c("CartPole-v1", native=False, seed=seed, num_workers=2, stop_at_return=475,
+                              total_steps=1_000_000)
+    assert result.stop_reason == "stop_at_return", (result.stop_reason, result.history["episode_return"][-10:])
+    assert result.policy.metadata["env"] == "CartPole-v1"
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("CartPole-v1"), n_eval_episodes=5, seed=seed)
+    assert mean >= 475
+
+
+class MatchTheSignEnv(gym.Env):
+    """Discrete: observe +1 or -1, answer 1 for +1 and 0 for -1; reward 1 for a right answer. 10 steps."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._draw(), {}
+
+    def _draw(self):
+        self.sign = float(self.np_random.choice([-1.0, 1.0]))
+        return np.array([self.sign, 0.5], np.float32)
+
+    def step(self, action):
+        reward = float(int(action) == (self.sign > 0))
+        self.t += 1
+        return self._draw(), reward, False, self.t >= 10, {}
+
+
+class FollowTheTargetEnv(gym.Env):
+    """Continuous: observe a target in [-1, 1], reward -(action - target)^2. 10 steps."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+    action_space = gym.spaces.Box(-2.0, 2.0, (1,), np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._draw(), {}
+
+    def _draw(self):
+        self.target = self.np_random.uniform(-1.0, 1.0)
+        return np.array([self.target], np.float32)
+
+    def step(self, action):
+        reward = -float((np.asarray(action).reshape(-1)[0] - self.target) ** 2)
+        self.t += 1
+        return self._draw(), reward, False, self.t >= 10, {}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a3c_learns_a_custom_discrete_env(mode):
+    result = fastac.train_a3c(MatchTheSignEnv, seed=0, num_workers=2, envs_per_worker=2 if mode == "async" else 4,
+                              total_steps=30_000 if mode == "sync" else 8_000, lr=3e-3, hidden_sizes=(16,),
+                              vectorization_mode=mode)
+    returns = result.history["episode_return"]
+    assert result.policy.metadata["env"] == "MatchTheSignEnv"
+    assert np.mean(returns[:10]) < 7  # chance is 5 of 10
+    assert np.mean(returns[-20:]) >= 9.5
+    obs = np.array([[1.0, 0.5], [-1.0, 0.5]], np.float32)
+    np.testing.assert_array_equal(result.policy.predict(obs, deterministic=True)[0], [1, 0])
+
+
+def test_a3c_learns_a_custom_continuous_env():
+    result = fastac.train_a3c(FollowTheTargetEnv, seed=0, num_workers=2, total_steps=60_000, lr=3e-3,
+                              hidden_sizes=(16,), gamma=0.01, gae_lambda=1.0)
+    returns = result.history["episode_return"]
+    assert np.mean(returns[:20]) < -5  # a unit-variance Gaussian around 0: about -13 per episode
+    assert np.mean(returns[-50:]) > -1.5
+    targets = np.linspace(-0.9, 0.9, 7, dtype=np.float32).reshape(-1, 1)
+    actions = result.policy.predict(targets, deterministic=True)[0]
+    np.testing.assert_allclose(actions, targets, atol=0.3)
+
+
+class BreaksEnv(gym.Env):
+    """CartPole that raises from its ``fail_at``-th ``step`` (or from ``reset``)."""
+
+    observation_space = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+    steps = 0  # per process: the class attribute counts every instance's steps
+    closed = 0
+
+    def __init__(self, fail_at=100, where="step"):
+        self.inner = gym.make("CartPole-v1")
+        self.fail_at, self.where = fail_at, where
+
+    def reset(self, *, seed=None, options=None):
+        if self.where == "reset":
+            raise OSError("the simulator could not start")
+        return self.inner.reset(seed=seed)
+
+    def step(self, action):
+        type(self).steps += 1
+        if type(self).steps == self.fail_at:
+            raise RuntimeError(f"the simulator broke on step {self.fail_at}")
+        return self.inner.step(action)
+
+    def close(self):
+        type(self).closed += 1
+        self.inner.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("where", ["step", "reset"])
+def test_an_env_error_in_a_worker_is_raised_with_its_traceback_and_nothing_is_left_behind(where, mode):
+    BreaksEnv.steps = BreaksEnv.closed = 0
+    threads = _os_threads()
+    error_type, message = (RuntimeError, "broke on step 100") if where == "step" else (OSError, "could not start")
+    with pytest.raises(error_type, match=message) as info:
+        fastac.train_a3c(lambda: BreaksEnv(100, where), num_workers=2, envs_per_worker=2, total_steps=10**9,
+                         vectorization_mode=mode)
+    if mode == "sync":  # the env's own frame (a subprocess's traceback is logged by gymnasium's AsyncVectorEnv)
+        frames = traceback.extract_tb(info.value.__traceback__)
+        assert any(f.filename == __file__ and f.name == where for f in frames), frames
+    assert _os_threads() == threads  # worker threads joined
+    assert multiprocessing.active_children() == []  # subprocesses ended
+    if mode == "sync":
+        assert BreaksEnv.closed == 2 * 2 + 1  # every worker's envs, and the one that probed the spaces
+
+
+class CountedEnv(MatchTheSignEnv):
+    made = closed = 0
+
+    def __init__(self):
+        type(self).made += 1
+
+    def close(self):
+        type(self).closed += 1
+
+
+def test_envs_are_closed_after_a_normal_run_and_the_stop_evaluation():
+    CountedEnv.made = CountedEnv.closed = 0
+    result = fastac.train_a3c(CountedEnv, num_workers=2, envs_per_worker=2, total_steps=200_000, stop_at_return=9.5,
+                              stop_eval_episodes=3, seed=0, lr=3e-3, hidden_sizes=(16,))
+    assert result.stop_reason == "stop_at_return"
+    assert CountedEnv.closed == CountedEnv.made > 1 + 2 * 2  # the probe, the workers' and the evaluations' envs
+
+
+def test_a3c_refuses_env_instances_and_unsupported_spaces():
+    with pytest.raises(TypeError, match="env instance"):
+        fastac.train_a3c(gym.make("CartPole-v1"), total_steps=100)
+    with pytest.raises(TypeError, match="env instance"):
+        fastac.train_a3c(gym.make_vec("CartPole-v1", 2), total_steps=100)
+    with pytest.raises(ValueError, match="not a registered gymnasium id"):
+        fastac.train_a3c("NoSuchEnv-v7", total_steps=100)
+    with pytest.raises(ValueError, match="1-D Box observation"):
+        fastac.train_a3c(lambda: gym.make("Blackjack-v1"), total_steps=100)
+    with pytest.raises(ValueError, match="vectorization_mode"):
+        fastac.train_a3c("CartPole-v1", native=False, vectorization_mode="vector_entry_point", total_steps=100)
+
+
+class WrongSizeEnv(MatchTheSignEnv):
+    def step(self, action):
+        obs, *rest = super().step(action)
+        return (obs[:1] if self.t == 3 else obs), *rest
+
+
+class NanEnv(MatchTheSignEnv):
+    def step(self, action):
+        obs, *rest = super().step(action)
+        return (obs * np.nan if self.t == 3 else obs), *rest
+
+
+@pytest.mark.parametrize("env, message", [(WrongSizeEnv, "observation of 1 values"), (NanEnv, "non-finite")])
+def test_bad_observations_from_a_python_env_are_refused(env, message):
+    with pytest.raises(ValueError, match=message):
+        fastac.train_a3c(env, num_workers=1, envs_per_worker=1, total_steps=1000)
+
+
+def test_a3c_on_python_envs_reports_progress_through_the_callback():
+    seen = []
+    result = fastac.train_a3c(MatchTheSignEnv, num_workers=2, total_steps=20_000, seed=0,
+                              callback=lambda p: seen.append(p) or len(seen) < 3, callback_interval_s=0.05)
+    assert seen and seen[-1]["env_steps"] > 0 and seen[-1]["episodes"] > 0
+    assert result.stop_reason in ("callback", "total_steps")
+
+
+SIGINT_SCRIPT = textwrap.dedent(
+    """
+    import threading, time
+    import gymnasium as gym
+    import fastac
+
+    class SlowCartPole(gym.Wrapper):
+        def step(self, action):
+            time.sleep(0.001)
+            return super().step(action)
+
+    said = []
+    def callback(progress):
+        if not said:
+            said.append(1)
+            print("training", flush=True)
+
+    result = fastac.train_a3c(lambda: SlowCartPole(gym.make("CartPole-v1")), num_workers=2, total_steps=10**12,
+                              callback=callback, callback_interval_s=0.05, vectorization_mode="{mode}")
+    import multiprocessing
+    print(result.interrupted, result.stop_reason, threading.active_count(), len(multiprocessing.active_children()),
+          flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_ctrl_c_stops_workers_stepping_python_envs_within_a_second(mode):
+    proc = subprocess.Popen([sys.executable, "-c", SIGINT_SCRIPT.format(mode=mode)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "training"
+        time.sleep(0.3)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out = proc.stdout.readline()
+        elapsed = time.monotonic() - sent
+        proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out
+    assert out.split() == ["True", "interrupted", "1", "0"]
+    assert elapsed < 1.0
