@@ -39,9 +39,12 @@ def sb3_a2c(
     seed: int = 0,
     total_steps: int = 500_000,
     stop_at_return: float | None = None,
+    normalize: bool = False,
     **hyperparameters: Any,
 ) -> PeerRun:
-    """Trains SB3 A2C (rl-zoo CartPole settings unless overridden) on gymnasium's own env."""
+    """Trains SB3 A2C (rl-zoo CartPole settings unless overridden) on gymnasium's own env;
+    ``normalize`` wraps it in ``VecNormalize`` (rl-zoo's ``normalize: true``). The episode
+    returns the stop criterion reads are the raw ones (SB3's Monitor sits inside)."""
     from stable_baselines3 import A2C
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
@@ -60,6 +63,10 @@ def sb3_a2c(
             return True
 
     env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
+    if normalize:
+        from stable_baselines3.common.vec_env import VecNormalize
+
+        env = VecNormalize(env)
     model = A2C("MlpPolicy", env, ent_coef=0.0, seed=seed, device="cpu", verbose=0, **hyperparameters)
     callback = StopAtReturn()
     start = time.perf_counter()

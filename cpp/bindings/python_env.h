@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "envs/vector_env.h"
@@ -35,6 +36,9 @@ class PythonBatchedEnv final : public BatchedEnv {
     const int n = envs.attr("num_envs").cast<int>();
     return std::unique_ptr<BatchedEnv>(new PythonBatchedEnv(std::move(envs), std::move(spec), n));
   }
+  // (The worker threads are not Python threads: by default every GIL acquisition
+  // would create and delete a Python thread state, several µs per step. The env
+  // keeps its thread's state alive from its construction to its destruction.)
 
   // Closes the envs on the way out, whatever ended the run (an error in close() is
   // reported as unraisable: a destructor must not throw).
@@ -46,6 +50,7 @@ class PythonBatchedEnv final : public BatchedEnv {
       e.discard_as_unraisable("closing an A3C worker's environments");
     }
     envs_ = py::object();
+    if (std::this_thread::get_id() == thread_) gil.dec_ref();  // the constructor's reference to the thread state
   }
 
   void seed(int env, const std::vector<uint32_t>& words) override { pending_seeds_[env] = words; }
@@ -106,7 +111,11 @@ class PythonBatchedEnv final : public BatchedEnv {
         owned_spec_(std::move(spec)),
         envs_(std::move(envs)),
         pending_seeds_(n),
-        last_obs_(static_cast<size_t>(n) * observation_size_) {}
+        last_obs_(static_cast<size_t>(n) * observation_size_),
+        thread_(std::this_thread::get_id()) {
+    py::gil_scoped_acquire keep;
+    keep.inc_ref();  // released by the destructor
+  }
 
   [[noreturn]] void unsupported(const char* what) const {
     throw std::logic_error(std::string(what) + " is not available for a Python environment ('" + spec_->id + "')");
@@ -129,6 +138,7 @@ class PythonBatchedEnv final : public BatchedEnv {
   py::object envs_;
   std::vector<std::vector<uint32_t>> pending_seeds_;  // seed() words, used by the next reset()
   std::vector<float> last_obs_;                       // what observe() reports
+  std::thread::id thread_;                            // the one whose Python thread state it keeps
 };
 
 }  // namespace fastac

@@ -256,10 +256,11 @@ def test_a3c_preset_solves_native_pendulum_and_holds_on_gymnasium(seed):
     assert mean >= -200, mean
 
 
-def test_a2c_preset_learns_gymnasium_python_pendulum():
-    # Half the preset's 1M steps (about 20 s of gymnasium's Python env here).
-    result = fastac.train_a2c("Pendulum-v1", native=False, seed=0, total_steps=500_000, max_seconds=240)
-    assert not result.config["native"]
+def test_a2c_preset_learns_pendulum_and_holds_on_gymnasium():
+    # Half the preset's 1M steps, on the native env (bit for bit gymnasium's, about 15x
+    # faster to step); the policy is then evaluated on gymnasium's own Python env.
+    result = fastac.train_a2c("Pendulum-v1", seed=0, total_steps=500_000, max_seconds=240)
+    assert result.config["native"] and result.config["num_envs"] == 8  # the preset
     mean, _ = fastac.evaluate_policy(result.policy, gym.make("Pendulum-v1"), n_eval_episodes=100, seed=10_000)
     assert mean >= -400, mean  # a random policy: about -1200
 
