@@ -23,6 +23,9 @@ bootstrapped.
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -32,6 +35,16 @@ from gymnasium.vector import AutoresetMode
 from fastac import _core
 
 __all__ = ["WorkerEnvs"]
+
+
+def _make_ignoring_sigint(make_env: Callable[[], gym.Env], parent_pid: int) -> gym.Env:
+    """``make_env()``, and in an ``AsyncVectorEnv`` subprocess SIGINT ignored: a terminal's Ctrl-C
+    reaches the whole process group, and it is the parent's to handle (it stops the run and
+    closes the subprocesses), not an error of the env. (``AsyncVectorEnv`` also calls this in
+    the parent, for the spaces: that process keeps its handler.)"""
+    if os.getpid() != parent_pid:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return make_env()
 
 
 class WorkerEnvs:
@@ -60,8 +73,9 @@ class WorkerEnvs:
         self._closed = False
         try:
             if mode == "async":
-                self._vector = gym.vector.AsyncVectorEnv([make_env] * num_envs, autoreset_mode=AutoresetMode.SAME_STEP,
-                                                         context=context)
+                make_child = functools.partial(_make_ignoring_sigint, make_env, os.getpid())
+                self._vector = gym.vector.AsyncVectorEnv([make_child] * num_envs,
+                                                         autoreset_mode=AutoresetMode.SAME_STEP, context=context)
             else:
                 for _ in range(num_envs):
                     self._envs.append(make_env())
