@@ -1,5 +1,5 @@
 // Batched native CartPole step throughput through the generic VectorEnv (its
-// step_batch path), one thread.
+// E::Batch path: CartPoleEnv::Batch's arrays), one thread.
 //   build/cpp/bench_cartpole --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 

@@ -113,12 +113,11 @@ void AcrobotEnv::reset(Pcg64& rng, const double* options) {
   // np_random.uniform(low, high, size=(4,)).astype(np.float32), drawn in state order.
   for (double& v : state) v = static_cast<float>(rng.uniform(options[0], options[1]));
   float32_state = true;
-  np_random = &rng;
 }
 
 StepOutcome AcrobotEnv::step(const Action& action) {
   double torque = AVAIL_TORQUE[action.discrete];
-  if constexpr (torque_noise_max > 0) torque += np_random->uniform(-torque_noise_max, torque_noise_max);
+  static_assert(torque_noise_max == 0.0, "gymnasium's Acrobot adds no torque noise");
   // s_augmented = np.append(s, torque): float64 (a float32 state widens exactly).
   const double s_augmented[5] = {state[0], state[1], state[2], state[3], torque};
   double ns[4];

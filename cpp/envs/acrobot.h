@@ -44,9 +44,8 @@ struct AcrobotEnv {
   static constexpr double MAX_VEL_1 = 4 * pi;
   static constexpr double MAX_VEL_2 = 9 * pi;
   static constexpr double AVAIL_TORQUE[3] = {-1.0, 0.0, +1.0};
-  // Uniform noise added to the torque. 0 in gymnasium; if made > 0, step() draws
-  // np_random.uniform(-torque_noise_max, torque_noise_max) where gymnasium does,
-  // from the generator of the last reset().
+  // Uniform noise added to the torque: 0 in gymnasium, and so here (a non-zero value
+  // would need step() to draw from the env's generator, which the concept does not pass).
   static constexpr double torque_noise_max = 0.0;
   static constexpr int actions_num = 3;
 
@@ -64,7 +63,6 @@ struct AcrobotEnv {
 
   double state[4] = {0.0, 0.0, 0.0, 0.0};  // theta1, theta2, dtheta1, dtheta2
   bool float32_state = false;  // gymnasium's state is still the float32 array of reset()
-  Pcg64* np_random = nullptr;  // the generator of the last reset() (VectorEnv's, it outlives the env)
 
  private:
   bool terminal() const;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace fastac {
 
@@ -89,45 +88,30 @@ StepOutcome CartPoleEnv::step(const Action& action) {
 // A batched step in three passes over blocks of envs: (1) glibc's scalar sincos
 // (the bits of its sin and cos, which bit-exactness with gymnasium's
 // math.sin/math.cos requires; no SIMD libm matches them; test_cartpole checks
-// sincos against sin and cos), gathering the state into arrays; (2) the Euler step
-// over those arrays, which the compiler vectorizes; (3) scatter back, termination
-// and reward. Blocks keep the arrays in L1 cache.
-void CartPoleEnv::step_batch(CartPoleEnv* envs, int n, const ActionBatch& actions, double* reward,
-                             uint8_t* terminated) {
-  if (n < 4) {  // too few for the vector loop to pay for itself
-    for (int i = 0; i < n; ++i) {
-      const StepOutcome r = envs[i].step(actions[i]);
-      reward[i] = r.reward;
-      terminated[i] = r.terminated;
-    }
-    return;
-  }
-  constexpr int kBlock = 64;
-  alignas(64) double force[kBlock], sin_t[kBlock], cos_t[kBlock], x[kBlock], x_dot[kBlock], th[kBlock],
-      th_dot[kBlock];
+// sincos against sin and cos) and the force; (2) the Euler step over the state
+// arrays, which the compiler vectorizes; (3) termination and reward. Blocks keep
+// the scratch arrays in L1 cache. (__restrict: without it, the uint8 stores of
+// pass 3 make the compiler reload the arrays' pointers.)
+void CartPoleEnv::Batch::step(const ActionBatch& actions, double* __restrict reward, uint8_t* __restrict terminated) {
+  const int n = static_cast<int>(x.size());
+  constexpr int kBlock = 256;
+  alignas(64) double force[kBlock], sin_t[kBlock], cos_t[kBlock];
   for (int begin = 0; begin < n; begin += kBlock) {
     const int m = std::min(kBlock, n - begin);
-    CartPoleEnv* block = envs + begin;
     const int64_t* action = actions.discrete + begin;
+    const double* th = theta.data() + begin;
     for (int i = 0; i < m; ++i) {
-      const CartPoleEnv& e = block[i];
-      sincos(e.theta, &sin_t[i], &cos_t[i]);
+      sincos(th[i], &sin_t[i], &cos_t[i]);
       force[i] = action[i] == 1 ? force_mag : -force_mag;
-      x[i] = e.x;
-      x_dot[i] = e.x_dot;
-      th[i] = e.theta;
-      th_dot[i] = e.theta_dot;
     }
-    euler_step(m, force, sin_t, cos_t, x, x_dot, th, th_dot);
-    for (int i = 0; i < m; ++i) {
-      CartPoleEnv& e = block[i];
-      e.x = x[i];
-      e.x_dot = x_dot[i];
-      e.theta = th[i];
-      e.theta_dot = th_dot[i];
+    euler_step(m, force, sin_t, cos_t, x.data() + begin, x_dot.data() + begin, theta.data() + begin,
+               theta_dot.data() + begin);
+    for (int i = begin; i < begin + m; ++i) {
+      CartPoleEnv e = get(i);
       const bool done = e.done();
-      terminated[begin + i] = done;
-      reward[begin + i] = e.reward_after_step(done);
+      terminated[i] = done;
+      reward[i] = e.reward_after_step(done);
+      steps_beyond_terminated[i] = e.steps_beyond_terminated;
     }
   }
 }

@@ -16,6 +16,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <tuple>
+#include <vector>
 
 #include "envs/env.h"
 #include "envs/numpy_random.h"
@@ -49,12 +51,46 @@ struct CartPoleEnv {
   }
   void get_state(double* state) const;
   void set_state(const double* state);
-  // The whole batch in three passes, so that the arithmetic runs over arrays (cartpole.cpp).
-  static void step_batch(CartPoleEnv* envs, int n, const ActionBatch& actions, double* reward, uint8_t* terminated);
 
   bool sutton_barto_reward;
   double x = 0, x_dot = 0, theta = 0, theta_dot = 0;
   int32_t steps_beyond_terminated = -1;  // -1: gymnasium's None
+
+  // VectorEnv's storage of a batch (env.h): the fields above as arrays, so that
+  // the batched step's arithmetic runs over them with no gather or scatter.
+  struct Batch {
+    Batch(int n, const double* params)
+        : sutton_barto_reward(n, params[0] != 0.0), x(n), x_dot(n), theta(n), theta_dot(n),
+          steps_beyond_terminated(n, -1) {}
+    CartPoleEnv get(int i) const {
+      const double params[1] = {static_cast<double>(sutton_barto_reward[i])};
+      CartPoleEnv e(params);
+      e.x = x[i];
+      e.x_dot = x_dot[i];
+      e.theta = theta[i];
+      e.theta_dot = theta_dot[i];
+      e.steps_beyond_terminated = steps_beyond_terminated[i];
+      return e;
+    }
+    void set(int i, const CartPoleEnv& e) {
+      sutton_barto_reward[i] = e.sutton_barto_reward;
+      x[i] = e.x;
+      x_dot[i] = e.x_dot;
+      theta[i] = e.theta;
+      theta_dot[i] = e.theta_dot;
+      steps_beyond_terminated[i] = e.steps_beyond_terminated;
+    }
+    // step() on every env, in three passes (cartpole.cpp).
+    void step(const ActionBatch& actions, double* reward, uint8_t* terminated);
+    template <class Self>
+    static auto arrays(Self& b) {
+      return std::tie(b.sutton_barto_reward, b.x, b.x_dot, b.theta, b.theta_dot, b.steps_beyond_terminated);
+    }
+
+    std::vector<uint8_t> sutton_barto_reward;  // per env, as in the struct: save() carries it
+    std::vector<double> x, x_dot, theta, theta_dot;
+    std::vector<int32_t> steps_beyond_terminated;
+  };
 
  private:
   bool done() const {

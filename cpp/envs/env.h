@@ -16,9 +16,22 @@
 //   void set_state(const double* state);     // inverse of get_state (tests, copies)
 //
 // and may add, for speed, a batched step over n environments that gives the same
-// results as calling step() on each in turn:
+// results as calling step() on each in turn (mountain_car.h):
 //
 //   static void step_batch(E* envs, int n, const ActionBatch& actions, double* reward, uint8_t* terminated);
+//
+// or, where gathering the structs' fields into arrays would cost as much as the
+// step, its own storage of a batch as arrays (cartpole.h), which VectorEnv then
+// keeps instead of E structs, going through get/set for everything but the step:
+//
+//   struct Batch {
+//     Batch(int n, const double* params);  // n envs as E(params) makes them
+//     E get(int i) const;                  // env i as a struct
+//     void set(int i, const E& env);
+//     void step(const ActionBatch& actions, double* reward, uint8_t* terminated);  // every env, as step()
+//     template <class Self>                // std::tie of its arrays, n plain values each:
+//     static auto arrays(Self& batch);     // what VectorEnv::save/load copy
+//   };
 #pragma once
 
 #include <cstdint>

@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -63,7 +64,7 @@ class BatchedEnv {
   virtual void set_state(int env, const double* state) = 0;
   virtual int elapsed_steps(int env) const = 0;
 
-  // Everything that decides what the batch does next (each sub-env's whole struct,
+  // Everything that decides what the batch does next (each sub-env's whole state,
   // its random stream's position, step counter and autoreset flag) as bytes, and
   // the inverse: what pickle and deepcopy carry, so that a copy continues bit for
   // bit. The bytes are this build's memory layout, behind a header that load()
@@ -103,7 +104,7 @@ inline bool valid_action(const Space& space, const Action& a) {
 // The fixed-size start of BatchedEnv::save()'s bytes; the id's characters follow.
 struct SavedEnvHeader {
   char magic[8];               // kSavedEnvMagic
-  uint32_t env_bytes;          // sizeof the env struct: a layout check
+  uint32_t env_bytes;          // the saved bytes of one sub-env's state: a layout check
   int32_t num_envs;
   int32_t autoreset_mode;      // AutoresetMode
   int32_t max_episode_steps;
@@ -126,6 +127,29 @@ inline SavedEnvHeader read_saved_env_header(const std::string& bytes, std::strin
 namespace detail {
 template <class E>
 concept HasStepBatch = requires(E* envs, const ActionBatch& a, double* r, uint8_t* t) { E::step_batch(envs, 1, a, r, t); };
+template <class E>
+concept HasBatch = requires { typename E::Batch; };
+
+// VectorEnv's storage of an E without a Batch: the structs themselves, with
+// E::Batch's interface (env.h).
+template <class E>
+struct EnvArray {
+  EnvArray(int n, const double* params) : envs(n, E(params)) {}
+  const E& get(int i) const { return envs[i]; }
+  void set(int i, const E& env) { envs[i] = env; }
+  template <class Self>
+  static auto arrays(Self& self) { return std::tie(self.envs); }
+  std::vector<E> envs;
+};
+
+template <class E>
+struct StorageOf {
+  using type = EnvArray<E>;
+};
+template <HasBatch E>
+struct StorageOf<E> {
+  using type = typename E::Batch;
+};
 }  // namespace detail
 
 template <class E>
@@ -135,7 +159,7 @@ class VectorEnv final : public BatchedEnv {
   VectorEnv(int num_envs, AutoresetMode mode, const double* params = nullptr, int max_episode_steps = -1)
       : BatchedEnv(E::spec(), num_envs, mode,
                    max_episode_steps < 0 ? E::spec().max_episode_steps : max_episode_steps),
-        envs_(num_envs, E(param_values(params).data())),
+        envs_(num_envs, param_values(params).data()),
         rng_(num_envs),
         elapsed_(num_envs, 0),
         needs_reset_(num_envs, 0),
@@ -144,28 +168,35 @@ class VectorEnv final : public BatchedEnv {
   void seed(int i, const std::vector<uint32_t>& words) override { rng_[i] = Pcg64(words); }
 
   void reset(int i, float* obs, const double* options = nullptr) override {
-    envs_[i].reset(rng_[i], options ? options : default_options_.data());
+    E env = envs_.get(i);
+    env.reset(rng_[i], options ? options : default_options_.data());
+    envs_.set(i, env);
     elapsed_[i] = 0;
     needs_reset_[i] = 0;
-    if (obs != nullptr) envs_[i].observe(obs);
+    if (obs != nullptr) env.observe(obs);
   }
-  void observe(int i, float* obs) const override { envs_[i].observe(obs); }
-  void get_state(int i, double* state) const override { envs_[i].get_state(state); }
-  void set_state(int i, const double* state) override { envs_[i].set_state(state); }
+  void observe(int i, float* obs) const override { envs_.get(i).observe(obs); }
+  void get_state(int i, double* state) const override { envs_.get(i).get_state(state); }
+  void set_state(int i, const double* state) override {
+    E env = envs_.get(i);
+    env.set_state(state);
+    envs_.set(i, env);
+  }
   int elapsed_steps(int i) const override { return elapsed_[i]; }
 
-  // Layout after the header and id: envs_, then the generators' state words,
-  // elapsed_, needs_reset_ (each num_envs long).
+  // Layout after the header and id: the storage's arrays (the E structs, or
+  // E::Batch's arrays), then the generators' state words, elapsed_, needs_reset_
+  // (each num_envs long).
   std::string save() const override {
     const std::string& id = spec_->id;
-    const SavedEnvHeader h{{}, sizeof(E), num_envs_, static_cast<int32_t>(mode_), max_episode_steps_,
+    const SavedEnvHeader h{{}, env_bytes(), num_envs_, static_cast<int32_t>(mode_), max_episode_steps_,
                            static_cast<uint32_t>(id.size())};
     std::string out;
     out.reserve(saved_size());
     append(out, &h, 1);
     std::memcpy(out.data(), kSavedEnvMagic, sizeof kSavedEnvMagic);
     out.append(id);
-    append(out, envs_.data(), envs_.size());
+    std::apply([&](const auto&... a) { (append(out, a.data(), a.size()), ...); }, Storage::arrays(envs_));
     for (const Pcg64& r : rng_) {
       const auto words = r.state_words();
       append(out, words.data(), words.size());
@@ -178,14 +209,14 @@ class VectorEnv final : public BatchedEnv {
   void load(const std::string& bytes) override {
     std::string id;
     const SavedEnvHeader h = read_saved_env_header(bytes, &id);
-    if (id != spec_->id || h.env_bytes != sizeof(E) || h.num_envs != num_envs_ ||
+    if (id != spec_->id || h.env_bytes != env_bytes() || h.num_envs != num_envs_ ||
         h.autoreset_mode != static_cast<int32_t>(mode_) || h.max_episode_steps != max_episode_steps_ ||
         bytes.size() != saved_size())
       throw std::invalid_argument("saved env state: made by a different env, batch size, autoreset mode, time "
                                   "limit or build (saved: " + id + " x" + std::to_string(h.num_envs) +
                                   "; this: " + spec_->id + " x" + std::to_string(num_envs_) + ")");
     const char* p = bytes.data() + sizeof h + h.id_size;
-    read(p, envs_.data(), envs_.size());
+    std::apply([&](auto&... a) { (read(p, a.data(), a.size()), ...); }, Storage::arrays(envs_));
     for (Pcg64& r : rng_) {
       std::array<uint64_t, 4> words;
       read(p, words.data(), words.size());
@@ -208,14 +239,16 @@ class VectorEnv final : public BatchedEnv {
     const ActionBatch valid = actions.discrete ? ActionBatch{discrete_scratch_.data(), nullptr, 0}
                                                 : ActionBatch{nullptr, box_scratch_.data(), actions.box_size};
 
-    // Rewards and terminations go straight to the caller's buffers; the pass below
-    // overwrites those of the waiting envs.
-    E* __restrict envs = envs_.data();
-    if constexpr (detail::HasStepBatch<E>) {
-      // Waiting envs are stepped too (cheaper than a branch); their reset below
-      // overwrites the whole state.
-      E::step_batch(envs, n, valid, out.reward, out.terminated);
+    // Rewards and terminations go straight to the caller's buffers; the autoreset
+    // pass below overwrites those of the waiting envs. With a batched step, waiting
+    // envs are stepped too (cheaper than a branch); their reset overwrites the
+    // whole state.
+    if constexpr (detail::HasBatch<E>) {
+      envs_.step(valid, out.reward, out.terminated);
+    } else if constexpr (detail::HasStepBatch<E>) {
+      E::step_batch(envs_.envs.data(), n, valid, out.reward, out.terminated);
     } else {
+      E* __restrict envs = envs_.envs.data();
       for (int i = 0; i < n; ++i) {
         const StepOutcome r = next_step && needs_reset[i] ? StepOutcome{} : envs[i].step(valid[i]);
         out.reward[i] = r.reward;
@@ -223,30 +256,34 @@ class VectorEnv final : public BatchedEnv {
       }
     }
 
+    // Every env's observation and step count first, in branch-free passes (the
+    // uint8 stores of a fused loop would make the compiler reload every pointer);
+    // then the few envs that finish or wait, which overwrite theirs.
     const size_t D = static_cast<size_t>(observation_size());
-    const int max_steps = max_episode_steps_;
-    int32_t* elapsed = elapsed_.data();  // (reset() writes it too)
+    for (int i = 0; i < n; ++i) envs_.get(i).observe(out.obs + i * D);
+    {  // (a scope for __restrict: reset() below writes elapsed_ too)
+      const int32_t max_steps = max_episode_steps_;
+      int32_t* __restrict elapsed = elapsed_.data();
+      uint8_t* __restrict truncated = out.truncated;
+      for (int i = 0; i < n; ++i) {
+        // TimeLimit: step max_episode_steps is truncated, terminated or not.
+        const int32_t steps = ++elapsed[i];
+        truncated[i] = max_steps > 0 && steps >= max_steps;
+      }
+    }
     for (int i = 0; i < n; ++i) {
+      const bool waiting = next_step && needs_reset[i];
+      if (!(waiting | out.terminated[i] | out.truncated[i])) continue;  // one branch, not three
       float* obs = out.obs + i * D;
-      if (next_step && needs_reset[i]) {
+      if (waiting) {
         reset(i, obs, nullptr);
         out.reward[i] = 0.0;
         out.terminated[i] = 0;
         out.truncated[i] = 0;
-        continue;
-      }
-      // TimeLimit: step max_episode_steps is truncated, terminated or not.
-      const int32_t steps = ++elapsed[i];
-      const bool terminated = out.terminated[i];
-      const bool truncated = max_steps > 0 && steps >= max_steps;
-      out.truncated[i] = truncated;
-      if (!(terminated || truncated)) {
-        envs[i].observe(obs);
       } else if (same_step) {
-        envs[i].observe(out.final_obs + i * D);
+        std::copy_n(obs, D, out.final_obs + i * D);
         reset(i, obs, nullptr);
       } else {
-        envs[i].observe(obs);
         needs_reset[i] = next_step;
       }
     }
@@ -263,20 +300,26 @@ class VectorEnv final : public BatchedEnv {
     const uint8_t* __restrict waiting = needs_reset_.data();
     if (space.is_discrete()) {
       if (!actions.discrete) throw std::invalid_argument("a Discrete action space takes integer actions");
-      const int64_t start = space.start;
-      const uint64_t count = static_cast<uint64_t>(space.n);
+      // a is in [first, last] iff neither a - first nor last - a is negative as an
+      // int64 (exact while start + n - 1 fits an int64): a sign bit, which SSE2
+      // computes for two actions at once (it has no 64-bit compare).
+      const uint64_t first = static_cast<uint64_t>(space.start), last = first + static_cast<uint64_t>(space.n) - 1;
+      const auto outside = [first, last](uint64_t a) { return ((a - first) | (last - a)) >> 63; };
       discrete_scratch_.resize(n);
       int64_t* __restrict out = discrete_scratch_.data();
       const int64_t* __restrict in = actions.discrete;
-      bool all_valid = true;
+      const uint8_t replace = next_step;
+      uint64_t any_outside = 0;
       for (int i = 0; i < n; ++i) {  // branch-free: one pass, the error search only if needed
-        const bool skip = next_step && waiting[i];
-        all_valid &= skip || static_cast<uint64_t>(in[i] - start) < count;
-        out[i] = skip ? start : in[i];
+        // A bit mask rather than ?:, which GCC vectorizes only for next_step false.
+        const uint64_t keep = uint64_t{static_cast<uint8_t>(waiting[i] & replace)} - 1;  // all ones unless waiting
+        const uint64_t a = (static_cast<uint64_t>(in[i]) & keep) | (first & ~keep);
+        any_outside |= outside(a);
+        out[i] = static_cast<int64_t>(a);
       }
-      if (all_valid) return -1;
+      if (!any_outside) return -1;
       for (int i = 0; i < n; ++i)
-        if (!(next_step && waiting[i]) && static_cast<uint64_t>(in[i] - start) >= count) return i;
+        if (!(next_step && waiting[i]) && outside(static_cast<uint64_t>(in[i]))) return i;
       return -1;
     }
     if (!actions.box || actions.box_size != space.size())
@@ -294,18 +337,26 @@ class VectorEnv final : public BatchedEnv {
     return -1;
   }
 
-  // The env structs are copied as bytes: they hold plain values only.
-  static_assert(std::is_trivially_copyable_v<E>, "a native env struct holds plain values (save/load copy its bytes)");
+  using Storage = typename detail::StorageOf<E>::type;
+
+  // One env's bytes in save(): an element of each of the storage's arrays.
+  uint32_t env_bytes() const {
+    return std::apply([](const auto&... a) { return static_cast<uint32_t>((sizeof(a[0]) + ...)); },
+                      Storage::arrays(envs_));
+  }
   size_t saved_size() const {
     return sizeof(SavedEnvHeader) + spec_->id.size() +
-           static_cast<size_t>(num_envs_) * (sizeof(E) + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t));
+           static_cast<size_t>(num_envs_) * (env_bytes() + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t));
   }
+  // The storage's arrays are copied as bytes: they hold plain values only.
   template <class T>
   static void append(std::string& out, const T* values, size_t count) {
+    static_assert(std::is_trivially_copyable_v<T>, "a native env's state holds plain values (save/load copy its bytes)");
     out.append(reinterpret_cast<const char*>(values), count * sizeof(T));
   }
   template <class T>
   static void read(const char*& p, T* values, size_t count) {
+    static_assert(std::is_trivially_copyable_v<T>, "a native env's state holds plain values (save/load copy its bytes)");
     std::memcpy(static_cast<void*>(values), p, count * sizeof(T));
     p += count * sizeof(T);
   }
@@ -323,7 +374,7 @@ class VectorEnv final : public BatchedEnv {
     return v;
   }
 
-  std::vector<E> envs_;
+  Storage envs_;
   std::vector<Pcg64> rng_;
   std::vector<int32_t> elapsed_;
   std::vector<uint8_t> needs_reset_;  // kNextStep: finished on the previous step

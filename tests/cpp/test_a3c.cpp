@@ -448,8 +448,13 @@ EnvSource foreign_source(ForeignEnvCounts& counts, int fail_at) {
 // The workers and the stop evaluation take their envs from the EnvSource, and
 // destroy them on their threads when done.
 TEST(A3C, LearnsOnEnvsFromAnEnvSource) {
-  TrainConfig c = short_config(2, 400000);
-  c.stop_at_return = 475.0;
+  // One worker: reproducible, so the stop (whose greedy evaluation runs on the
+  // source's envs) comes at the same point on every run.
+  TrainConfig c = short_config(1, 400000);
+  c.envs_per_worker = 8;
+  c.lr = 3e-3f;
+  c.stop_at_return = 100.0;
+  c.stop_eval_episodes = 10;
   ForeignEnvCounts counts;
   ActorCritic net(kSmallNet, 1);
   {
@@ -461,7 +466,7 @@ TEST(A3C, LearnsOnEnvsFromAnEnvSource) {
     EXPECT_EQ(trainer.monitor().stop_reason(), StopReason::kStopAtReturn);
     EXPECT_GE(trainer.monitor().progress().evaluations, 1);
   }
-  EXPECT_GE(counts.made.load(), 3);  // two workers' envs and at least one evaluation's
+  EXPECT_GE(counts.made.load(), 2);  // the worker's envs and at least one evaluation's
   EXPECT_EQ(counts.made.load(), counts.destroyed.load());
 }
 

@@ -1,15 +1,17 @@
 // The native CartPole against gymnasium trajectories (tests/fixtures/cartpole_trajectories.txt),
 // bit for bit through the generic VectorEnv, on both the batched path
-// (CartPoleEnv::step_batch) and the per-env path (CartPoleEnv::step), and the
+// (CartPoleEnv::Batch) and the per-env path (CartPoleEnv::step), and the
 // autoreset modes on CartPole.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "envs/cartpole.h"
+#include "envs/registry.h"
 #include "envs/vector_env.h"
 #include "fixtures.h"
 
@@ -20,9 +22,9 @@ namespace {
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-// CartPoleEnv without its step_batch: VectorEnv<ScalarCartPole> steps each
-// sub-environment with CartPoleEnv::step. (Composition, not inheritance: a derived
-// type would still find the base's step_batch.)
+// CartPoleEnv without its Batch: VectorEnv<ScalarCartPole> keeps the structs and
+// steps each sub-environment with CartPoleEnv::step. (Composition, not
+// inheritance: a derived type would still find the base's Batch.)
 struct ScalarCartPole {
   static const EnvSpec& spec() { return CartPoleEnv::spec(); }
   explicit ScalarCartPole(const double* params) : env(params) {}
@@ -33,8 +35,8 @@ struct ScalarCartPole {
   void set_state(const double* state) { env.set_state(state); }
   CartPoleEnv env;
 };
-static_assert(detail::HasStepBatch<CartPoleEnv>);
-static_assert(!detail::HasStepBatch<ScalarCartPole>);
+static_assert(detail::HasBatch<CartPoleEnv>);
+static_assert(!detail::HasBatch<ScalarCartPole> && !detail::HasStepBatch<ScalarCartPole>);
 
 ActionBatch discrete_actions(const int64_t* a) { return ActionBatch{a, nullptr, 0}; }
 
@@ -104,8 +106,8 @@ TEST(CartPole, MatchesGymnasiumBitForBitBatchedPath) { replay_fixture<CartPoleEn
 
 TEST(CartPole, MatchesGymnasiumBitForBitPerEnvPath) { replay_fixture<ScalarCartPole>(); }
 
-// CartPoleEnv::step_batch on an array of envs against step() on copies, also
-// past termination (no resets here), comparing every state bit and the reward.
+// CartPoleEnv::Batch::step against step() on copies, also past termination (no
+// resets here), comparing every state bit and the reward.
 TEST(CartPole, StepBatchEqualsStepOnEachEnv) {
   constexpr int n = 37;  // not a multiple of a SIMD width
   const double params[2][1] = {{0.0}, {1.0}};
@@ -117,6 +119,9 @@ TEST(CartPole, StepBatchEqualsStepOnEachEnv) {
     batch.back().reset(rng, bounds);
   }
   singles = batch;
+  const double no_params[1] = {0.0};
+  CartPoleEnv::Batch soa(n, no_params);
+  for (int i = 0; i < n; ++i) soa.set(i, batch[i]);
   Pcg64 rng = Pcg64::from_seed(4);
   std::vector<int64_t> actions(n);
   std::vector<double> reward(n);
@@ -124,8 +129,9 @@ TEST(CartPole, StepBatchEqualsStepOnEachEnv) {
   int past_termination = 0;
   for (int t = 0; t < 120; ++t) {
     for (auto& a : actions) a = static_cast<int64_t>(rng.next_uint64() & 1);
-    CartPoleEnv::step_batch(batch.data(), n, discrete_actions(actions.data()), reward.data(), terminated.data());
+    soa.step(discrete_actions(actions.data()), reward.data(), terminated.data());
     for (int i = 0; i < n; ++i) {
+      batch[i] = soa.get(i);
       const StepOutcome r = singles[i].step(Action{actions[i], nullptr});
       double a[4], b[4];
       batch[i].get_state(a);
@@ -177,6 +183,83 @@ TEST(CartPole, BatchedStepEqualsIndependentEnvs) {
     }
   }
   EXPECT_GT(finished, 50);  // plenty of autoresets happened
+}
+
+// VectorEnv's array storage (CartPoleEnv::Batch) against its struct storage
+// (ScalarCartPole), on more envs than one block of Batch::step, in every
+// autoreset mode, with sutton_barto_reward; halfway, a save() is loaded into a
+// third batch and restored by restore_batched_env (default params: the saved
+// bytes carry sutton_barto_reward), and both continue bit for bit.
+TEST(CartPole, BatchStorageEqualsStructStorageAndSaveLoad) {
+  constexpr int n = 300;  // a full block of Batch::step and a partial one
+  const double sutton_barto = 1.0;
+  for (AutoresetMode mode : {AutoresetMode::kNextStep, AutoresetMode::kSameStep, AutoresetMode::kDisabled}) {
+    VectorEnv<CartPoleEnv> batch(n, mode, &sutton_barto, 40);
+    VectorEnv<ScalarCartPole> structs(n, mode, &sutton_barto, 40);
+    std::vector<float> obs(n * 4), obs_s(n * 4), final_obs(n * 4), final_obs_s(n * 4);
+    for (int i = 0; i < n; ++i) {
+      batch.seed(i, seed_to_uint32_words(300 + i));
+      structs.seed(i, seed_to_uint32_words(300 + i));
+      batch.reset(i, obs.data() + 4 * i, nullptr);
+      structs.reset(i, obs_s.data() + 4 * i, nullptr);
+    }
+    std::unique_ptr<VectorEnv<CartPoleEnv>> loaded;
+    std::unique_ptr<BatchedEnv> restored;
+    std::vector<float> obs_l(n * 4), obs_r(n * 4), final_obs_l(n * 4), final_obs_r(n * 4);
+    std::vector<double> reward(n), reward_s(n), reward_l(n), reward_r(n);
+    std::vector<uint8_t> te(n), tr(n), te_s(n), tr_s(n), te_l(n), tr_l(n), te_r(n), tr_r(n);
+    Pcg64 rng = Pcg64::from_seed(11);
+    std::vector<int64_t> actions(n);
+    int finished = 0;
+    for (int t = 0; t < 120; ++t) {
+      if (t == 60) {
+        const std::string bytes = batch.save();
+        loaded = std::make_unique<VectorEnv<CartPoleEnv>>(n, mode, nullptr, 40);
+        loaded->load(bytes);
+        restored = restore_batched_env(bytes);
+      }
+      for (auto& a : actions) a = static_cast<int64_t>(rng.next_uint64() & 1);
+      ASSERT_EQ(batch.step(discrete_actions(actions.data()),
+                           {obs.data(), reward.data(), te.data(), tr.data(), final_obs.data()}), -1);
+      ASSERT_EQ(structs.step(discrete_actions(actions.data()),
+                             {obs_s.data(), reward_s.data(), te_s.data(), tr_s.data(), final_obs_s.data()}), -1);
+      ASSERT_EQ(obs, obs_s) << "t " << t;
+      ASSERT_EQ(reward, reward_s) << "t " << t;
+      ASSERT_EQ(te, te_s) << "t " << t;
+      ASSERT_EQ(tr, tr_s) << "t " << t;
+      if (mode == AutoresetMode::kSameStep) ASSERT_EQ(final_obs, final_obs_s) << "t " << t;
+      for (int i = 0; i < n; ++i) {
+        ASSERT_EQ(batch.elapsed_steps(i), structs.elapsed_steps(i));
+        double a[4], b[4];
+        batch.get_state(i, a);
+        structs.get_state(i, b);
+        ASSERT_EQ(std::memcmp(a, b, sizeof a), 0) << "t " << t << " env " << i;
+        finished += te[i] || tr[i];
+      }
+      if (loaded) {
+        ASSERT_EQ(loaded->step(discrete_actions(actions.data()),
+                               {obs_l.data(), reward_l.data(), te_l.data(), tr_l.data(), final_obs_l.data()}), -1);
+        ASSERT_EQ(restored->step(discrete_actions(actions.data()),
+                                 {obs_r.data(), reward_r.data(), te_r.data(), tr_r.data(), final_obs_r.data()}), -1);
+        ASSERT_EQ(obs_l, obs) << "t " << t;
+        ASSERT_EQ(reward_l, reward) << "t " << t;
+        ASSERT_EQ(te_l, te) << "t " << t;
+        ASSERT_EQ(tr_l, tr) << "t " << t;
+        ASSERT_EQ(obs_r, obs) << "t " << t;
+        ASSERT_EQ(reward_r, reward) << "t " << t;
+        ASSERT_EQ(te_r, te) << "t " << t;
+        ASSERT_EQ(tr_r, tr) << "t " << t;
+        for (int i = 0; mode == AutoresetMode::kSameStep && i < n; ++i) {
+          if (!(te[i] || tr[i])) continue;  // rows valid where the env finished
+          ASSERT_EQ(std::memcmp(&final_obs_l[4 * i], &final_obs[4 * i], 4 * sizeof(float)), 0) << "t " << t;
+          ASSERT_EQ(std::memcmp(&final_obs_r[4 * i], &final_obs[4 * i], 4 * sizeof(float)), 0) << "t " << t;
+        }
+      }
+    }
+    EXPECT_GT(finished, 100);
+    EXPECT_EQ(loaded->save(), batch.save());
+    EXPECT_EQ(restored->save(), batch.save());
+  }
 }
 
 TEST(CartPole, NextStepAutoresetGivesZeroRewardResetStep) {
