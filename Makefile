@@ -17,7 +17,7 @@ COMMA := ,
 ASAN_OPTIONS := detect_leaks=1
 TSAN_OPTIONS := second_deadlock_stack=1
 
-.PHONY: demo test test-cpp test-sanitizers test-asan test-tsan test-python setup bench clean
+.PHONY: demo test test-cpp bench-cpp test-sanitizers test-asan test-tsan test-python setup bench clean
 
 demo: $(VENV)/.fastac-installed
 	$(PY) -m fastac demo
@@ -47,12 +47,20 @@ $(VENV)/.fastac-installed: $(VENV)/.python-deps pyproject.toml CMakeLists.txt $(
 	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PIP) install -q --no-build-isolation --no-deps -e .
 	@touch $@
 
-# C++ unit tests (GoogleTest through ctest).
-test-cpp: $(VENV)/.python-deps
-	cmake -S . -B $(CPP_BUILD) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
+# C++ unit tests (GoogleTest through ctest). The benchmarks share the build folder
+# but are built by `make bench-cpp` only, not on every test run.
+CPP_CONFIGURE = cmake -S . -B $(CPP_BUILD) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -DFASTAC_BUILD_TESTS=ON -DFASTAC_BUILD_BENCH=ON >/dev/null
-	cmake --build $(CPP_BUILD) -j $(JOBS)
+CPP_TESTS := $(basename $(notdir $(wildcard tests/cpp/test_*.cpp)))
+test-cpp: $(VENV)/.python-deps
+	$(CPP_CONFIGURE)
+	cmake --build $(CPP_BUILD) -j $(JOBS) --target $(CPP_TESTS)
 	ctest --test-dir $(CPP_BUILD) --output-on-failure --no-tests=error -j $(JOBS)
+
+# The C++ microbenchmarks (build/cpp/bench_*), and the tests.
+bench-cpp: $(VENV)/.python-deps
+	$(CPP_CONFIGURE)
+	cmake --build $(CPP_BUILD) -j $(JOBS)
 
 # The same C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # ones that run threads (FASTAC_THREADED_TESTS in CMakeLists.txt) under
@@ -77,7 +85,7 @@ test-python: $(VENV)/.fastac-installed
 	$(PY) -m pytest -q
 
 # C++ microbenchmarks and the Python benchmarks; see bench/README.md.
-bench: $(VENV)/.fastac-installed test-cpp
+bench: $(VENV)/.fastac-installed bench-cpp
 	$(CPP_BUILD)/bench_cartpole
 	$(CPP_BUILD)/bench_acrobot
 	$(CPP_BUILD)/bench_mountain_car
