@@ -7,7 +7,8 @@
    episodes >= 475) and ``Acrobot-v1`` (>= -100), median over seeds, every trainer in the
    same run:
 
-   - fastac A3C, workers stepping the envs in their threads (``vectorization_mode="sync"``);
+   - fastac A3C, workers stepping the envs in their threads (``vectorization_mode="sync"``),
+     with the default workers (one per hardware thread) and with one;
    - fastac A3C, each worker's envs in ``AsyncVectorEnv`` subprocesses (``"async"``);
    - fastac A2C on ``gymnasium.make_vec`` (``native=False``);
    - SB3 A2C with rl-zoo's settings (CartPole-v1: 8 envs, ent_coef 0; Acrobot-v1: 16 envs,
@@ -61,6 +62,7 @@ def sb3_run(env_id: str, seed: int) -> tuple[float, bool, int]:
 def time_to_solve(args: argparse.Namespace) -> None:
     trainers = {
         "fastac A3C, threads": lambda env_id, seed: fastac_run("a3c", env_id, seed, vectorization_mode="sync"),
+        "fastac A3C, threads, 1 worker": lambda env_id, seed: fastac_run("a3c", env_id, seed, num_workers=1),
         "fastac A3C, subprocesses": lambda env_id, seed: fastac_run("a3c", env_id, seed, vectorization_mode="async"),
         "fastac A2C": lambda env_id, seed: fastac_run("a2c", env_id, seed),
     }

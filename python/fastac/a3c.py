@@ -59,7 +59,10 @@ def train_a3c(
             envs whose step is quick or releases the GIL (ALE, MuJoCo, native code), which
             then run in parallel. ``vectorization_mode="async"`` puts each worker's envs in
             ``AsyncVectorEnv`` subprocesses: the pick for slow pure-Python envs, which the GIL
-            would otherwise serialize.
+            would otherwise serialize. For a quick env whose step holds the GIL (gymnasium's
+            classic control in Python), the env steps are the run's cost and are serialized
+            either way: expect A2C's speed, and prefer ``num_workers=1`` (no GIL handoffs
+            between workers) or the native env.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
             Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
             ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.

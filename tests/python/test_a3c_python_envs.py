@@ -26,7 +26,9 @@ def _os_threads() -> int:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a3c_solves_gymnasiums_python_cartpole(seed):
-    result = fastac.train_a3c("CartPole-v1", native=False, seed=seed, num_workers=2, stop_at_return=475,
+    # One worker: a seeded run is reproducible, so this test cannot flake (with two, the
+    # Hogwild interleaving differs run to run; bench/bench_a3c_python_envs.py measures both).
+    result = fastac.train_a3c("CartPole-v1", native=False, seed=seed, num_workers=1, stop_at_return=475,
                               total_steps=1_000_000)
     assert result.stop_reason == "stop_at_return", (result.stop_reason, result.history["episode_return"][-10:])
     assert result.policy.metadata["env"] == "CartPole-v1"
