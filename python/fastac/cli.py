@@ -171,7 +171,8 @@ def _train(args: argparse.Namespace) -> int:
     kwargs = {name: value for name, value in cfg.to_dict().items() if name in names}
     kwargs["hidden_sizes"] = tuple(kwargs["hidden_sizes"])
     monitor = TrainingMonitor(cfg.total_steps, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
-                              tensorboard_dir=args.tensorboard)
+                              tensorboard_dir=args.tensorboard, run_name=args.run_name or args.algo.upper(),
+                              max_seconds=cfg.max_seconds)
     result = None
     with _StopSignals(restore=not getattr(args, "ends_process", False)) as signals:
         try:
@@ -213,16 +214,46 @@ def _eval(args: argparse.Namespace) -> int:
     """Evaluate a saved policy on a gymnasium env (by default the one it was trained on)."""
     import fastac
 
+    import gymnasium as gym
+
+    render_mode = getattr(args, "render", None)
+    video = getattr(args, "video", None)
+    if video is not None:
+        if render_mode == "human":
+            raise ValueError("--video records rgb_array frames; it cannot be combined with --render human")
+        try:
+            import importlib
+
+            importlib.import_module("moviepy")  # gymnasium's RecordVideo writes the mp4 files with it
+        except ImportError:
+            raise ImportError("--video needs moviepy: pip install 'fastac[video]'") from None
+        render_mode = "rgb_array"
     policy = fastac.load(args.model)
-    env = args.env if args.env is not None else _model_env(policy)
+    env_id = args.env if args.env is not None else _model_env(policy)
+    hint = "" if args.env is not None else f" (the env recorded in {args.model!r}; choose one with --env)"
+    env: Any = env_id
+    if render_mode is not None:
+        try:
+            env = gym.make(env_id, render_mode=render_mode)
+        except gym.error.Error as error:  # an unknown id, a render mode the env lacks, ...
+            raise ValueError(f"--env: cannot make {env_id!r} with render_mode={render_mode!r}: {error}{hint}") from None
     try:
+        if video is not None:
+            env = gym.wrappers.RecordVideo(env, video, episode_trigger=lambda episode: True)
         mean, std = fastac.evaluate_policy(policy, env, n_eval_episodes=args.episodes,
-                                           deterministic=not args.stochastic, seed=args.seed)
+                                           deterministic=not args.stochastic, seed=args.seed,
+                                           render=render_mode == "rgb_array" and video is None)
     except ValueError as error:
-        hint = "" if args.env is not None else f" (the env recorded in {args.model!r}; choose one with --env)"
         raise ValueError(f"{error}{hint}") from None
-    print(f"{env}, {args.episodes} episodes ({'stochastic' if args.stochastic else 'greedy'}): "
+    except gym.error.DependencyNotInstalled as error:  # pygame, to render the classic-control envs
+        raise ImportError(f"--render/--video: {error} (pip install 'fastac[video]')") from None
+    finally:
+        if not isinstance(env, str):
+            env.close()  # RecordVideo writes the last episode's file here
+    print(f"{env_id}, {args.episodes} episodes ({'stochastic' if args.stochastic else 'greedy'}): "
           f"mean return {mean:.2f} +/- {std:.2f}")
+    if video is not None:
+        print(f"wrote the episodes' videos to {video}", file=sys.stderr)
     return 0
 
 
@@ -246,7 +277,7 @@ def _compare(args: argparse.Namespace) -> int:
     ).encode())
     print(table)
     if not args.no_plot:
-        plot_comparison(runs, out / "compare.png", title=f"A3C vs A2C on {args.env}")
+        plot_comparison(runs, out / "compare.png", title=f"A3C vs A2C on {args.env}", solve_at=args.solve_at)
         print(f"wrote {out / 'compare.md'} and {out / 'compare.png'}", file=sys.stderr)
     return 0
 
@@ -307,7 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", default=None,
                        help="write the policy here (also after Ctrl-C or SIGTERM); checked before training")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
-    train.add_argument("--tensorboard", default=None, help="write TensorBoard events here (pip install tensorboard)")
+    train.add_argument("--tensorboard", default=None, metavar="DIR",
+                       help="write TensorBoard events in a new subfolder DIR/RUN_NAME_N, N = 1 + the largest "
+                            "existing one, as Stable-Baselines3 (pip install tensorboard)")
+    train.add_argument("--run-name", default=None, metavar="NAME",
+                       help="the --tensorboard subfolder's name before _N (default: the algorithm, A3C or A2C)")
     train.add_argument("--log-every", type=_positive_int, default=100,
                        help="episodes between plain progress lines (no tty)")
     train.add_argument("--quiet", action="store_true", help="print nothing while training")
@@ -321,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--episodes", type=_positive_int, default=100, help="episodes (default 100)")
     ev.add_argument("--seed", type=int, default=None, help="episode i is reset with seed + i")
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of the greedy ones")
+    ev.add_argument("--render", choices=("human", "rgb_array"), default=None,
+                    help="make the env with this render_mode (human: a window; rgb_array: render() "
+                         "every step); needs pygame for the classic-control envs")
+    ev.add_argument("--video", default=None, metavar="DIR",
+                    help="record every evaluated episode as an mp4 in DIR (gymnasium's RecordVideo; "
+                         "pip install 'fastac[video]')")
     ev.set_defaults(run=_eval)
 
     cmp = commands.add_parser("compare", help="A3C vs A2C with the same budget: Markdown table and PNG")

@@ -74,10 +74,20 @@ def markdown_table(runs: dict[str, list[TrainResult]], solve_at: float | None) -
     return "\n".join(lines)
 
 
-def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike[str], title: str = "") -> None:
-    """Return (mean of the last 100 episodes) against wall-clock time and against env steps,
-    the median over seeds with the spread between the fastest and slowest seed shaded."""
-    target = check_path("path", path)
+BAND_LABEL = "min–max over seeds"
+
+
+def _seed_curves(results: Sequence[TrainResult], x_key: str, grid: np.ndarray) -> np.ndarray:
+    """Each seed's rolling mean return interpolated onto ``grid`` (one row per seed with episodes),
+    NaN before the seed's first episode and after its last: a seed that finished early is not held flat."""
+    return np.array([
+        np.interp(grid, r.history[x_key], rolling_mean(r.history["episode_return"]), left=np.nan, right=np.nan)
+        for r in results if len(r.history[x_key])
+    ]).reshape(-1, len(grid))
+
+
+def _comparison_figure(runs: dict[str, list[TrainResult]], title: str = "", solve_at: float | None = None) -> Any:
+    """The figure of :func:`plot_comparison` (a ``matplotlib.figure.Figure``), not saved and not closed."""
     try:
         import matplotlib
 
@@ -86,29 +96,63 @@ def plot_comparison(runs: dict[str, list[TrainResult]], path: str | os.PathLike[
     except ImportError as error:
         raise ImportError("the comparison plot needs matplotlib: pip install matplotlib") from error
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), constrained_layout=True)
     for (name, results), color in zip(runs.items(), ("tab:red", "tab:blue")):
         for ax, x_key, x_label in ((axes[0], "wall_time_s", "wall-clock time (s)"),
                                    (axes[1], "env_steps", "env steps")):
-            end = max(float(r.history[x_key][-1]) for r in results if len(r.history[x_key]))
-            grid = np.linspace(0.0, end, 200)
-            curves = np.array([
-                np.interp(grid, r.history[x_key], rolling_mean(r.history["episode_return"]), left=np.nan)
-                for r in results if len(r.history[x_key])
-            ])
-            with warnings.catch_warnings():  # grid points before any seed's first episode are all-NaN
+            ends = [float(r.history[x_key][-1]) for r in results if len(r.history[x_key])]
+            if not ends:  # no seed completed an episode: nothing to draw
+                continue
+            grid = np.linspace(0.0, max(ends), 200)
+            curves = _seed_curves(results, x_key, grid)
+            # Only the seeds with data at each x count: NaN before a seed's first episode and after its
+            # last one; where no seed has data the median is NaN and the curve is not drawn.
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 median = np.nanmedian(curves, axis=0)
                 low, high = np.nanmin(curves, axis=0), np.nanmax(curves, axis=0)
-            ax.plot(grid, median, color=color, label=f"{name.upper()} (median of {len(results)} seeds)")
-            ax.fill_between(grid, low, high, color=color, alpha=0.2)
+            has_data = np.isfinite(median)
+            drawn = slice(np.argmax(has_data), len(grid) - np.argmax(has_data[::-1]))  # first to last x with data
+            ax.plot(grid[drawn], median[drawn], color=color, label=f"{name.upper()} median of {len(results)} seeds")
+            ax.fill_between(grid, low, high, where=has_data, color=color, alpha=0.2,
+                            label=f"{name.upper()} {BAND_LABEL}")
             ax.set_xlabel(x_label)
             ax.set_ylabel("mean return, last 100 episodes")
             ax.grid(alpha=0.3)
-    axes[0].legend(loc="lower right")
+    if solve_at is not None:
+        for ax in axes:
+            ax.axhline(solve_at, color="black", linestyle="--", linewidth=1,
+                       label=f"solved (mean return ≥ {solve_at:g})")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        legend_kw: dict[str, Any] = {"ncol": min(len(handles), 3), "fontsize": "small"}
+        try:  # matplotlib >= 3.7: constrained layout makes room for it
+            fig.legend(handles, labels, loc="outside lower center", **legend_kw)
+        except ValueError:  # older: below the axes, kept in the PNG by bbox_inches="tight"
+            fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), **legend_kw)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_comparison(
+    runs: dict[str, list[TrainResult]],
+    path: str | os.PathLike[str],
+    title: str = "",
+    solve_at: float | None = None,
+) -> None:
+    """Writes a PNG of the return (mean of the last 100 episodes) against wall-clock time and against
+    env steps: per algorithm the median over seeds, with the pointwise min–max over seeds shaded.
+
+    Each seed counts only between its first and its last episode: past a seed's end the median and the
+    band are over the seeds still running, and a curve stops where no seed has data. ``solve_at``, if
+    given, is drawn as a dashed horizontal "solved" line. One legend, below both panels, explains all.
+    """
+    target = check_path("path", path)
+    fig = _comparison_figure(runs, title, solve_at)
     try:
-        atomic_write(target, lambda buffer: fig.savefig(buffer, dpi=110, format="png"))
+        import matplotlib.pyplot as plt
+
+        atomic_write(target, lambda buffer: fig.savefig(buffer, dpi=110, format="png", bbox_inches="tight"))
     finally:
         plt.close(fig)

@@ -57,7 +57,7 @@ def test_train_tensorboard_uses_sb3_metric_names(tmp_path, capsys):
     code, _ = _run(["train", "--total-steps", "200000", "--seed", "0", "--tensorboard", str(tmp_path), "--quiet"],
                    capsys)
     assert code == 0
-    events = EventAccumulator(str(tmp_path))
+    events = EventAccumulator(str(tmp_path / "A3C_1"))  # SB3-style run subfolder
     events.Reload()
     assert {"rollout/ep_rew_mean", "time/fps", "train/value_loss", "train/policy_loss",
             "train/entropy_loss"} <= set(events.Tags()["scalars"])
