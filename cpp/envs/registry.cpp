@@ -60,8 +60,7 @@ std::unique_ptr<BatchedEnv> restore_batched_env(const std::string& bytes) {
       h.autoreset_mode > static_cast<int32_t>(AutoresetMode::kDisabled))
     throw std::invalid_argument("saved env state: corrupt header");
   // (Checked before the batch is allocated, so that a corrupt count allocates nothing.)
-  const size_t per_env = size_t{h.env_bytes} + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t);
-  if (bytes.size() != sizeof h + h.id_size + static_cast<size_t>(h.num_envs) * per_env)
+  if (bytes.size() != saved_env_size(h))
     throw std::invalid_argument("saved env state: its size does not match its header");
   // Made with the default params: load() overwrites the env structs, which hold them.
   std::unique_ptr<BatchedEnv> env =

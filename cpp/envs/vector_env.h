@@ -112,6 +112,13 @@ struct SavedEnvHeader {
 };
 inline constexpr char kSavedEnvMagic[8] = {'f', 'a', 's', 't', 'a', 'c', 'E', '1'};
 
+// The size of save()'s bytes with this header: the header, the id, and per sub-env
+// its state, its generator's 4 state words, its step counter and autoreset flag.
+inline size_t saved_env_size(const SavedEnvHeader& h) {
+  const size_t per_env = size_t{h.env_bytes} + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t);
+  return sizeof h + h.id_size + static_cast<size_t>(h.num_envs) * per_env;
+}
+
 // The header of saved bytes, checked for size and magic (std::invalid_argument otherwise).
 inline SavedEnvHeader read_saved_env_header(const std::string& bytes, std::string* id) {
   SavedEnvHeader h;
@@ -189,10 +196,9 @@ class VectorEnv final : public BatchedEnv {
   // (each num_envs long).
   std::string save() const override {
     const std::string& id = spec_->id;
-    const SavedEnvHeader h{{}, env_bytes(), num_envs_, static_cast<int32_t>(mode_), max_episode_steps_,
-                           static_cast<uint32_t>(id.size())};
+    const SavedEnvHeader h = header();
     std::string out;
-    out.reserve(saved_size());
+    out.reserve(saved_env_size(h));
     append(out, &h, 1);
     std::memcpy(out.data(), kSavedEnvMagic, sizeof kSavedEnvMagic);
     out.append(id);
@@ -211,7 +217,7 @@ class VectorEnv final : public BatchedEnv {
     const SavedEnvHeader h = read_saved_env_header(bytes, &id);
     if (id != spec_->id || h.env_bytes != env_bytes() || h.num_envs != num_envs_ ||
         h.autoreset_mode != static_cast<int32_t>(mode_) || h.max_episode_steps != max_episode_steps_ ||
-        bytes.size() != saved_size())
+        bytes.size() != saved_env_size(header()))
       throw std::invalid_argument("saved env state: made by a different env, batch size, autoreset mode, time "
                                   "limit or build (saved: " + id + " x" + std::to_string(h.num_envs) +
                                   "; this: " + spec_->id + " x" + std::to_string(num_envs_) + ")");
@@ -344,9 +350,9 @@ class VectorEnv final : public BatchedEnv {
     return std::apply([](const auto&... a) { return static_cast<uint32_t>((sizeof(a[0]) + ...)); },
                       Storage::arrays(envs_));
   }
-  size_t saved_size() const {
-    return sizeof(SavedEnvHeader) + spec_->id.size() +
-           static_cast<size_t>(num_envs_) * (env_bytes() + 4 * sizeof(uint64_t) + sizeof(int32_t) + sizeof(uint8_t));
+  SavedEnvHeader header() const {
+    return {{}, env_bytes(), num_envs_, static_cast<int32_t>(mode_), max_episode_steps_,
+            static_cast<uint32_t>(spec_->id.size())};
   }
   // The storage's arrays are copied as bytes: they hold plain values only.
   template <class T>

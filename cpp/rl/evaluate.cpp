@@ -12,13 +12,16 @@ namespace fastac {
 void check_env_fits_model(const BatchedEnv& env, const ActorCritic& model) {
   const Space& a = env.spec().action_space;
   const Space& b = model.spec().action_space;
-  if (env.observation_size() != model.spec().observation_size || a.is_discrete() != b.is_discrete() ||
-      (a.is_discrete() ? a.n != b.n : a.size() != b.size()))
-    throw std::invalid_argument("env '" + env.spec().id + "' has observations of size " +
-                                std::to_string(env.observation_size()) + " and " +
-                                (a.is_discrete() ? "Discrete(" + std::to_string(a.n) + ")" : "Box of " + std::to_string(a.size())) +
-                                " actions; the model takes " + std::to_string(model.spec().observation_size) + " and " +
-                                (b.is_discrete() ? "Discrete(" + std::to_string(b.n) + ")" : "Box of " + std::to_string(b.size())));
+  if (env.observation_size() == model.spec().observation_size && a.is_discrete() == b.is_discrete() &&
+      (a.is_discrete() ? a.n == b.n : a.size() == b.size()))
+    return;
+  auto actions = [](const Space& s) {
+    return s.is_discrete() ? "Discrete(" + std::to_string(s.n) + ")" : "Box of " + std::to_string(s.size());
+  };
+  throw std::invalid_argument("env '" + env.spec().id + "' has observations of size " +
+                              std::to_string(env.observation_size()) + " and " + actions(a) +
+                              " actions; the model takes " + std::to_string(model.spec().observation_size) + " and " +
+                              actions(b));
 }
 
 EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
@@ -28,14 +31,13 @@ EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& m
   return evaluate_greedy(*env, model, params, seed, stream, observations);
 }
 
-EvaluationResult evaluate_greedy(BatchedEnv& env_ref, const ActorCritic& model, const float* params, uint64_t seed,
+EvaluationResult evaluate_greedy(BatchedEnv& env, const ActorCritic& model, const float* params, uint64_t seed,
                                  uint64_t stream, const NormalizerSnapshot* observations) {
   constexpr uint32_t kEvaluationTag = 0xE7A1u;
-  check_env_fits_model(env_ref, model);
-  BatchedEnv* const env = &env_ref;
-  const int episodes = env->num_envs();
-  const int D = env->observation_size();
-  const Space& action_space = env->spec().action_space;
+  check_env_fits_model(env, model);
+  const int episodes = env.num_envs();
+  const int D = env.observation_size();
+  const Space& action_space = env.spec().action_space;
   std::vector<float> obs(static_cast<size_t>(episodes) * D), final_obs(obs.size()), values(episodes);
   std::vector<double> reward(episodes), returns(episodes, 0.0);
   std::vector<uint8_t> terminated(episodes), truncated(episodes), done(episodes, 0);
@@ -44,9 +46,9 @@ EvaluationResult evaluate_greedy(BatchedEnv& env_ref, const ActorCritic& model, 
   const ActionBuffer actions{discrete.empty() ? nullptr : discrete.data(), box.empty() ? nullptr : box.data(),
                              action_space.is_discrete() ? 0 : action_space.size()};
   for (int e = 0; e < episodes; ++e) {
-    env->seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(stream),
+    env.seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(stream),
                   static_cast<uint32_t>(stream >> 32), static_cast<uint32_t>(e), kEvaluationTag});
-    env->reset(e, obs.data() + static_cast<size_t>(e) * D);
+    env.reset(e, obs.data() + static_cast<size_t>(e) * D);
   }
   ModelWorkspace ws(model);
   std::vector<float> env_scratch, inputs;
@@ -62,7 +64,7 @@ EvaluationResult evaluate_greedy(BatchedEnv& env_ref, const ActorCritic& model, 
   while (running > 0) {
     if (!inputs.empty()) normalizer.normalize(obs.data(), episodes, inputs.data());
     act(model, params, inputs.empty() ? obs.data() : inputs.data(), episodes, nullptr, ws, actions, values.data());
-    env->step(model.distribution().env_actions(actions, episodes, env_scratch),
+    env.step(model.distribution().env_actions(actions, episodes, env_scratch),
               {obs.data(), reward.data(), terminated.data(), truncated.data(), final_obs.data()});
     for (int e = 0; e < episodes; ++e) {
       if (done[e]) continue;

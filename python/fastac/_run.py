@@ -8,10 +8,11 @@ import os
 import time
 from typing import Any, Callable, TypeVar
 
+import gymnasium as gym
 import numpy as np
 
 from fastac.config import TrainConfig, describe_fields
-from fastac.policy import ActorCriticPolicy
+from fastac.policy import ActorCriticPolicy, check_action_space
 from fastac.presets import preset_config
 from fastac.result import TrainResult
 
@@ -47,6 +48,30 @@ def check_memory(rollout_rows: int, observation_size: int, what: str) -> None:
         raise MemoryError(f"{what} = {rollout_rows:,} rollout rows of {observation_size} observation values need "
                           f"about {needed / 2**30:,.1f} GiB, more than this machine's {available / 2**30:,.1f} GiB; "
                           f"lower them")
+
+
+def registered_spec(env_id: str) -> Any:
+    """gymnasium's spec of a registered id; ``ValueError`` for an unknown one."""
+    try:
+        return gym.spec(env_id)
+    except gym.error.Error as e:
+        raise ValueError(f"env {env_id!r} is not a registered gymnasium id: {e}") from None
+
+
+def check_env_spaces(algorithm: str, obs_space: Any, act_space: Any,
+                     squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
+    """(observation size, action space) of an env both trainers can train on: a 1-D Box
+    observation space and a Discrete or Box action space (``ValueError`` otherwise)."""
+    trainer = f"train_{algorithm}"
+    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+        raise ValueError(f"env: {trainer} needs a 1-D Box observation space, got {obs_space}")
+    if not isinstance(act_space, (gym.spaces.Discrete, gym.spaces.Box)):
+        raise ValueError(f"env: {trainer} needs a Discrete or Box action space, got {act_space}")
+    try:
+        check_action_space(act_space, squash_output)
+    except ValueError as error:
+        raise ValueError(f"env: {error}") from None
+    return int(obs_space.shape[0]), act_space
 
 
 def describe_env(env: Any) -> str:

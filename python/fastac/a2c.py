@@ -18,13 +18,13 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, finish_result, make_result,
-                         resolve_config, with_config_signature)
+from fastac._run import (CallbackRunner, ProgressCallback, check_env_spaces, check_memory, describe_env, finish_result,
+                         make_result, registered_spec, resolve_config, with_config_signature)
 from fastac._validation import seed_words
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
 from fastac.evaluation import evaluate_policy
-from fastac.policy import ActorCriticPolicy, check_action_space, core_space
+from fastac.policy import ActorCriticPolicy, core_space
 from fastac.result import TrainResult
 
 EnvLike = str | Callable[[], gym.Env] | VectorEnv
@@ -206,10 +206,7 @@ def _vector_env(env: Any, cfg: TrainConfig) -> tuple[VectorEnv, str | None, Call
         native_id = NATIVE_ENV_IDS.get(env) if cfg.native else None
         if native_id is not None:
             return gym.make_vec(native_id, n, vectorization_mode="vector_entry_point"), native_id, None
-        try:
-            spec = gym.spec(env)
-        except gym.error.Error as e:
-            raise ValueError(f"env {env!r} is not a registered gymnasium id: {e}") from None
+        spec = registered_spec(env)
         return gym.make_vec(env, num_envs=n, vectorization_mode=cfg.vectorization_mode), None, lambda: gym.make(spec.id)
     if callable(env):
         if cfg.vectorization_mode not in ("sync", "async"):
@@ -229,18 +226,10 @@ def _native_id_of(env: VectorEnv) -> str | None:
 
 
 def _check_spaces(envs: VectorEnv, squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
-    obs_space, act_space = envs.single_observation_space, envs.single_action_space
-    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-        raise ValueError(f"env: train_a2c needs a 1-D Box observation space, got {obs_space}")
-    if not isinstance(act_space, (gym.spaces.Discrete, gym.spaces.Box)):
-        raise ValueError(f"env: train_a2c needs a Discrete or Box action space, got {act_space}")
-    try:
-        check_action_space(act_space, squash_output)
-    except ValueError as error:
-        raise ValueError(f"env: {error}") from None
+    checked = check_env_spaces("a2c", envs.single_observation_space, envs.single_action_space, squash_output)
     if envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.DISABLED:
         raise ValueError("env: train_a2c needs a vector env that autoresets (NEXT_STEP or SAME_STEP), got DISABLED")
-    return int(obs_space.shape[0]), act_space
+    return checked
 
 
 def _evaluate(policy: ActorCriticPolicy, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,

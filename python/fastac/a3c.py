@@ -20,13 +20,13 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_memory, describe_env, finish_result, make_result,
-                         resolve_config, to_completion, with_config_signature)
+from fastac._run import (CallbackRunner, ProgressCallback, check_env_spaces, check_memory, describe_env, finish_result,
+                         make_result, registered_spec, resolve_config, to_completion, with_config_signature)
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
 from fastac.envs.worker import WorkerEnvs
-from fastac.policy import ActorCriticPolicy, check_action_space
+from fastac.policy import ActorCriticPolicy
 from fastac.result import TrainResult
 
 #: How often the supervising thread wakes up (Ctrl-C and callbacks are served this fast).
@@ -155,11 +155,7 @@ def _supervise(trainer: Any, policy: ActorCriticPolicy, cfg: TrainConfig, runner
 def _env_maker(env: Any) -> Callable[[], gym.Env]:
     """A function making one Python env of ``env`` (a gymnasium id or a callable)."""
     if isinstance(env, str):
-        try:
-            spec = gym.spec(env)
-        except gym.error.Error as e:
-            raise ValueError(f"env {env!r} is not a registered gymnasium id: {e}") from None
-        return functools.partial(gym.make, spec.id)
+        return functools.partial(gym.make, registered_spec(env).id)
     if callable(env):
         return env  # type: ignore[no-any-return]
     raise TypeError(f"env must be a gymnasium id or a callable making a gymnasium.Env, got {describe_env(env)!r}")
@@ -176,12 +172,4 @@ def _probe_spaces(make_env: Callable[[], gym.Env], squash_output: bool) -> tuple
         close = getattr(probe, "close", None)
         if close is not None:
             close()
-    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-        raise ValueError(f"env: train_a3c needs a 1-D Box observation space, got {obs_space}")
-    if not isinstance(act_space, (gym.spaces.Discrete, gym.spaces.Box)):
-        raise ValueError(f"env: train_a3c needs a Discrete or Box action space, got {act_space}")
-    try:
-        check_action_space(act_space, squash_output)
-    except ValueError as error:
-        raise ValueError(f"env: {error}") from None
-    return int(obs_space.shape[0]), act_space
+    return check_env_spaces("a3c", obs_space, act_space, squash_output)

@@ -28,13 +28,14 @@ SB3_METRICS = {
     "steps_per_s": "time/fps",
     "elapsed_s": "time/time_elapsed",
     "env_steps": "time/total_timesteps",
-    "updates": "time/iterations",  # SB3's A2C: one iteration = one rollout = one update
     "learning_rate": "train/learning_rate",
     "value_loss": "train/value_loss",
     "policy_loss": "train/policy_loss",
     "grad_norm": "train/grad_norm",
 }
-SB3_UPDATES = "train/n_updates"  # also the progress dict's ``updates``
+# The progress dict's ``updates`` under both of SB3's names (in SB3's A2C one iteration
+# is one rollout is one update).
+SB3_UPDATES = ("time/iterations", "train/n_updates")
 PROGRESS_COLUMNS = ("elapsed_s", "env_steps", "episodes", "updates", "skipped_updates", "mean_return",
                     "steps_per_s", "policy_loss", "value_loss", "entropy", "grad_norm")
 
@@ -131,7 +132,8 @@ class TrainingMonitor:
                 if _finite(progress.get(key)):
                     self._tensorboard.add_scalar(name, progress[key], step)
             if _finite(progress.get("updates")):
-                self._tensorboard.add_scalar(SB3_UPDATES, progress["updates"], step)
+                for name in SB3_UPDATES:
+                    self._tensorboard.add_scalar(name, progress["updates"], step)
             if _finite(progress.get("entropy")):
                 self._tensorboard.add_scalar("train/entropy_loss", -progress["entropy"], step)  # SB3's sign
         if self._bar is not None:
