@@ -107,7 +107,69 @@ py::dict loss_dict(const LossStats& s) {
   d["value_loss"] = s.value_loss;
   d["entropy"] = s.entropy;
   d["grad_norm"] = s.grad_norm;
+  d["explained_variance"] = s.explained_variance;
   return d;
+}
+
+template <typename T>
+CArray<T> copy_to_array(const std::vector<T>& values) {
+  CArray<T> out(static_cast<py::ssize_t>(values.size()));
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
+template <typename T>
+std::vector<T> vector_from(const py::dict& d, const char* key, const char* what) {
+  if (!d.contains(key)) throw py::value_error(std::string(what) + " has no '" + key + "'");
+  const InArray<T> a = py::cast<InArray<T>>(d[key]);
+  if (a.ndim() != 1) throw py::value_error(std::string(what) + ": '" + key + "' must be 1-D");
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+int64_t int_from(const py::dict& d, const char* key, const char* what) {
+  if (!d.contains(key)) throw py::value_error(std::string(what) + " has no '" + key + "'");
+  return py::cast<int64_t>(d[key]);
+}
+
+// Optimizer state <-> {"square_avg": float32[], "exp_avg": float32[], "step": int}.
+py::dict optimizer_state_dict(const OptimizerState& s) {
+  py::dict d;
+  d["square_avg"] = copy_to_array(s.square_avg);
+  d["exp_avg"] = copy_to_array(s.exp_avg);
+  d["step"] = s.step;
+  return d;
+}
+
+OptimizerState optimizer_state_from(const py::dict& d) {
+  OptimizerState s;
+  s.square_avg = vector_from<float>(d, "square_avg", "optimizer state");
+  s.exp_avg = vector_from<float>(d, "exp_avg", "optimizer state");
+  s.step = int_from(d, "step", "optimizer state");
+  return s;
+}
+
+// Run counters <-> {"env_steps", "episodes", "updates", "skipped_updates": int,
+// "recent_returns": float32[], "recent_lengths": int32[]}.
+py::dict run_counters_dict(const RunCounters& c) {
+  py::dict d;
+  d["env_steps"] = c.env_steps;
+  d["episodes"] = c.episodes;
+  d["updates"] = c.updates;
+  d["skipped_updates"] = c.skipped_updates;
+  d["recent_returns"] = copy_to_array(c.recent_returns);
+  d["recent_lengths"] = copy_to_array(c.recent_lengths);
+  return d;
+}
+
+RunCounters run_counters_from(const py::dict& d) {
+  RunCounters c;
+  c.env_steps = int_from(d, "env_steps", "run counters");
+  c.episodes = int_from(d, "episodes", "run counters");
+  c.updates = int_from(d, "updates", "run counters");
+  c.skipped_updates = int_from(d, "skipped_updates", "run counters");
+  c.recent_returns = vector_from<float>(d, "recent_returns", "run counters");
+  c.recent_lengths = vector_from<int32_t>(d, "recent_lengths", "run counters");
+  return c;
 }
 
 // The progress dict: the same keys for A2C and A3C (both come from RunMonitor).
@@ -118,14 +180,16 @@ py::dict progress_dict(const RunMonitor& monitor) {
   d["episodes"] = p.episodes;
   d["updates"] = p.updates;
   d["skipped_updates"] = p.skipped_updates;
+  d["run_env_steps"] = p.run_env_steps;
   d["mean_return"] = p.mean_return;
+  d["mean_length"] = p.mean_length;
   d["evaluations"] = p.evaluations;
   d["eval_env_steps"] = p.eval_env_steps;
   d["last_eval_return"] = p.last_eval_return;
   for (auto item : loss_dict(p.last_loss)) d[item.first] = item.second;
   d["learning_rate"] = p.learning_rate;
   d["elapsed_s"] = p.elapsed_s;
-  d["steps_per_s"] = p.elapsed_s > 0 ? static_cast<double>(p.env_steps) / p.elapsed_s : 0.0;
+  d["steps_per_s"] = p.elapsed_s > 0 ? static_cast<double>(p.run_env_steps) / p.elapsed_s : 0.0;
   return d;
 }
 
@@ -554,10 +618,17 @@ void bind_training(py::module_& m) {
       .def_readonly("value_loss", &LossStats::value_loss)
       .def_readonly("entropy", &LossStats::entropy)
       .def_readonly("grad_norm", &LossStats::grad_norm)
+      .def_readonly("explained_variance", &LossStats::explained_variance)
       .def("as_dict", &loss_dict);
 
   py::class_<RunMonitor>(m, "RunMonitor", "Counts, episode window, stop criteria, lr schedule (rl/run_monitor.h).")
       .def(py::init<const TrainConfig&>(), py::arg("config"))
+      .def(
+          "resume", [](RunMonitor& monitor, const py::dict& counters) { monitor.resume(run_counters_from(counters)); },
+          py::arg("counters"), "Continues from an earlier run's counters (a dict as counters() returns), before start().")
+      .def(
+          "counters", [](const RunMonitor& monitor) { return run_counters_dict(monitor.counters()); },
+          "Totals and the last episodes, for a run that continues this one.")
       .def("start", &RunMonitor::start)
       .def("elapsed", &RunMonitor::elapsed)
       .def("after_update", &RunMonitor::after_update, py::arg("steps"), py::arg("loss"), py::arg("skipped"))
@@ -711,7 +782,14 @@ void bind_training(py::module_& m) {
             }
             return py::make_tuple(s.loss, s.skipped);
           },
-          py::arg("loss"), py::arg("lr"), "Clips and applies `gradient`: (loss stats with grad_norm, skipped).");
+          py::arg("loss"), py::arg("lr"), "Clips and applies `gradient`: (loss stats with grad_norm, skipped).")
+      .def(
+          "optimizer_state", [](Learner& learner) { return optimizer_state_dict(learner.optimizer().state()); },
+          "The optimizer's statistics: {'square_avg', 'exp_avg': float32 arrays, 'step': int}.")
+      .def(
+          "set_optimizer_state",
+          [](Learner& learner, const py::dict& state) { learner.optimizer().set_state(optimizer_state_from(state)); },
+          py::arg("state"), "Replaces the optimizer's statistics (a dict as optimizer_state() returns).");
 
   py::class_<A3CTrainer, std::unique_ptr<A3CTrainer, DeleteWithoutGil>>(
       m, "A3CTrainer", "A3C workers (rl/a3c.h) on native or Python envs; supervised from Python.")
@@ -744,7 +822,36 @@ void bind_training(py::module_& m) {
       .def_property_readonly("finished", &A3CTrainer::finished)
       .def_property_readonly("stop_reason", [](const A3CTrainer& t) { return stop_reason_name(t.monitor().stop_reason()); })
       .def("progress", [](const A3CTrainer& t) { return progress_dict(t.monitor()); })
-      .def("history", [](const A3CTrainer& t) { return history_dict(t.monitor()); });
+      .def("history", [](const A3CTrainer& t) { return history_dict(t.monitor()); })
+      .def(
+          "resume", [](A3CTrainer& t, const py::dict& counters) { t.monitor().resume(run_counters_from(counters)); },
+          py::arg("counters"), "Continues from an earlier run's counters, before start().")
+      .def(
+          "counters", [](const A3CTrainer& t) { return run_counters_dict(t.monitor().counters()); },
+          "Totals and the last episodes, for a run that continues this one.")
+      .def(
+          "optimizer_state", [](const A3CTrainer& t) { return optimizer_state_dict(t.optimizer().state()); },
+          "The shared optimizer's statistics (a consistent copy only once the workers are joined).")
+      .def(
+          "set_optimizer_state",
+          [](A3CTrainer& t, const py::dict& state) {
+            if (!t.finished())
+              throw py::value_error("set_optimizer_state: the workers are running");
+            t.optimizer().set_state(optimizer_state_from(state));
+          },
+          py::arg("state"), "Replaces the shared optimizer's statistics, before start().")
+      .def_property_readonly(
+          "reward_stats", [](A3CTrainer& t) { return &t.reward_stats(); }, py::return_value_policy::reference_internal,
+          "normalize_reward: the shared running statistics of the discounted return (RunningStats).")
+      .def(
+          "read_parameters",
+          [](const A3CTrainer& t, py::array_t<float, py::array::c_style> out) {
+            if (out.ndim() != 1 || static_cast<size_t>(out.size()) != t.optimizer().size())
+              throw py::value_error("out must be a float32 array of num_parameters values");
+            py::gil_scoped_release release;
+            t.optimizer().read_parameters(out.mutable_data());
+          },
+          py::arg("out"), "Copies the shared parameters into out (a snapshot while the workers train).");
 
   m.def(
       "evaluate_greedy",

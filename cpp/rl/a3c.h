@@ -53,6 +53,13 @@ class A3CTrainer {
   void join();
   bool finished() const { return running_workers_.load() == 0; }
   const RunMonitor& monitor() const { return monitor_; }
+  // To continue a model's training, before start(): monitor().resume(counters),
+  // optimizer().set_state(state), reward_stats().set(moments).
+  RunMonitor& monitor() { return monitor_; }
+  SharedOptimizer& optimizer() { return optimizer_; }
+  const SharedOptimizer& optimizer() const { return optimizer_; }
+  // normalize_reward: the running statistics of the discounted return, shared by the workers.
+  RunningStats& reward_stats() { return reward_stats_; }
 
  private:
   void worker_loop(int worker);

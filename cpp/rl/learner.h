@@ -42,6 +42,7 @@ class Learner {
     return apply(compute_gradient(obs, batch, actions, advantages, returns), lr);
   }
   const ActorCritic& model() const { return model_; }
+  SharedOptimizer& optimizer() { return optimizer_; }
 
  private:
   ActorCritic& model_;

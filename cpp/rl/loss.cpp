@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace fastac {
 
@@ -43,7 +44,26 @@ LossStats compute_gradient(const ActorCritic& model, const float* params, const 
   stats.policy_loss = static_cast<float>(policy_loss * inv_batch);
   stats.value_loss = static_cast<float>(value_loss * inv_batch);
   stats.entropy = static_cast<float>(entropy * inv_batch);
+  stats.explained_variance = explained_variance(advantages, returns, batch);
   return stats;
+}
+
+float explained_variance(const float* advantages, const float* returns, int batch) {
+  // Two-pass variances in double (the returns can be large and nearly equal).
+  double mean_a = 0.0, mean_r = 0.0;
+  for (int b = 0; b < batch; ++b) {
+    mean_a += advantages[b];
+    mean_r += returns[b];
+  }
+  mean_a /= std::max(batch, 1);
+  mean_r /= std::max(batch, 1);
+  double var_a = 0.0, var_r = 0.0;
+  for (int b = 0; b < batch; ++b) {
+    var_a += (advantages[b] - mean_a) * (advantages[b] - mean_a);
+    var_r += (returns[b] - mean_r) * (returns[b] - mean_r);
+  }
+  if (batch == 0 || var_r == 0.0) return std::numeric_limits<float>::quiet_NaN();
+  return static_cast<float>(1.0 - var_a / var_r);
 }
 
 float clip_grad_norm(float* grad, size_t size, float max_norm) {

@@ -28,7 +28,14 @@ struct LossConfig {
 struct LossStats {
   float policy_loss = 0, value_loss = 0, entropy = 0;
   float grad_norm = 0;  // before clipping
+  // 1 - Var(R - V) / Var(R) over the batch, V the rollout's values (SB3's
+  // train/explained_variance: 1 predicts the returns, 0 no better than their mean;
+  // NaN when the returns do not vary).
+  float explained_variance = 0;
 };
+
+// 1 - Var(returns - values) / Var(returns), from the advantages (returns - values).
+float explained_variance(const float* advantages, const float* returns, int batch);
 
 // Thrown by compute_gradient when its cancel check says so.
 struct GradientCancelled : std::exception {

@@ -33,7 +33,51 @@ const char* stop_reason_name(StopReason reason) {
   return "unknown";
 }
 
-RunMonitor::RunMonitor(const TrainConfig& config) : config_(config) { recent_returns_.reserve(kReturnWindow); }
+RunMonitor::RunMonitor(const TrainConfig& config) : config_(config) {
+  recent_returns_.reserve(kReturnWindow);
+  recent_lengths_.reserve(kReturnWindow);
+}
+
+void RunMonitor::resume(const RunCounters& c) {
+  if (c.env_steps < 0 || c.episodes < 0 || c.updates < 0 || c.skipped_updates < 0)
+    throw std::invalid_argument("run counters must be >= 0");
+  if (c.recent_returns.size() != c.recent_lengths.size() || c.recent_returns.size() > kReturnWindow ||
+      static_cast<int64_t>(c.recent_returns.size()) > c.episodes)
+    throw std::invalid_argument("run counters: recent_returns and recent_lengths must be as long as each other, "
+                                "at most 100 and at most episodes");
+  std::lock_guard lock(episodes_mutex_);
+  env_steps_.store(c.env_steps);
+  updates_.store(c.updates);
+  skipped_updates_.store(c.skipped_updates);
+  env_steps_before_ = c.env_steps;
+  episodes_before_ = c.episodes;
+  recent_returns_.assign(c.recent_returns.begin(), c.recent_returns.end());
+  recent_lengths_.assign(c.recent_lengths.begin(), c.recent_lengths.end());
+  recent_next_ = recent_returns_.size() % kReturnWindow;  // full: the oldest, at 0
+  recent_sum_ = 0.0;
+  recent_length_sum_ = 0.0;
+  for (size_t i = 0; i < recent_returns_.size(); ++i) {
+    recent_sum_ += recent_returns_[i];
+    recent_length_sum_ += recent_lengths_[i];
+  }
+  // As many episodes before the first greedy confirmation as in a fresh run.
+  episodes_at_last_evaluation_ = -kEpisodesBetweenEvaluations;
+}
+
+RunCounters RunMonitor::counters() const {
+  RunCounters c;
+  c.env_steps = env_steps_.load();
+  c.updates = updates_.load();
+  c.skipped_updates = skipped_updates_.load();
+  std::lock_guard lock(episodes_mutex_);
+  c.episodes = episodes_before_ + static_cast<int64_t>(episodes_.size());
+  const size_t n = recent_returns_.size(), oldest = n < kReturnWindow ? 0 : recent_next_;
+  for (size_t i = 0; i < n; ++i) {
+    c.recent_returns.push_back(recent_returns_[(oldest + i) % n]);
+    c.recent_lengths.push_back(recent_lengths_[(oldest + i) % n]);
+  }
+  return c;
+}
 
 void RunMonitor::start() { start_time_ = std::chrono::steady_clock::now(); }
 
@@ -54,12 +98,16 @@ void RunMonitor::record_episode(float episode_return, int32_t length, int64_t pe
       {elapsed(), env_steps_.load(std::memory_order_relaxed) + pending_steps, episode_return, length});
   if (recent_returns_.size() < kReturnWindow) {
     recent_returns_.push_back(episode_return);
+    recent_lengths_.push_back(length);
   } else {
-    float& slot = recent_returns_[(episodes_.size() - 1) % kReturnWindow];
-    recent_sum_ -= slot;
-    slot = episode_return;
+    recent_sum_ -= recent_returns_[recent_next_];
+    recent_length_sum_ -= recent_lengths_[recent_next_];
+    recent_returns_[recent_next_] = episode_return;
+    recent_lengths_[recent_next_] = length;
   }
+  recent_next_ = (recent_next_ + 1) % kReturnWindow;
   recent_sum_ += episode_return;
+  recent_length_sum_ += length;
   const int64_t episodes = static_cast<int64_t>(episodes_.size());
   if (std::isnan(config_.stop_at_return) || recent_returns_.size() < kReturnWindow ||
       recent_sum_ / kReturnWindow < config_.stop_at_return ||
@@ -102,6 +150,7 @@ void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skippe
   last_value_loss_.store(stats.value_loss, std::memory_order_relaxed);
   last_entropy_.store(stats.entropy, std::memory_order_relaxed);
   last_grad_norm_.store(stats.grad_norm, std::memory_order_relaxed);
+  last_explained_variance_.store(stats.explained_variance, std::memory_order_relaxed);
   const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
   (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
   if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
@@ -128,12 +177,17 @@ Progress RunMonitor::progress() const {
   p.evaluations = evaluations_.load();
   p.eval_env_steps = eval_env_steps_.load();
   p.last_eval_return = last_eval_return_.load();
-  p.last_loss = {last_policy_loss_.load(), last_value_loss_.load(), last_entropy_.load(), last_grad_norm_.load()};
+  p.run_env_steps = p.env_steps - env_steps_before_;
+  p.last_loss = {last_policy_loss_.load(), last_value_loss_.load(), last_entropy_.load(), last_grad_norm_.load(),
+                 last_explained_variance_.load()};
   p.learning_rate = learning_rate();
   p.elapsed_s = elapsed();
   std::lock_guard lock(episodes_mutex_);
-  p.episodes = static_cast<int64_t>(episodes_.size());
-  if (!recent_returns_.empty()) p.mean_return = recent_sum_ / static_cast<double>(recent_returns_.size());
+  p.episodes = episodes_before_ + static_cast<int64_t>(episodes_.size());
+  if (!recent_returns_.empty()) {
+    p.mean_return = recent_sum_ / static_cast<double>(recent_returns_.size());
+    p.mean_length = recent_length_sum_ / static_cast<double>(recent_lengths_.size());
+  }
   return p;
 }
 

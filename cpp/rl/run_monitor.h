@@ -27,9 +27,21 @@ struct EpisodeRecord {
 enum class StopReason { kNone, kTotalSteps, kStopAtReturn, kMaxSeconds, kRequested, kError };
 const char* stop_reason_name(StopReason reason);  // "total_steps", "stop_at_return", ...
 
-struct Progress {
+// The counters a run continues from (a model trained further: the learn() of a
+// model object), and what it hands on: totals over every run of the model, and the
+// last episodes' returns and lengths (oldest first, at most kReturnWindow).
+struct RunCounters {
   int64_t env_steps = 0, episodes = 0, updates = 0, skipped_updates = 0;
+  std::vector<float> recent_returns;
+  std::vector<int32_t> recent_lengths;
+};
+
+struct Progress {
+  // Totals, counting those of the runs this one continues (RunMonitor::resume).
+  int64_t env_steps = 0, episodes = 0, updates = 0, skipped_updates = 0;
+  int64_t run_env_steps = 0;  // taken in this run
   double mean_return = std::numeric_limits<double>::quiet_NaN();  // last 100 episodes
+  double mean_length = std::numeric_limits<double>::quiet_NaN();  // of the same episodes
   int64_t evaluations = 0, eval_env_steps = 0;  // stop_eval_episodes checks (their steps are not training steps)
   double last_eval_return = std::numeric_limits<double>::quiet_NaN();
   LossStats last_loss;  // of the most recent update
@@ -44,6 +56,12 @@ class RunMonitor {
   static constexpr int64_t kEpisodesBetweenEvaluations = 10;
 
   explicit RunMonitor(const TrainConfig& config);
+  // Continues from an earlier run's counters (before start()): totals count on from
+  // them, the episode window starts with their episodes, and total_steps (and the lr
+  // schedule over it) counts the total, as SB3's num_timesteps. Throws
+  // std::invalid_argument for negative counts or more recent episodes than the window.
+  void resume(const RunCounters& counters);
+  RunCounters counters() const;
   void start();  // the clock starts here
   double elapsed() const;
 
@@ -88,13 +106,18 @@ class RunMonitor {
 
   alignas(64) std::atomic<int64_t> env_steps_{0}, updates_{0}, skipped_updates_{0};
   std::atomic<float> last_policy_loss_{0}, last_value_loss_{0}, last_entropy_{0}, last_grad_norm_{0};
+  std::atomic<float> last_explained_variance_{std::numeric_limits<float>::quiet_NaN()};
   std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
   std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
 
   mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step
-  std::vector<EpisodeRecord> episodes_;
-  std::vector<float> recent_returns_;  // ring buffer of the last kReturnWindow
-  double recent_sum_ = 0.0;
+  std::vector<EpisodeRecord> episodes_;  // of this run
+  int64_t episodes_before_ = 0, env_steps_before_ = 0;  // of the runs this one continues
+  // Ring buffers of the last kReturnWindow episodes; the next slot to overwrite.
+  std::vector<float> recent_returns_;
+  std::vector<int32_t> recent_lengths_;
+  size_t recent_next_ = 0;
+  double recent_sum_ = 0.0, recent_length_sum_ = 0.0;
   int64_t episodes_at_last_evaluation_ = -kEpisodesBetweenEvaluations;
 };
 

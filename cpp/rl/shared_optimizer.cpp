@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace fastac {
 namespace {
@@ -23,6 +25,34 @@ SharedOptimizer::SharedOptimizer(float* shared_params, size_t size, OptimizerCon
   float max_abs = 0.0f;
   for (size_t j = 0; j < size; ++j) max_abs = std::max(max_abs, std::fabs(shared_params[j]));
   max_abs_param_.store(std::isfinite(max_abs) ? max_abs : std::numeric_limits<float>::infinity());
+}
+
+OptimizerState SharedOptimizer::state() const {
+  OptimizerState s;
+  s.square_avg.resize(square_avg_.size());
+  s.exp_avg.resize(exp_avg_.size());
+  for (size_t j = 0; j < square_avg_.size(); ++j) s.square_avg[j] = load(const_cast<float&>(square_avg_[j]));
+  for (size_t j = 0; j < exp_avg_.size(); ++j) s.exp_avg[j] = load(const_cast<float&>(exp_avg_[j]));
+  s.step = step_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void SharedOptimizer::set_state(const OptimizerState& state) {
+  auto check = [](const std::vector<float>& values, size_t expected, const char* name, bool non_negative) {
+    if (values.size() != expected)
+      throw std::invalid_argument(std::string("optimizer state: ") + name + " has " + std::to_string(values.size()) +
+                                  " values, expected " + std::to_string(expected));
+    for (float v : values)
+      if (!std::isfinite(v) || (non_negative && v < 0.0f))
+        throw std::invalid_argument(std::string("optimizer state: ") + name + " holds " + std::to_string(v) +
+                                    (non_negative ? ", expected finite values >= 0" : ", expected finite values"));
+  };
+  check(state.square_avg, square_avg_.size(), "square_avg", true);
+  check(state.exp_avg, exp_avg_.size(), "exp_avg", false);
+  if (state.step < 0) throw std::invalid_argument("optimizer state: step is " + std::to_string(state.step) + ", expected >= 0");
+  for (size_t j = 0; j < square_avg_.size(); ++j) store(square_avg_[j], state.square_avg[j]);
+  for (size_t j = 0; j < exp_avg_.size(); ++j) store(exp_avg_[j], state.exp_avg[j]);
+  step_.store(config_.kind == OptimizerKind::kAdam ? state.step : 0, std::memory_order_relaxed);
 }
 
 void SharedOptimizer::read_parameters(float* out) const {

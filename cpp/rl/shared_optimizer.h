@@ -21,6 +21,14 @@ struct OptimizerConfig {
   float beta1 = 0.9f, beta2 = 0.999f;  // Adam
 };
 
+// What an optimizer has learned besides the parameters: saved with a model so that
+// training continues where it stopped (the layout of torch.optim's state).
+struct OptimizerState {
+  std::vector<float> square_avg;  // RMSProp g, Adam v (empty for SGD)
+  std::vector<float> exp_avg;     // Adam m (empty otherwise)
+  int64_t step = 0;               // Adam's bias-correction count (0 otherwise)
+};
+
 class SharedOptimizer {
  public:
   SharedOptimizer(float* shared_params, size_t size, OptimizerConfig config);
@@ -31,6 +39,14 @@ class SharedOptimizer {
   // A worker's local copy of the shared parameters.
   void read_parameters(float* out) const;
   size_t size() const { return size_; }
+  OptimizerKind kind() const { return config_.kind; }
+
+  // A copy of the statistics (relaxed loads: workers may be writing; that is Hogwild).
+  OptimizerState state() const;
+  // Replaces the statistics, before training: sizes must match this optimizer's kind and
+  // size, every value be finite, square averages >= 0 and step >= 0 (else
+  // std::invalid_argument, naming what is wrong).
+  void set_state(const OptimizerState& state);
 
  private:
   bool update_is_finite(const float* grad, float lr) const;

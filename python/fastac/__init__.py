@@ -12,8 +12,12 @@ import torch  # noqa: F401
 
 from fastac import _core  # noqa: F401
 from fastac import envs  # noqa: F401  (registers the native envs with gymnasium)
-from fastac.a2c import train_a2c
-from fastac.a3c import train_a3c
+from fastac import callbacks  # noqa: F401
+from fastac.a2c import A2C, train_a2c
+from fastac.a3c import A3C, train_a3c
+from fastac.callbacks import (BaseCallback, CallbackList, CheckpointCallback, EvalCallback, EveryNTimesteps,
+                              StopTrainingOnMaxEpisodes, StopTrainingOnNoModelImprovement,
+                              StopTrainingOnRewardThreshold)
 from fastac.config import TrainConfig
 from fastac.envs import InvalidActionError
 from fastac.evaluation import evaluate_policy
@@ -23,7 +27,18 @@ from fastac.result import TrainResult
 __version__ = "0.1.0"
 
 __all__ = [
+    "A2C",
+    "A3C",
     "ActorCriticPolicy",
+    "BaseCallback",
+    "CallbackList",
+    "CheckpointCallback",
+    "EvalCallback",
+    "EveryNTimesteps",
+    "StopTrainingOnMaxEpisodes",
+    "StopTrainingOnNoModelImprovement",
+    "StopTrainingOnRewardThreshold",
+    "callbacks",
     "InvalidActionError",
     "TrainConfig",
     "TrainResult",

@@ -371,6 +371,9 @@ class LossStats:
     def entropy(self) -> float:
         ...
     @property
+    def explained_variance(self) -> float:
+        ...
+    @property
     def grad_norm(self) -> float:
         ...
     @property
@@ -391,6 +394,10 @@ class RunMonitor:
         """
         stopping, after stopping the run if max_seconds has passed.
         """
+    def counters(self) -> dict:
+        """
+        Totals and the last episodes, for a run that continues this one.
+        """
     def elapsed(self) -> float:
         ...
     def history(self) -> dict:
@@ -401,6 +408,10 @@ class RunMonitor:
         ...
     def record_evaluation(self, mean_return: typing.SupportsFloat | typing.SupportsIndex, env_steps: typing.SupportsInt | typing.SupportsIndex) -> bool:
         ...
+    def resume(self, counters: dict) -> None:
+        """
+        Continues from an earlier run's counters (a dict as counters() returns), before start().
+        """
     def start(self) -> None:
         ...
     def stop(self) -> bool:
@@ -481,6 +492,14 @@ class Learner:
         """
         The gradient of the first `batch` (compacted) rollout samples into `gradient`; None if the monitor stopped the run meanwhile.
         """
+    def optimizer_state(self) -> dict:
+        """
+        The optimizer's statistics: {'square_avg', 'exp_avg': float32 arrays, 'step': int}.
+        """
+    def set_optimizer_state(self, state: dict) -> None:
+        """
+        Replaces the optimizer's statistics (a dict as optimizer_state() returns).
+        """
     @property
     def gradient(self) -> numpy.typing.NDArray[numpy.float32]:
         ...
@@ -492,16 +511,36 @@ class A3CTrainer:
         """
         Without make_envs, the workers step config.env natively; with them, make_envs(worker, num_envs) and make_eval_envs(num_envs) return fastac.envs.worker.WorkerEnvs, called on the worker threads.
         """
+    def counters(self) -> dict:
+        """
+        Totals and the last episodes, for a run that continues this one.
+        """
     def history(self) -> dict:
         ...
     def join(self) -> None:
         """
         Waits for the workers; re-raises the first exception a worker raised.
         """
+    def optimizer_state(self) -> dict:
+        """
+        The shared optimizer's statistics (a consistent copy only once the workers are joined).
+        """
     def progress(self) -> dict:
         ...
+    def read_parameters(self, out: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> None:
+        """
+        Copies the shared parameters into out (a snapshot while the workers train).
+        """
     def request_stop(self) -> None:
         ...
+    def resume(self, counters: dict) -> None:
+        """
+        Continues from an earlier run's counters, before start().
+        """
+    def set_optimizer_state(self, state: dict) -> None:
+        """
+        Replaces the shared optimizer's statistics, before start().
+        """
     def start(self) -> None:
         ...
     def wait_for(self, seconds: typing.SupportsFloat | typing.SupportsIndex) -> bool:
@@ -511,6 +550,11 @@ class A3CTrainer:
     @property
     def finished(self) -> bool:
         ...
+    @property
+    def reward_stats(self) -> RunningStats:
+        """
+        normalize_reward: the shared running statistics of the discounted return (RunningStats).
+        """
     @property
     def stop_reason(self) -> str:
         ...

@@ -1,11 +1,10 @@
 """What a training run does around its algorithm, the same for A2C and A3C: resolving the
-config, calling the callback on its cadence, and building the result."""
+config, checking the env, and building the result."""
 
 from __future__ import annotations
 
 import inspect
 import os
-import time
 from typing import Any, Callable, TypeVar
 
 import gymnasium as gym
@@ -17,9 +16,6 @@ from fastac.presets import preset_config
 from fastac.result import TrainResult
 
 T = TypeVar("T")
-
-ProgressCallback = Callable[[dict[str, Any]], "bool | None"]
-
 
 def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs: dict[str, Any]) -> TrainConfig:
     """The validated config of a run: ``config`` (or the defaults with the env id's preset,
@@ -80,39 +76,6 @@ def describe_env(env: Any) -> str:
     return getattr(spec, "id", None) or getattr(env, "__name__", None) or type(env).__name__
 
 
-class CallbackRunner:
-    """Calls ``callback(progress)`` about every ``interval_s`` seconds and once more at the end.
-
-    The one rule for what a callback returns: ``False`` stops training, ``None`` or
-    ``True`` continue, anything else is a ``TypeError``.
-    """
-
-    def __init__(self, callback: ProgressCallback | None, interval_s: Any) -> None:
-        from fastac._validation import check_float
-
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable or None, got {callback!r}")
-        self.callback = callback
-        self.interval_s = check_float("callback_interval_s", interval_s, low=0, low_inclusive=False)
-        self._next = time.perf_counter() + self.interval_s
-
-    def due(self) -> bool:
-        return self.callback is not None and time.perf_counter() >= self._next
-
-    def __call__(self, progress: dict[str, Any]) -> bool:
-        """Runs the callback; returns whether training should go on."""
-        if self.callback is None:
-            return True
-        self._next = time.perf_counter() + self.interval_s
-        keep_going = self.callback(progress)
-        if keep_going is None or keep_going is True:
-            return True
-        if keep_going is False:
-            return False
-        raise TypeError(f"the callback must return True, False or None, got {keep_going!r} "
-                        f"({type(keep_going).__name__})")
-
-
 def to_completion(step: Callable[[], T]) -> tuple[T, bool]:
     """Runs ``step`` to completion even if Ctrl-C lands in it, running it again (it must be
     idempotent: joining the workers, building the result); returns its value and whether a
@@ -135,21 +98,25 @@ def finish_result(build: Callable[[], TrainResult]) -> TrainResult:
 
 
 def make_result(policy: ActorCriticPolicy, progress: dict[str, Any], history: dict[str, np.ndarray],
-                stop_reason: str, interrupted: bool, config: TrainConfig) -> TrainResult:
-    """The :class:`TrainResult` of a finished run (and a warning if updates were skipped)."""
+                stop_reason: str, interrupted: bool, config: TrainConfig,
+                before: dict[str, Any] | None = None) -> TrainResult:
+    """The :class:`TrainResult` of a finished run (and a warning if updates were skipped):
+    its own counts, less the ``before`` counters of the runs it continued."""
     if stop_reason == "requested":
         stop_reason = "interrupted" if interrupted else "callback"
+    before = before or {}
     result = TrainResult(
         policy=policy,
         wall_time_s=float(progress["elapsed_s"]),
-        env_steps=int(progress["env_steps"]),
-        episodes=int(progress["episodes"]),
+        env_steps=int(progress["env_steps"]) - int(before.get("env_steps", 0)),
+        episodes=int(progress["episodes"]) - int(before.get("episodes", 0)),
         history=history,
         interrupted=interrupted,
         stop_reason=stop_reason,
         config=config.to_dict(),
-        updates=int(progress["updates"]),
-        skipped_updates=int(progress["skipped_updates"]),
+        updates=int(progress["updates"]) - int(before.get("updates", 0)),
+        skipped_updates=int(progress["skipped_updates"]) - int(before.get("skipped_updates", 0)),
+        num_timesteps=int(progress["env_steps"]),
     )
     result.warn_if_updates_skipped()
     return result

@@ -11,6 +11,7 @@ only moves numpy arrays between the environments and the core.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -18,9 +19,11 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_env_spaces, check_memory, describe_env, finish_result,
-                         make_result, registered_spec, resolve_config, with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_result, registered_spec,
+                         with_config_signature)
 from fastac._validation import seed_words
+from fastac.base import BaseAlgorithm, CallbackLike, train_once
+from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
 from fastac.evaluation import evaluate_policy
@@ -32,17 +35,18 @@ EnvLike = str | Callable[[], gym.Env] | VectorEnv
 
 @with_config_signature("a2c")
 def train_a2c(
-    env: EnvLike = "CartPole-v1",
+    env: EnvLike | None = None,
     *,
     config: TrainConfig | None = None,
-    callback: ProgressCallback | None = None,
+    callback: CallbackLike = None,
     callback_interval_s: float = 1.0,
+    init_model: "BaseAlgorithm | str | os.PathLike[str] | None" = None,
     **hyperparameters: Any,
 ) -> TrainResult:
-    """Trains an actor-critic policy with synchronous A2C.
+    """Trains an actor-critic policy with synchronous A2C: ``A2C(env, ...).learn()`` in one call.
 
     Args:
-        env: what to train on:
+        env: what to train on (default: ``init_model``'s env, else ``"CartPole-v1"``):
 
             - a gymnasium id: one with a native implementation (``"CartPole-v1"``,
               ``"Acrobot-v1"``, ...) runs the native C++ vector env unless ``native=False``;
@@ -57,9 +61,15 @@ def train_a2c(
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
             Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
             ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
-        callback: called about every ``callback_interval_s`` seconds (and at the end) with a
-            dict of progress; ``False`` stops training, ``None``/``True`` continue.
-        callback_interval_s: seconds between callbacks, > 0.
+        callback: a function called about every ``callback_interval_s`` seconds (and at the
+            end) with a dict of progress (``False`` stops training, ``None``/``True``
+            continue), or a :class:`fastac.callbacks.BaseCallback` (``EvalCallback``,
+            ``CheckpointCallback``, ...), or a list of these.
+        callback_interval_s: seconds between a progress function's calls, > 0.
+        init_model: continue training this model: a :class:`fastac.A2C` / :class:`fastac.A3C`
+            (copied: it is not changed) or the path of one saved with ``.save``. Its weights,
+            optimizer and normalization statistics carry on; ``total_steps`` counts steps
+            *more*; keywords override its config (not ``config``).
         {config_fields}
 
     Runs with the same seed are identical, bit for bit: the seed fixes the initial weights,
@@ -69,65 +79,176 @@ def train_a2c(
         A :class:`~fastac.result.TrainResult`. Ctrl-C returns the partial result with
         ``interrupted=True``.
     """
-    cfg = resolve_config("a2c", env, config, hyperparameters)
-    runner = CallbackRunner(callback, callback_interval_s)
-    envs, native_id, make_eval_env = _vector_env(env, cfg)
-    owns_envs = envs is not env  # close what we made, not what the caller passed
-    try:
-        obs_size, action_space = _check_spaces(envs, cfg.squash_output)
-        if cfg.stop_at_return is not None and cfg.stop_eval_episodes > 0 and native_id is None and make_eval_env is None:
-            raise ValueError("stop_eval_episodes needs a gymnasium id or a callable to make evaluation envs; "
-                             "pass one as env, or stop_eval_episodes=0")
-        return _train(envs, cfg, native_id, make_eval_env, obs_size, action_space, runner)
-    finally:
-        if owns_envs:
-            envs.close()
+    return train_once(A2C, env, config, hyperparameters, init_model, callback, callback_interval_s)
 
 
-def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
-           D: int, action_space: gym.spaces.Space[Any], runner: CallbackRunner) -> TrainResult:
+class A2C(BaseAlgorithm):
+    """Synchronous advantage actor-critic as a model object, Stable-Baselines3's shape.
+
+    ``A2C(env, **hyperparameters)`` makes the envs and the policy; :meth:`learn` trains
+    (again: continues, with the optimizer's statistics, the envs where they were and the
+    action-sampling stream), :meth:`predict`, :meth:`save` and :meth:`load` as SB3's.
+
+    Args:
+        env: as :func:`fastac.train_a2c`'s ``env``.
+        config: a :class:`fastac.TrainConfig` to start from; keywords override its fields
+            (a preset applies to a known id without one, as for :func:`fastac.train_a2c`).
+        **hyperparameters: config fields (``lr``, ``n_steps``, ``total_steps``, ...).
+
+    The training loop (:func:`_train`) reads top to bottom like a CleanRL script:
+    ``num_envs`` environments step in lockstep for ``n_steps``; then one update over all
+    their samples averages the gradient over every agent.
+    """
+
+    algorithm = "a2c"
+
+    def __init__(self, env: EnvLike = "CartPole-v1", *, config: TrainConfig | None = None,
+                 _loaded: dict[str, Any] | None = None, **hyperparameters: Any) -> None:
+        super().__init__(env, config, hyperparameters, _loaded)
+        cfg = self.config
+        self._envs, self._native_id, self._make_eval_env = _vector_env(env, cfg)
+        self._owns_envs = self._envs is not env  # close what we made, not what the caller passed
+        try:
+            obs_size, action_space = _check_spaces(self._envs, cfg.squash_output)
+            if cfg.stop_at_return is not None and cfg.stop_eval_episodes > 0 and self._native_id is None \
+                    and self._make_eval_env is None:
+                raise ValueError("stop_eval_episodes needs a gymnasium id or a callable to make evaluation envs; "
+                                 "pass one as env, or stop_eval_episodes=0")
+            check_memory(self._envs.num_envs * cfg.n_steps, obs_size, "num_envs x n_steps")
+            cfg.num_envs = self._envs.num_envs
+            policy = ActorCriticPolicy(obs_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
+                                       metadata={"env": self._native_id or cfg.env, "algorithm": "a2c",
+                                                 "config": cfg.to_dict()},
+                                       log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
+                                       normalize_obs=cfg.normalize_obs, _initialize=_loaded is None)
+            if _loaded is not None:
+                self._restore(policy)
+            else:
+                self._policy = policy
+        except BaseException:
+            self.close()
+            raise
+        self._session: _Session | None = None  # made at the first learn()
+
+    def get_env(self) -> VectorEnv:
+        """The vector env the model trains on."""
+        return self._envs
+
+    def close(self) -> None:
+        """Closes the vector env if the model made it (not one passed in)."""
+        if self._owns_envs and not getattr(self._envs, "closed", False):
+            self._envs.close()
+
+    def _live_optimizer_state(self) -> dict[str, Any] | None:
+        if self._session is None:
+            return self._optimizer_state
+        return {"kind": self.config.optimizer, **self._session.learner.optimizer_state()}
+
+    def _live_return_moments(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        if self._session is None or not self.config.normalize_reward:
+            return self._return_moments
+        return self._session.return_stats.moments()
+
+    def _run(self, config: TrainConfig, counters: dict[str, Any], callback: BaseCallback | None,
+             reset_env: bool) -> TrainResult:
+        if self._session is None:
+            self._session = _Session(self, counters["env_steps"])
+        elif reset_env:
+            self._session.obs = None
+        monitor = _core.RunMonitor(config.to_core())
+        monitor.resume(counters)
+        self._live = _Live(monitor, counters)
+        try:
+            result = _train(self._session, self.policy, config, self._live, callback, self._native_id,
+                            self._make_eval_env, counters)
+        finally:
+            self._live = None
+            self._counters = monitor.counters()
+        return result
+
+
+class _Session:
+    """What an A2C model keeps between learn() calls: the optimizer (in the learner), the
+    rollout buffer, the running episodes, the sampling stream, the reward scaler, the envs'
+    last observations."""
+
+    def __init__(self, model: A2C, env_steps: int) -> None:
+        cfg, policy, envs = model.config, model.policy, model.get_env()
+        N, T, D = envs.num_envs, cfg.n_steps, policy.observation_size
+        self.envs = envs
+        self.learner = _core.Learner(policy.network, cfg.to_core())
+        if model._optimizer_state is not None:
+            self.learner.set_optimizer_state(model._optimizer_state)
+        self.rollout = _core.RolloutBuffer(T, N, D, core_space(policy.action_space))
+        self.episodes = _core.EpisodeAccumulator(N)
+        # Normalization (VecNormalize's): the model normalizes what it acts on with its
+        # observation statistics, and the rollout keeps those inputs; the statistics take
+        # the raw observations of each rollout once it is done. Rewards are scaled after
+        # the episode bookkeeping, which reports them raw.
+        self.raw_obs = np.empty((T, N, D), np.float32) if policy.observation_stats is not None else None
+        self.return_stats = _core.RunningStats(1)  # of the discounted return (normalize_reward)
+        if model._return_moments is not None:
+            self.return_stats.set(*model._return_moments)
+        self.reward_scaler = _core.RewardScaler(N, cfg.gamma) if cfg.normalize_reward else None
+        # Action sampling; a loaded model that has trained before draws a new stream.
+        self.rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C] + ([env_steps] if env_steps else []))
+        # The first reset: the seed (moved on by the steps already trained, for a loaded model).
+        self.reset_seed: int | None = cfg.resolved_seed() + env_steps
+        self.obs: np.ndarray | None = None  # the envs' current observations; None: reset them first
+        # A NEXT_STEP autoreset spends one step per finished episode on the reset
+        # (reward 0, action ignored): that row is no transition, and is masked out.
+        self.autoreset = np.zeros(N, dtype=np.bool_)
+
+
+class _Live:
+    """What a running A2C learn() tells the model (and so its callbacks)."""
+
+    def __init__(self, monitor: Any, counters: dict[str, Any]) -> None:
+        self.monitor = monitor
+        self.steps = int(counters["env_steps"])  # updated at every vector step
+
+    def num_timesteps(self) -> int:
+        return self.steps
+
+    def progress(self) -> dict[str, Any]:
+        return self.monitor.progress()  # type: ignore[no-any-return]
+
+    def counters(self) -> dict[str, Any]:
+        return self.monitor.counters()  # type: ignore[no-any-return]
+
+
+def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Live, callback: BaseCallback | None,
+           native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
+           counters: dict[str, Any]) -> TrainResult:
+    """The A2C loop, from the session's state until the monitor stops the run."""
+    monitor = live.monitor
+    envs, model, learner, rollout, episodes = run.envs, policy.network, run.learner, run.rollout, run.episodes
     N, T = envs.num_envs, cfg.n_steps
-    check_memory(N * T, D, "num_envs x n_steps")
     same_step = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.SAME_STEP
-    cfg.num_envs = N
-    policy = ActorCriticPolicy(D, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
-                               metadata={"env": native_id or cfg.env, "algorithm": "a2c", "config": cfg.to_dict()},
-                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
-                               normalize_obs=cfg.normalize_obs)
-    model = policy.network
-    core_config = cfg.to_core()
-    monitor = _core.RunMonitor(core_config)
-    learner = _core.Learner(model, core_config)
-    rollout = _core.RolloutBuffer(T, N, D, core_space(action_space))
-    episodes = _core.EpisodeAccumulator(N)
     b_obs, b_actions, b_values = rollout.obs, rollout.actions, rollout.values  # numpy views of the C++ buffers
     b_rewards, b_dones, b_valid = rollout.rewards, rollout.dones, rollout.valid
-    # Normalization (VecNormalize's): the model normalizes what it acts on with its
-    # observation statistics, and the rollout keeps those inputs; the statistics take
-    # the raw observations of each rollout once it is done. Rewards are scaled after
-    # the episode bookkeeping, which reports them raw.
-    obs_stats = model.observation_stats
-    raw_obs = np.empty((T, N, D), np.float32) if obs_stats is not None else None
-    return_stats = _core.RunningStats(1)  # of the discounted return (normalize_reward)
-    reward_scaler = _core.RewardScaler(N, cfg.gamma) if cfg.normalize_reward else None
-    rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C])  # action sampling
-    # A NEXT_STEP autoreset spends one step per finished episode on the reset
-    # (reward 0, action ignored): that row is no transition, and is masked out.
-    autoreset = np.zeros(N, dtype=np.bool_)
+    obs_stats, raw_obs, reward_scaler = model.observation_stats, run.raw_obs, run.reward_scaler
     # What the envs take: a Box's samples clipped (or squashed) into the bounds, in its shape;
     # the rollout keeps the samples themselves.
-    box_shape = (N,) + action_space.shape if isinstance(action_space, gym.spaces.Box) else None
+    box_shape = (N,) + policy.action_space.shape if isinstance(policy.action_space, gym.spaces.Box) else None
     interrupted = False
 
     monitor.start()
     try:
-        obs = _checked(envs.reset(seed=cfg.seed)[0], "on reset")
+        if run.obs is None:
+            run.obs = _checked(envs.reset(seed=run.reset_seed)[0], "on reset")
+            run.reset_seed, run.autoreset[:] = None, False  # later resets continue the envs' streams
+        obs = run.obs
+        if callback is not None:
+            callback.on_training_start(locals(), globals())
         while not monitor.stopping:
             # 1. Roll out n_steps in every env with the current policy.
+            if callback is not None:
+                callback.on_rollout_start()
             for t in range(T):
                 if monitor.check_stop():  # max_seconds holds however long a step takes
                     break
-                actions, values = model.act(obs, rng)
+                actions, values = model.act(obs, run.rng)
                 if raw_obs is not None:
                     raw_obs[t], b_obs[t] = obs, obs_stats.normalize(obs)
                 else:
@@ -135,7 +256,7 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                 b_actions[t], b_values[t] = actions, values
                 next_obs, rewards, terminated, truncated, infos = envs.step(
                     actions if box_shape is None else model.env_actions(actions).reshape(box_shape))
-                rollout.record_step(t, rewards, terminated, truncated, ~autoreset)
+                rollout.record_step(t, rewards, terminated, truncated, ~run.autoreset)
                 dones = np.logical_or(terminated, truncated)
                 if same_step and dones.any():  # bootstrap a truncation from the final observation
                     ended = np.flatnonzero(dones)
@@ -144,12 +265,20 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                         rollout.set_final_value(t, int(i), float(value))
                 episodes.step(rollout, t, monitor)
                 if reward_scaler is not None:
-                    reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], return_stats)
-                autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
-                obs = _checked(next_obs, "during training")
+                    reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], run.return_stats)
+                live.steps += N - int(np.count_nonzero(run.autoreset))  # the transitions (what the monitor counts)
+                run.autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
+                obs = run.obs = _checked(next_obs, "during training")
+                if callback is not None:  # SB3's cadence: once per vector step
+                    callback.update_locals(locals())
+                    if not callback.on_step():
+                        monitor.stop()
+                        break
 
             if monitor.stopping:  # stopped mid-rollout: the partial rollout is not used (nor counted)
                 break
+            if callback is not None:
+                callback.on_rollout_end()
 
             # 2. Advantages: bootstrap from V of the next observation (the final one of a
             #    truncated episode), never across a termination; keep the real transitions.
@@ -163,23 +292,23 @@ def _train(envs: VectorEnv, cfg: TrainConfig, native_id: str | None, make_eval_e
                     break
                 loss, skipped = learner.apply(loss, monitor.learning_rate())
                 monitor.after_update(episodes.take_steps(), loss, skipped)
+                live.steps = monitor.counters()["env_steps"]
             if raw_obs is not None:  # not the NEXT_STEP reset rows, which hold the last episode's final observation
                 obs_stats.update(raw_obs[b_valid.astype(np.bool_)])
             if reward_scaler is not None:
-                reward_scaler.flush(return_stats)
+                reward_scaler.flush(run.return_stats)
 
-            # 4. The greedy confirmation of stop_at_return, when the monitor asks for one; callbacks.
+            # 4. The greedy confirmation of stop_at_return, when the monitor asks for one.
             if monitor.take_evaluation_request():
-                mean, steps = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
-                monitor.record_evaluation(mean, steps)
-            if runner.due() or (monitor.stopping and runner.callback is not None):
-                if not runner(monitor.progress()):
-                    monitor.stop()
+                mean, eval_steps = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
+                monitor.record_evaluation(mean, eval_steps)
     except KeyboardInterrupt:
         interrupted = True
         monitor.stop()
+    if callback is not None:
+        callback.on_training_end()
     return finish_result(lambda: make_result(policy, monitor.progress(), monitor.history(), monitor.stop_reason,
-                                             interrupted, cfg))
+                                             interrupted, cfg, counters))
 
 
 def _checked(obs: Any, when: str) -> np.ndarray:

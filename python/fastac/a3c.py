@@ -14,14 +14,18 @@ exception from any worker.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 from typing import Any, Callable
 
 import gymnasium as gym
 
 from fastac import _core
-from fastac._run import (CallbackRunner, ProgressCallback, check_env_spaces, check_memory, describe_env, finish_result,
-                         make_result, registered_spec, resolve_config, to_completion, with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_result, registered_spec,
+                         to_completion, with_config_signature)
+from fastac.base import BaseAlgorithm, CallbackLike, train_once
+from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
@@ -35,17 +39,18 @@ _POLL_S = 0.05
 
 @with_config_signature("a3c")
 def train_a3c(
-    env: str | Callable[[], gym.Env] = "CartPole-v1",
+    env: str | Callable[[], gym.Env] | None = None,
     *,
     config: TrainConfig | None = None,
-    callback: ProgressCallback | None = None,
+    callback: CallbackLike = None,
     callback_interval_s: float = 1.0,
+    init_model: "BaseAlgorithm | str | os.PathLike[str] | None" = None,
     **hyperparameters: Any,
 ) -> TrainResult:
-    """Trains an actor-critic policy with A3C.
+    """Trains an actor-critic policy with A3C: ``A3C(env, ...).learn()`` in one call.
 
     Args:
-        env: what each worker trains on:
+        env: what each worker trains on (default: ``init_model``'s env, else ``"CartPole-v1"``):
 
             - a gymnasium id: one with a native implementation (``"CartPole-v1"``,
               ``"Acrobot-v1"``, ...; ``fastac.envs.NATIVE_ENV_IDS``) runs in C++ unless
@@ -66,10 +71,19 @@ def train_a3c(
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
             Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
             ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
-        callback: called about every ``callback_interval_s`` seconds (and at the end) with a
-            dict of progress (``env_steps``, ``episodes``, ``mean_return``, ``steps_per_s``,
-            ...); ``False`` stops training, ``None``/``True`` continue.
-        callback_interval_s: seconds between callbacks, > 0.
+        callback: a function called about every ``callback_interval_s`` seconds (and at the
+            end) with a dict of progress (``env_steps``, ``episodes``, ``mean_return``,
+            ``steps_per_s``, ...; ``False`` stops training, ``None``/``True`` continue), or a
+            :class:`fastac.callbacks.BaseCallback` (``EvalCallback``, ``CheckpointCallback``,
+            ...), or a list of these. The workers run in C++ threads: a callback object's
+            ``on_step`` is called by the supervising thread every 50 ms (not per env step)
+            and once after the workers stop, and sees ``model.policy`` as a snapshot of the
+            shared parameters.
+        callback_interval_s: seconds between a progress function's calls, > 0.
+        init_model: continue training this model: a :class:`fastac.A3C` / :class:`fastac.A2C`
+            (copied: it is not changed) or the path of one saved with ``.save``. Its weights,
+            optimizer and normalization statistics carry on; ``total_steps`` counts steps
+            *more*; keywords override its config (not ``config``).
         {config_fields}
 
     With one worker a seeded run on a native env is reproducible; with more, Hogwild updates
@@ -82,62 +96,144 @@ def train_a3c(
         in a worker (a Python env's included, with its traceback) stops the others and is
         raised here; every env is closed on every path.
     """
-    cfg = resolve_config("a3c", env, config, hyperparameters)
-    if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
-        raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
-                        f"returning a gymnasium.Env, not an env instance ({describe_env(env)!r})")
-    native_id = NATIVE_ENV_IDS.get(cfg.env) if isinstance(env, str) and cfg.native else None
-    runner = CallbackRunner(callback, callback_interval_s)
-    if native_id is not None:
-        spec = SPECS[native_id.split("/", 1)[1]]
-        cfg.env = native_id
-        return _run(cfg, spec.observation_space.size, make_space(spec.action_space), native_id, None, runner)
-    make_env = _env_maker(env)
-    obs_size, action_space = _probe_spaces(make_env, cfg.squash_output)
-    if cfg.vectorization_mode not in ("sync", "async"):
-        raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
-    return _run(cfg, obs_size, action_space, cfg.env, make_env, runner)
+    return train_once(A3C, env, config, hyperparameters, init_model, callback, callback_interval_s)
 
 
-def _run(cfg: TrainConfig, obs_size: int, action_space: gym.spaces.Space[Any], env_name: str,
-         make_env: Callable[[], gym.Env] | None, runner: CallbackRunner) -> TrainResult:
-    """Starts the workers (on native envs, or on ``make_env``'s Python envs), supervises them, builds the result."""
-    check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_size,  # type: ignore[operator]
-                 "num_workers x envs_per_worker x t_max")
-    policy = ActorCriticPolicy(obs_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
-                               metadata={"env": env_name, "algorithm": "a3c", "config": cfg.to_dict()},
-                               log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
-                               normalize_obs=cfg.normalize_obs)
-    worker_envs: list[WorkerEnvs] = []  # "async": made here, before any thread runs (fork is safe then)
-    try:
-        if make_env is None:
-            trainer = _core.A3CTrainer(cfg.to_core(), policy.network)
+class A3C(BaseAlgorithm):
+    """Asynchronous advantage actor-critic as a model object, Stable-Baselines3's shape.
+
+    ``A3C(env, **hyperparameters)`` checks the env and makes the policy; :meth:`learn`
+    starts the workers (again: continues, with the shared optimizer's statistics; each
+    call's workers make fresh envs, seeded on from where the last call's seeds ended),
+    :meth:`predict`, :meth:`save` and :meth:`load` as SB3's.
+
+    Args:
+        env: as :func:`fastac.train_a3c`'s ``env``.
+        config: a :class:`fastac.TrainConfig` to start from; keywords override its fields
+            (a preset applies to a known id without one, as for :func:`fastac.train_a3c`).
+        **hyperparameters: config fields (``num_workers``, ``t_max``, ``lr``, ...).
+    """
+
+    algorithm = "a3c"
+
+    def __init__(self, env: str | Callable[[], gym.Env] = "CartPole-v1", *, config: TrainConfig | None = None,
+                 _loaded: dict[str, Any] | None = None, **hyperparameters: Any) -> None:
+        super().__init__(env, config, hyperparameters, _loaded)
+        cfg = self.config
+        if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
+            raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
+                            f"returning a gymnasium.Env, not an env instance ({describe_env(env)!r})")
+        self._native_id = NATIVE_ENV_IDS.get(cfg.env) if isinstance(env, str) and cfg.native else None
+        self._make_env: Callable[[], gym.Env] | None = None
+        action_space: gym.spaces.Space[Any]
+        if self._native_id is not None:
+            spec = SPECS[self._native_id.split("/", 1)[1]]
+            cfg.env = self._native_id
+            obs_size, action_space = spec.observation_space.size, make_space(spec.action_space)
         else:
-            def make(mode: str, n: int) -> WorkerEnvs:
-                return WorkerEnvs(make_env, n, env_name, obs_size, action_space, mode)
+            self._make_env = _env_maker(env)
+            obs_size, action_space = _probe_spaces(self._make_env, cfg.squash_output)
+            if cfg.vectorization_mode not in ("sync", "async"):
+                raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
+        check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_size,  # type: ignore[operator]
+                     "num_workers x envs_per_worker x t_max")
+        policy = ActorCriticPolicy(obs_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
+                                   metadata={"env": cfg.env, "algorithm": "a3c", "config": cfg.to_dict()},
+                                   log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
+                                   normalize_obs=cfg.normalize_obs, _initialize=_loaded is None)
+        if _loaded is not None:
+            self._restore(policy)
+        else:
+            self._policy = policy
 
-            if cfg.vectorization_mode == "async":
-                for _ in range(cfg.num_workers):  # type: ignore[arg-type]
-                    worker_envs.append(make("async", cfg.envs_per_worker))
-            trainer = _core.A3CTrainer(
-                cfg.to_core(), policy.network,
-                lambda worker, n: worker_envs[worker] if worker_envs else make("sync", n),
-                lambda n: make("sync", n))  # the stop evaluation's envs, in the evaluating worker's thread
-        return _supervise(trainer, policy, cfg, runner)
-    finally:
-        for envs in worker_envs:  # those no worker took (a worker closes its own)
-            envs.close()
+    def _run(self, config: TrainConfig, counters: dict[str, Any], callback: BaseCallback | None,
+             reset_env: bool) -> TrainResult:
+        """Starts the workers (on native envs, or on Python ones), supervises them, builds the result."""
+        assert self._policy is not None
+        policy, env_name, make_env = self._policy, config.env, self._make_env
+        if counters["env_steps"]:  # a continued run: new env seeds and sampling streams
+            config = dataclasses.replace(config, seed=(config.resolved_seed() + int(counters["env_steps"])) % 2**63)
+        worker_envs: list[WorkerEnvs] = []  # "async": made here, before any thread runs (fork is safe then)
+        try:
+            if make_env is None:
+                trainer = _core.A3CTrainer(config.to_core(), policy.network)
+            else:
+                def make(mode: str, n: int) -> WorkerEnvs:
+                    return WorkerEnvs(make_env, n, env_name, policy.observation_size, policy.action_space, mode)
+
+                if config.vectorization_mode == "async":
+                    for _ in range(config.num_workers):  # type: ignore[arg-type]
+                        worker_envs.append(make("async", config.envs_per_worker))
+                trainer = _core.A3CTrainer(
+                    config.to_core(), policy.network,
+                    lambda worker, n: worker_envs[worker] if worker_envs else make("sync", n),
+                    lambda n: make("sync", n))  # the stop evaluation's envs, in the evaluating worker's thread
+            trainer.resume(counters)
+            if self._optimizer_state is not None:
+                trainer.set_optimizer_state(self._optimizer_state)
+            if self._return_moments is not None:
+                trainer.reward_stats.set(*self._return_moments)
+            self._live = live = _Live(trainer, policy)
+            try:
+                return _supervise(trainer, live, policy, config, callback, counters)
+            finally:
+                self._live = None
+                self._counters = trainer.counters()
+                self._optimizer_state = {"kind": config.optimizer, **trainer.optimizer_state()}
+                if config.normalize_reward:
+                    self._return_moments = trainer.reward_stats.moments()
+        finally:
+            for envs in worker_envs:  # those no worker took (a worker closes its own)
+                envs.close()
 
 
-def _supervise(trainer: Any, policy: ActorCriticPolicy, cfg: TrainConfig, runner: CallbackRunner) -> TrainResult:
+class _Live:
+    """What a running A3C learn() tells the model (and so its callbacks): counts from the
+    trainer, and for ``model.policy`` a snapshot of the shared parameters, taken at most
+    once per supervisor round (the workers keep writing the live ones)."""
+
+    def __init__(self, trainer: Any, policy: ActorCriticPolicy) -> None:
+        self.trainer, self.policy = trainer, policy
+        self.round, self.finished = 0, False
+        self._view: ActorCriticPolicy | None = None
+        self._view_round = -1
+
+    def num_timesteps(self) -> int:
+        return int(self.trainer.progress()["env_steps"])
+
+    def progress(self) -> dict[str, Any]:
+        return self.trainer.progress()  # type: ignore[no-any-return]
+
+    def counters(self) -> dict[str, Any]:
+        return self.trainer.counters()  # type: ignore[no-any-return]
+
+    def policy_view(self) -> ActorCriticPolicy:
+        if self.finished:
+            return self.policy
+        p = self.policy
+        if self._view is None:
+            self._view = ActorCriticPolicy(p.observation_size, p.action_space, p.hidden_sizes, metadata=p.metadata,
+                                           squash_output=p.squash_output, normalize_obs=p.normalize_obs,
+                                           _initialize=False)
+        if self._view_round != self.round:
+            self.trainer.read_parameters(self._view.network.parameters)
+            if p.observation_stats is not None:
+                self._view.observation_stats.set(*p.observation_stats.moments())
+            self._view_round = self.round
+        return self._view
+
+
+def _supervise(trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainConfig,
+               callback: BaseCallback | None, counters: dict[str, Any]) -> TrainResult:
     interrupted = False
     trainer.start()
     try:
+        if callback is not None:
+            callback.on_training_start(locals(), globals())
         while not trainer.wait_for(_POLL_S):
-            if runner.due() and not runner(trainer.progress()):
+            live.round += 1
+            if callback is not None and not callback.on_step():
                 trainer.request_stop()
-        if runner.callback is not None:
-            runner(trainer.progress())
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -148,8 +244,15 @@ def _supervise(trainer: Any, policy: ActorCriticPolicy, cfg: TrainConfig, runner
 
         _, late = to_completion(stop_and_join)
         interrupted |= late
+    live.finished = True  # the policy is the trained one again
+    if callback is not None:
+        # Once more with the final counts (a short run may end between two rounds); the
+        # workers have stopped, so what it returns changes nothing.
+        live.round += 1
+        callback.on_step()
+        callback.on_training_end()
     return finish_result(lambda: make_result(policy, trainer.progress(), trainer.history(), trainer.stop_reason,
-                                             interrupted, cfg))
+                                             interrupted, cfg, counters))
 
 
 def _env_maker(env: Any) -> Callable[[], gym.Env]:

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from fastac.config import TrainConfig
+from fastac.config import TrainConfig, _int_text
 from fastac.presets import preset_config
 
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
@@ -22,8 +22,8 @@ DEFAULT_EVAL_ENV = "CartPole-v1"
 
 def _positive_int(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
+        value = _int_text(text)  # also "1e5"
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
@@ -158,32 +158,62 @@ def _check_save_path(path: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Train, report progress, log, save."""
+    """Train, report progress, log, evaluate and checkpoint on the way, save."""
     if args.save is not None:
         _check_save_path(args.save)
+    if args.save_best and args.eval_every is None:
+        raise ValueError("--save-best: the best model is the best of the evaluations: give --eval-every too")
     import fastac
-    from fastac.monitor import TrainingMonitor
+    from fastac.callbacks import CheckpointCallback, EvalCallback
+    from fastac.monitor import TrainingMonitor, next_run_dir
 
     cfg = _train_config(args)
-    train = fastac.train_a3c if args.algo == "a3c" else fastac.train_a2c
+    algorithm = fastac.A3C if args.algo == "a3c" else fastac.A2C
     # Only the fields this algorithm reads; the others keep their defaults.
     names = {f.name for f in TrainConfig.fields_for(args.algo)} - {"env"}
     kwargs = {name: value for name, value in cfg.to_dict().items() if name in names}
     kwargs["hidden_sizes"] = tuple(kwargs["hidden_sizes"])
+    # The run folder (rl-zoo's logs/ALGO/ENV_N): the model, unless --save names a file or
+    # --no-save; the best model, the checkpoints and evaluations.npz.
+    run_dir = None
+    if (args.save is None and not args.no_save) or args.save_best or args.checkpoint_every is not None \
+            or args.eval_every is not None:
+        env_name = cfg.env.replace("/", "-")
+        run_dir = next_run_dir(os.path.join(args.run_dir, args.algo), env_name)
+    save_path = args.save if args.save is not None else \
+        (None if args.no_save or run_dir is None else os.path.join(run_dir, f"{cfg.env.replace('/', '-')}.pt"))
     monitor = TrainingMonitor(cfg.total_steps, quiet=args.quiet, log_every=args.log_every, log_dir=args.log_dir,
                               tensorboard_dir=args.tensorboard, run_name=args.run_name or args.algo.upper(),
                               max_seconds=cfg.max_seconds)
+    callbacks: list[Any] = []
+    if args.eval_every is not None:
+        assert run_dir is not None
+        # The training env itself (native where it has a native implementation), one copy.
+        eval_env = fastac.envs.NATIVE_ENV_IDS.get(cfg.env, cfg.env) if cfg.native else cfg.env
+        callbacks.append(EvalCallback(eval_env, n_eval_episodes=args.eval_episodes, eval_freq=args.eval_every,
+                                      log_path=str(run_dir),
+                                      best_model_save_path=str(run_dir) if args.save_best else None,
+                                      verbose=0 if args.quiet else 1))
+    if args.checkpoint_every is not None:
+        assert run_dir is not None
+        callbacks.append(CheckpointCallback(args.checkpoint_every, run_dir, verbose=0 if args.quiet else 1))
+    callbacks.append(monitor)  # last: it logs what the evaluations recorded
     result = None
+    model = None
     with _StopSignals(restore=not getattr(args, "ends_process", False)) as signals:
         try:
             try:
-                result = train(cfg.env, callback=monitor, callback_interval_s=0.2, **kwargs)
+                model = algorithm(cfg.env, **kwargs)
+                model.learn(callback=callbacks, callback_interval_s=0.2)
+                result = model.result
             except KeyboardInterrupt:  # before the trainer was running: there is nothing to save
                 pass
             finally:
                 signals.raising = False  # from here on, signals are recorded, not raised
-            if result is not None and args.save:
-                result.policy.save(args.save)  # first: the one thing that must not be lost
+                if model is not None:
+                    model.close()
+            if result is not None and model is not None and save_path is not None:
+                model.save(save_path)  # first: the one thing that must not be lost
         except BaseException:
             try:
                 monitor.close(result)
@@ -193,8 +223,12 @@ def _train(args: argparse.Namespace) -> int:
         monitor.close(result)
         if result is None:
             print("fastac train: interrupted before training returned a result; nothing to save", file=sys.stderr)
-        elif args.save and not args.quiet:
-            print(f"saved the policy to {args.save}", file=sys.stderr)
+        elif not args.quiet:
+            if save_path is not None:
+                print(f"saved the model to {save_path}", file=sys.stderr)
+            if run_dir is not None and (args.save_best or args.checkpoint_every is not None
+                                        or args.eval_every is not None):
+                print(f"evaluations, best model and checkpoints in {run_dir}", file=sys.stderr)
     code = signals.exit_code()
     if code is not None:
         return code
@@ -335,8 +369,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train A3C or A2C; progress, logs, --save")
     _add_hyperparameters(train)
-    train.add_argument("--save", default=None,
-                       help="write the policy here (also after Ctrl-C or SIGTERM); checked before training")
+    train.add_argument("--save", default=None, metavar="FILE",
+                       help="write the model here (also after Ctrl-C or SIGTERM); checked before training. "
+                            "Default: RUN_DIR/ALGO/ENV_N/ENV.pt (the command says where)")
+    train.add_argument("--no-save", action="store_true", help="do not save the model")
+    train.add_argument("--run-dir", default="logs", metavar="DIR",
+                       help="the default save folder's parent, as rl-zoo's: DIR/ALGO/ENV_N, N = 1 + the largest "
+                            "existing one (default ./logs)")
+    train.add_argument("--eval-every", type=_positive_int, default=None, metavar="STEPS",
+                       help="evaluate the greedy policy every STEPS env steps on a separate copy of the env "
+                            "(EvalCallback); the results go to the run folder's evaluations.npz and TensorBoard")
+    train.add_argument("--eval-episodes", type=_positive_int, default=5, metavar="N",
+                       help="episodes per --eval-every evaluation (default 5)")
+    train.add_argument("--save-best", action="store_true",
+                       help="keep the best evaluated model as the run folder's best_model.pt (needs --eval-every)")
+    train.add_argument("--checkpoint-every", type=_positive_int, default=None, metavar="STEPS",
+                       help="save the model every STEPS env steps as the run folder's rl_model_<steps>_steps.pt")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
     train.add_argument("--tensorboard", default=None, metavar="DIR",
                        help="write TensorBoard events in a new subfolder DIR/RUN_NAME_N, N = 1 + the largest "

@@ -18,13 +18,15 @@ from fastac._atomic import atomic_write
 from fastac._validation import check_bool, check_float, check_int
 from fastac.result import TrainResult
 
-# Stable-Baselines3's TensorBoard names for the progress keys (SB3's A2C logs the same
-# names; ``train/grad_norm`` is fastac's own). ``train/entropy_loss`` is ``-entropy``
-# (SB3's sign) and ``train/std`` (Box action spaces) is written at the end of the run.
-# Not written, for want of the data in the progress dict: ``rollout/ep_len_mean`` and
-# ``train/explained_variance``.
+# Stable-Baselines3's TensorBoard names for the progress keys: SB3's A2C tag set
+# (``train/grad_norm`` is fastac's own). ``train/entropy_loss`` is ``-entropy`` (SB3's
+# sign). Keys that already have a TensorBoard name (``"eval/mean_reward"``, recorded by
+# callbacks in ``model.logger``) are written under it.
 SB3_METRICS = {
     "mean_return": "rollout/ep_rew_mean",
+    "mean_length": "rollout/ep_len_mean",
+    "explained_variance": "train/explained_variance",
+    "std": "train/std",
     "steps_per_s": "time/fps",
     "elapsed_s": "time/time_elapsed",
     "env_steps": "time/total_timesteps",
@@ -136,6 +138,9 @@ class TrainingMonitor:
                     self._tensorboard.add_scalar(name, progress["updates"], step)
             if _finite(progress.get("entropy")):
                 self._tensorboard.add_scalar("train/entropy_loss", -progress["entropy"], step)  # SB3's sign
+            for key, value in progress.items():
+                if "/" in key and _finite(value):
+                    self._tensorboard.add_scalar(key, value, step)
         if self._bar is not None:
             steps = int(progress["env_steps"])
             self._bar.total = self._bar_total(steps, progress.get("elapsed_s"))
@@ -179,10 +184,6 @@ class TrainingMonitor:
             except OSError as error:
                 self._progress_failed(error)
         if self._tensorboard is not None:
-            if result is not None:
-                std = _policy_std(result.policy)
-                if std is not None:
-                    self._tensorboard.add_scalar("train/std", std, result.env_steps)
             self._tensorboard.close()
         if result is not None and self._log_dir is not None:
             text = io.StringIO(newline="")
@@ -238,14 +239,6 @@ def next_run_dir(parent: str | os.PathLike[str], run_name: str) -> Path:
             return path
         except FileExistsError:
             continue
-
-
-def _policy_std(policy: Any) -> float | None:
-    """SB3's ``train/std``: the mean of ``exp(log_std)`` of a Box policy's Gaussian (None
-    for a Discrete one)."""
-    if not getattr(policy, "continuous", False):
-        return None
-    return float(policy.state_dict()["log_std"].exp().mean())
 
 
 def _finite(value: Any) -> bool:

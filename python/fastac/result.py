@@ -29,6 +29,8 @@ class TrainResult:
         updates: parameter updates applied.
         skipped_updates: updates whose gradient was not finite (NaN or inf), skipped so
             that the weights stay finite; a warning is raised when there are any.
+        num_timesteps: env steps of the model over every run it continues (``env_steps``
+            counts this run's only).
     """
 
     policy: ActorCriticPolicy
@@ -41,6 +43,7 @@ class TrainResult:
     config: dict[str, Any] = field(default_factory=dict)
     updates: int = 0
     skipped_updates: int = 0
+    num_timesteps: int = 0
 
     def warn_if_updates_skipped(self) -> None:
         """Warns (RuntimeWarning) if any update was skipped for a non-finite gradient."""

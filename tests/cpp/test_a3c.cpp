@@ -121,6 +121,51 @@ TEST(SharedOptimizer, RefusesANonFiniteGradient) {
   }
 }
 
+// A state carried into a new optimizer continues the first one exactly: the updates
+// after set_state equal those of an optimizer that never stopped.
+TEST(SharedOptimizer, StateCarriedIntoANewOptimizerContinuesIt) {
+  for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kRmsprop, OptimizerKind::kAdam}) {
+    OptimizerConfig c;
+    c.kind = kind;
+    const float g1[3] = {0.3f, -1.0f, 0.2f}, g2[3] = {-0.5f, 0.25f, 2.0f};
+    std::vector<float> uninterrupted = {1.0f, -2.0f, 0.5f};
+    SharedOptimizer a(uninterrupted.data(), 3, c);
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(a.apply(g1, 0.01f));
+    const OptimizerState saved = a.state();
+    std::vector<float> continued = uninterrupted;
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(a.apply(g2, 0.01f));
+    SharedOptimizer b(continued.data(), 3, c);
+    b.set_state(saved);
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(b.apply(g2, 0.01f));
+    EXPECT_EQ(continued, uninterrupted) << int(kind);
+    EXPECT_EQ(saved.step, kind == OptimizerKind::kAdam ? 3 : 0);
+    EXPECT_EQ(saved.square_avg.size(), kind == OptimizerKind::kSgd ? 0u : 3u);
+    EXPECT_EQ(saved.exp_avg.size(), kind == OptimizerKind::kAdam ? 3u : 0u);
+  }
+}
+
+TEST(SharedOptimizer, RefusesAStateThatDoesNotFit) {
+  std::vector<float> p = {1.0f, 2.0f};
+  SharedOptimizer opt(p.data(), 2, {OptimizerKind::kRmsprop});
+  EXPECT_THROW(opt.set_state({{1.0f}, {}, 0}), std::invalid_argument);                   // wrong size
+  EXPECT_THROW(opt.set_state({{1.0f, -1.0f}, {}, 0}), std::invalid_argument);            // negative mean square
+  EXPECT_THROW(opt.set_state({{1.0f, NAN}, {}, 0}), std::invalid_argument);              // not finite
+  EXPECT_THROW(opt.set_state({{1.0f, 1.0f}, {0.0f, 0.0f}, 0}), std::invalid_argument);   // Adam's m for RMSProp
+  EXPECT_THROW(opt.set_state({{1.0f, 1.0f}, {}, -1}), std::invalid_argument);            // negative step
+  opt.set_state({{1.0f, 4.0f}, {}, 0});
+  EXPECT_EQ(opt.state().square_avg, (std::vector<float>{1.0f, 4.0f}));
+}
+
+TEST(Loss, ExplainedVarianceIsOneMinusTheUnexplainedShare) {
+  // returns 1, 2, 3, 4 (variance 1.25); values predict them up to advantages +-0.5 (variance 0.25).
+  const float returns[4] = {1, 2, 3, 4}, advantages[4] = {0.5f, -0.5f, 0.5f, -0.5f};
+  EXPECT_NEAR(explained_variance(advantages, returns, 4), 1.0 - 0.25 / 1.25, 1e-6);
+  const float same[4] = {2, 2, 2, 2};
+  EXPECT_TRUE(std::isnan(explained_variance(advantages, same, 4)));  // SB3: NaN when the returns do not vary
+  const float zero[4] = {0, 0, 0, 0};
+  EXPECT_FLOAT_EQ(explained_variance(zero, returns, 4), 1.0f);
+}
+
 TEST(TrainConfig, OptimizerConfigByName) {
   TrainConfig c;
   c.rmsprop_alpha = 0.9f;
@@ -185,6 +230,38 @@ TEST(A3C, OneWorkerIsReproducible) {
   TrainConfig other_seed = short_config(1, 20000);
   other_seed.seed = 4;  // the environments' and the sampling's seed
   EXPECT_NE(a, train(other_seed, 1));
+}
+
+// Training continued from a trainer's counters and optimizer state counts on from them.
+TEST(A3C, ContinuesFromCountersAndOptimizerState) {
+  TrainConfig c = short_config(1, 4000);
+  c.num_workers = 1;
+  ActorCritic net(kSmallNet, 0);
+  RunCounters counters;
+  OptimizerState state;
+  {
+    A3CTrainer first(c, net);
+    first.start();
+    first.join();
+    counters = first.monitor().counters();
+    state = first.optimizer().state();
+  }
+  EXPECT_GE(counters.env_steps, 4000);
+  EXPECT_EQ(counters.recent_returns.size(), std::min<size_t>(counters.episodes, 100));
+  TrainConfig more = c;
+  more.total_steps = counters.env_steps + 2000;
+  A3CTrainer second(more, net);
+  second.monitor().resume(counters);
+  second.optimizer().set_state(state);
+  EXPECT_EQ(second.monitor().progress().env_steps, counters.env_steps);
+  EXPECT_EQ(second.monitor().progress().episodes, counters.episodes);
+  second.start();
+  second.join();
+  const Progress p = second.monitor().progress();
+  EXPECT_GE(p.env_steps, counters.env_steps + 2000);
+  EXPECT_LT(p.run_env_steps, 2000 + 100);
+  EXPECT_GT(p.updates, counters.updates);
+  EXPECT_GT(second.optimizer().state().square_avg[0] + second.optimizer().state().square_avg[1], 0.0f);
 }
 
 TEST(A3C, StopsAtTotalStepsAndRecordsEpisodes) {

@@ -289,3 +289,70 @@ TEST(RunMonitor, NoNewRequestWhileAnEvaluationIsInFlight) {
   EXPECT_TRUE(m.take_evaluation_request());
   EXPECT_EQ(m.progress().evaluations, 1);
 }
+
+TEST(RunMonitor, WindowsReturnsAndLengths) {
+  RunMonitor m(TrainConfig{});
+  for (int k = 0; k < 150; ++k) m.record_episode(static_cast<float>(k), k);
+  const Progress p = m.progress();
+  EXPECT_DOUBLE_EQ(p.mean_return, (50.0 + 149.0) / 2);  // the last 100: 50..149
+  EXPECT_DOUBLE_EQ(p.mean_length, (50.0 + 149.0) / 2);
+  const RunCounters c = m.counters();
+  ASSERT_EQ(c.recent_returns.size(), 100u);
+  EXPECT_EQ(c.recent_returns.front(), 50.0f);  // oldest first
+  EXPECT_EQ(c.recent_returns.back(), 149.0f);
+  EXPECT_EQ(c.recent_lengths.front(), 50);
+  EXPECT_EQ(c.episodes, 150);
+}
+
+// A resumed monitor counts on from the counters: totals, the episode window (which
+// then rolls on as if the run had never stopped), the lr schedule over the total,
+// and steps/s of this run only.
+TEST(RunMonitor, ResumesFromCounters) {
+  TrainConfig c;
+  c.total_steps = 2000;
+  c.anneal_lr = true;
+  c.lr = 1.0f;
+  RunMonitor first(c);
+  for (int k = 0; k < 130; ++k) first.record_episode(static_cast<float>(k), 2 * k);
+  first.after_update(1000, LossStats{}, false);
+  RunMonitor second(c);
+  second.resume(first.counters());
+  Progress p = second.progress();
+  EXPECT_EQ(p.env_steps, 1000);
+  EXPECT_EQ(p.run_env_steps, 0);
+  EXPECT_EQ(p.episodes, 130);
+  EXPECT_EQ(p.updates, 1);
+  EXPECT_DOUBLE_EQ(p.mean_return, first.progress().mean_return);
+  EXPECT_DOUBLE_EQ(p.mean_length, first.progress().mean_length);
+  EXPECT_FLOAT_EQ(second.learning_rate(), 0.5f);  // half of total_steps done
+  for (int k = 130; k < 160; ++k) {
+    first.record_episode(static_cast<float>(k), 2 * k);
+    second.record_episode(static_cast<float>(k), 2 * k);
+  }
+  EXPECT_DOUBLE_EQ(second.progress().mean_return, first.progress().mean_return);
+  EXPECT_DOUBLE_EQ(second.progress().mean_length, first.progress().mean_length);
+  EXPECT_EQ(second.counters().recent_returns, first.counters().recent_returns);
+  EXPECT_EQ(second.history().size(), 30u);  // the history is this run's
+  EXPECT_EQ(second.history().front().env_steps, 1000);
+  second.after_update(1000, LossStats{}, false);
+  EXPECT_TRUE(second.stopping());
+  EXPECT_EQ(second.stop_reason(), StopReason::kTotalSteps);
+  EXPECT_EQ(second.progress().run_env_steps, 1000);
+}
+
+TEST(RunMonitor, RefusesCountersThatDoNotAddUp) {
+  RunMonitor m(TrainConfig{});
+  RunCounters bad;
+  bad.env_steps = -1;
+  EXPECT_THROW(m.resume(bad), std::invalid_argument);
+  RunCounters too_many;
+  too_many.episodes = 200;
+  too_many.recent_returns.assign(101, 0.0f);
+  too_many.recent_lengths.assign(101, 1);
+  EXPECT_THROW(m.resume(too_many), std::invalid_argument);
+  RunCounters unpaired;
+  unpaired.episodes = 2;
+  unpaired.recent_returns = {1.0f, 2.0f};
+  unpaired.recent_lengths = {1};
+  EXPECT_THROW(m.resume(unpaired), std::invalid_argument);
+}

@@ -50,6 +50,50 @@ def test_train_a2c_on_gymnasium_env_quiet(tmp_path, capsys):
     assert code == 0 and out.err == "" and out.out == ""
 
 
+def test_train_without_save_saves_to_a_run_folder_and_says_where(tmp_path, capsys):
+    argv = ["train", "--algo", "a2c", "--env", "Acrobot-v1", "--total-steps", "2000", "--run-dir", str(tmp_path)]
+    for n in (1, 2):
+        code, out = _run(argv, capsys)
+        path = tmp_path / "a2c" / f"Acrobot-v1_{n}" / "Acrobot-v1.pt"
+        assert code == 0 and f"saved the model to {path}" in out.err
+        assert path.exists()
+    import fastac
+
+    with fastac.A2C.load(path) as model:  # a model: it continues training
+        assert model.num_timesteps >= 2000
+    code, out = _run(argv + ["--no-save", "--quiet"], capsys)
+    assert code == 0 and not (tmp_path / "a2c" / "Acrobot-v1_3").exists()
+
+
+@pytest.mark.parametrize("algo", ["a2c", "a3c"])
+def test_train_evaluates_keeps_the_best_and_checkpoints(tmp_path, capsys, algo):
+    import numpy as np
+
+    import fastac
+
+    code, out = _run(["train", "--algo", algo, "--total-steps", "1e5", "--seed", "0", "--num-workers", "1",
+                      "--eval-every", "2e4", "--eval-episodes", "3", "--save-best", "--checkpoint-every", "3e4",
+                      "--run-dir", str(tmp_path)] if algo == "a3c" else
+                     ["train", "--algo", algo, "--total-steps", "6e4", "--seed", "0", "--eval-every", "2e4",
+                      "--eval-episodes", "3", "--save-best", "--checkpoint-every", "3e4", "--run-dir", str(tmp_path)],
+                     capsys)
+    assert code == 0, out.err
+    run = tmp_path / algo / "CartPole-v1_1"
+    files = sorted(p.name for p in run.iterdir())
+    assert "best_model.pt" in files and "evaluations.npz" in files and "CartPole-v1.pt" in files
+    assert any(name.startswith("rl_model_") for name in files), files
+    assert re.search(r"^Eval num_timesteps=\d+, episode_reward=", out.out + out.err, re.MULTILINE)
+    evaluations = np.load(run / "evaluations.npz")
+    assert len(evaluations["timesteps"]) >= 2
+    assert fastac.load(run / "best_model.pt").observation_size == 4
+    assert f"in {run}" in out.err
+
+
+def test_save_best_needs_eval_every(tmp_path, capsys):
+    code, out = _run(["train", "--save-best", "--run-dir", str(tmp_path)], capsys)
+    assert code == 2 and "--save-best" in out.err and "--eval-every" in out.err
+
+
 def test_train_tensorboard_uses_sb3_metric_names(tmp_path, capsys):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

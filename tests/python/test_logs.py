@@ -10,11 +10,10 @@ import pytest
 from fastac.cli import main
 from fastac.monitor import TrainingMonitor, next_run_dir
 
-# SB3's A2C tags that fastac's progress dict can give (not rollout/ep_len_mean nor
-# train/explained_variance); train/std only for a Box action space.
+# SB3's A2C tag set; train/std only for a Box action space.
 SB3_TAGS = {"train/learning_rate", "train/n_updates", "time/iterations", "time/time_elapsed",
-            "time/total_timesteps", "time/fps", "rollout/ep_rew_mean", "train/value_loss",
-            "train/policy_loss", "train/entropy_loss"}
+            "time/total_timesteps", "time/fps", "rollout/ep_rew_mean", "rollout/ep_len_mean", "train/value_loss",
+            "train/policy_loss", "train/entropy_loss", "train/explained_variance"}
 
 
 def _run(argv, capsys=None):

@@ -1,0 +1,286 @@
+"""The model objects (fastac.A2C, fastac.A3C): learn, continue, save, load, callbacks."""
+
+from __future__ import annotations
+
+import os
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import fastac
+from fastac import A2C, A3C, CheckpointCallback, EvalCallback, StopTrainingOnRewardThreshold
+from fastac.callbacks import BaseCallback
+
+
+def _params(model):
+    return model.policy.network.parameters.copy()
+
+
+def _optimizer(model):
+    return model.training_state()["optimizer"]
+
+
+@pytest.mark.parametrize("hyperparameters", [
+    {},
+    {"optimizer": "adam", "normalize_obs": True, "normalize_reward": True},
+    {"env": "Pendulum-v1", "anneal_lr": False},  # its preset normalizes observations and rewards
+    {"env": "CartPole-v1", "native": False, "num_envs": 4},  # gymnasium's Python envs
+])
+def test_a2c_continued_run_equals_an_uninterrupted_one_bit_for_bit(hyperparameters):
+    kwargs = dict(hyperparameters)
+    env = kwargs.pop("env", "CartPole-v1")
+    steps = 3000 if kwargs.get("native") is False else 10_000
+    with A2C(env, seed=3, **kwargs) as split:
+        split.learn(steps)
+        assert split.num_timesteps == split.result.env_steps >= steps
+        split.learn(steps, reset_num_timesteps=False)
+        assert split.result.num_timesteps == split.num_timesteps >= 2 * steps
+        # An uninterrupted run of the same total: the stop falls on the same update.
+        with A2C(env, seed=3, **kwargs) as whole:
+            whole.learn(split.num_timesteps)
+            assert whole.num_timesteps == split.num_timesteps
+            np.testing.assert_array_equal(_params(split), _params(whole))
+            for key in ("square_avg", "exp_avg", "step"):
+                np.testing.assert_array_equal(_optimizer(split)[key], _optimizer(whole)[key])
+            assert split.training_state()["counters"]["updates"] == whole.training_state()["counters"]["updates"]
+            if whole.config.normalize_obs:
+                np.testing.assert_array_equal(split.policy.observation_stats.moments()[1],
+                                              whole.policy.observation_stats.moments()[1])
+            if whole.config.normalize_reward:
+                assert split.training_state()["return_moments"][0] == whole.training_state()["return_moments"][0]
+
+
+@pytest.mark.parametrize("algorithm", [A2C, A3C])
+def test_learn_save_load_learn_carries_steps_optimizer_and_statistics(algorithm, tmp_path):
+    extra = {"num_workers": 1} if algorithm is A3C else {}
+    path = tmp_path / "model.pt"
+    with algorithm("Pendulum-v1", seed=0, total_steps=6000, **extra) as model:  # normalizes obs and rewards
+        model.learn()
+        before = model.training_state()
+        model.save(path)
+        counters = dict(before["counters"])
+    loaded = algorithm.load(path)
+    with loaded:
+        state = loaded.training_state()
+        assert loaded.num_timesteps == counters["env_steps"] >= 6000
+        assert loaded.num_episodes == counters["episodes"]
+        for key in ("square_avg", "exp_avg", "step"):
+            np.testing.assert_array_equal(state["optimizer"][key], before["optimizer"][key])
+        np.testing.assert_array_equal(state["counters"]["recent_returns"], counters["recent_returns"])
+        assert state["return_moments"][0] == before["return_moments"][0]
+        np.testing.assert_array_equal(_params(loaded), _params(model))
+        np.testing.assert_array_equal(loaded.policy.observation_stats.moments()[1],
+                                      model.policy.observation_stats.moments()[1])
+        loaded.learn(4000, reset_num_timesteps=False)  # (A3C's 16 envs: 250 steps each, one 200-step episode)
+        assert loaded.num_timesteps >= counters["env_steps"] + 4000
+        assert loaded.result.env_steps < 4000 + 2000
+        assert loaded.training_state()["counters"]["updates"] > counters["updates"]
+        assert not np.array_equal(_optimizer(loaded)["square_avg"], before["optimizer"]["square_avg"])
+        # The history and counts of the result are the call's own; num_timesteps the total.
+        assert loaded.result.num_timesteps == loaded.num_timesteps
+        assert loaded.result.history["env_steps"][0] > counters["env_steps"]
+    # A model file is a policy file too.
+    assert fastac.load(path).observation_size == 3
+
+
+@pytest.mark.parametrize("algorithm", [A2C, A3C])
+def test_reset_num_timesteps_counts_again_but_keeps_what_was_learned(algorithm):
+    extra = {"num_workers": 1} if algorithm is A3C else {}
+    with algorithm("CartPole-v1", seed=0, **extra) as model:
+        model.learn(4000)
+        first = model.training_state()
+        model.learn(4000)  # SB3's default reset_num_timesteps=True
+        assert 4000 <= model.num_timesteps < 8000
+        assert model.training_state()["counters"]["updates"] < 2 * first["counters"]["updates"] + 1
+        assert model.result.num_timesteps == model.num_timesteps
+
+
+def test_a3c_continued_runs_draw_new_env_seeds():
+    with A3C("CartPole-v1", seed=0, num_workers=1, envs_per_worker=1, lr=1e-12) as model:
+        model.learn(3000)
+        first = model.result.history["episode_length"][:5].tolist()
+        model.learn(3000, reset_num_timesteps=False)
+        # (a negligible lr: the same policy; other episodes show other seeds)
+        assert model.result.history["episode_length"][:5].tolist() != first
+
+
+@pytest.mark.parametrize("train", [fastac.train_a2c, fastac.train_a3c])
+def test_the_one_call_trainers_continue_an_initial_model(train, tmp_path):
+    extra = {"num_workers": 1} if train is fastac.train_a3c else {}
+    first = train("Acrobot-v1", seed=0, total_steps=3000, **extra)
+    with (A2C if train is fastac.train_a2c else A3C)("Acrobot-v1", seed=0, total_steps=3000, **extra) as model:
+        model.learn()
+        model.save(tmp_path / "m.pt")
+        params = _params(model)
+        # From a file; the env is the model's (Acrobot) when none is given.
+        result = train(init_model=tmp_path / "m.pt", total_steps=2000)
+        assert result.num_timesteps >= model.num_timesteps + 2000
+        assert result.config["env"].endswith("Acrobot-v1")
+        # From a model object: copied, not changed.
+        result = train(init_model=model, total_steps=2000)
+        assert result.num_timesteps >= model.num_timesteps + 2000
+        np.testing.assert_array_equal(_params(model), params)
+    assert first.num_timesteps == first.env_steps
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    with A2C("CartPole-v1", seed=0) as model:
+        with pytest.raises(ValueError, match="total_steps"):
+            model.learn(0)
+        with pytest.raises(TypeError, match="reset_num_timesteps"):
+            model.learn(100, reset_num_timesteps="no")
+        with pytest.raises(TypeError, match="callback"):
+            model.learn(100, callback=42)
+        with pytest.raises(ValueError, match="callback_interval_s"):
+            model.learn(100, callback_interval_s=0)
+        model.save(tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="init_model"):
+        fastac.train_a2c(init_model=3)
+    with pytest.raises(ValueError, match="config"):
+        fastac.train_a2c(init_model=tmp_path / "m.pt", config=fastac.TrainConfig())
+    with pytest.raises(ValueError, match="env"):
+        A2C.load(tmp_path / "m.pt", env="Acrobot-v1")  # 6 observations, not CartPole's 4
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        A2C.load(tmp_path / "m.pt", hidden_sizes=(7,))
+    with pytest.raises(ValueError, match="cannot read"):
+        A2C.load(tmp_path / "missing.pt")
+    with pytest.raises(TypeError, match="env"):
+        A3C(gym.make("CartPole-v1"))
+
+
+def test_a_changed_optimizer_starts_afresh_with_a_warning(tmp_path):
+    with A2C("CartPole-v1", seed=0, total_steps=2000) as model:
+        model.learn()
+        model.save(tmp_path / "m.pt")
+    with pytest.warns(RuntimeWarning, match="optimizer"):
+        with A2C.load(tmp_path / "m.pt", optimizer="adam") as loaded:
+            assert loaded.training_state()["optimizer"] is None
+            loaded.learn(1000)
+
+
+def test_a_policy_file_loads_as_a_model_with_fresh_statistics(tmp_path):
+    result = fastac.train_a2c("CartPole-v1", seed=0, total_steps=2000)
+    result.policy.save(tmp_path / "policy.pt")
+    with A2C.load(tmp_path / "policy.pt") as model:
+        assert model.num_timesteps == 0
+        np.testing.assert_array_equal(_params(model), result.policy.network.parameters)
+        model.learn(1000)
+
+
+class _AlwaysTheSameStart(gym.Wrapper):
+    """Every episode starts from the same state: a greedy policy's return is one number."""
+
+    def reset(self, *, seed=None, options=None):
+        return self.env.reset(seed=0, options=options)
+
+
+class _Record(BaseCallback):
+    def __init__(self):
+        super().__init__()
+        self.calls = {"training_start": 0, "rollout_start": 0, "step": 0, "rollout_end": 0, "training_end": 0}
+        self.timesteps = []
+
+    def _on_training_start(self):
+        self.calls["training_start"] += 1
+
+    def _on_rollout_start(self):
+        self.calls["rollout_start"] += 1
+
+    def _on_step(self):
+        self.calls["step"] += 1
+        self.timesteps.append(self.num_timesteps)
+        assert self.model.policy.network.parameters.shape == (self.model.policy.network.num_parameters,)
+        return True
+
+    def _on_rollout_end(self):
+        self.calls["rollout_end"] += 1
+
+    def _on_training_end(self):
+        self.calls["training_end"] += 1
+
+
+def test_a2c_calls_callbacks_at_sb3s_points():
+    record = _Record()
+    with A2C("CartPole-v1", seed=0, num_envs=4, n_steps=5) as model:
+        model.learn(2000, callback=record)
+        calls = record.calls
+        assert calls["training_start"] == calls["training_end"] == 1
+        assert calls["step"] == 5 * calls["rollout_start"]  # once per vector step
+        assert calls["rollout_end"] == calls["rollout_start"]
+        assert record.timesteps == sorted(record.timesteps)
+        assert record.timesteps[-1] == model.num_timesteps
+        assert record.model is model
+
+
+def test_a3c_calls_callbacks_from_the_supervising_thread():
+    record = _Record()
+    with A3C("CartPole-v1", seed=0, num_workers=2) as model:
+        model.learn(300_000, callback=record)
+        assert record.calls["training_start"] == record.calls["training_end"] == 1
+        assert record.calls["step"] >= 1
+        assert record.timesteps == sorted(record.timesteps)
+
+
+@pytest.mark.parametrize("algorithm", [A2C, A3C])
+def test_eval_callback_keeps_the_best_model_and_stops_at_a_threshold(algorithm, tmp_path):
+    extra = {"num_workers": 2} if algorithm is A3C else {}
+    eval_env = _AlwaysTheSameStart(gym.make("CartPole-v1"))
+    stop = StopTrainingOnRewardThreshold(reward_threshold=200)
+    evaluations = EvalCallback(eval_env, callback_on_new_best=stop, n_eval_episodes=2, eval_freq=10_000,
+                               best_model_save_path=tmp_path, log_path=tmp_path, verbose=0)
+    with algorithm("CartPole-v1", seed=0, **extra) as model:
+        model.learn(400_000, callback=[evaluations])
+        assert model.result.stop_reason == "callback"
+        assert model.num_timesteps < 400_000
+    results = np.load(tmp_path / "evaluations.npz")
+    best = results["results"].mean(axis=1).max()
+    assert best == evaluations.best_mean_reward >= 200
+    policy = fastac.load(tmp_path / "best_model.pt")
+    rewards, _ = fastac.evaluate_policy(policy, _AlwaysTheSameStart(gym.make("CartPole-v1")), n_eval_episodes=2,
+                                        return_episode_rewards=True)
+    assert float(np.mean(rewards)) == best
+    # The best model is a model: it continues training.
+    with algorithm.load(tmp_path / "best_model.pt", **extra) as continued:
+        assert continued.num_timesteps > 0
+        continued.learn(2000, reset_num_timesteps=False)
+
+
+@pytest.mark.parametrize("algorithm", [A2C, A3C])
+def test_checkpoint_files_load(algorithm, tmp_path):
+    # A3C's callbacks run every 50 ms (and once at the end), about every 30,000 steps.
+    extra, total, every = ({"num_workers": 1}, 600_000, 200_000) if algorithm is A3C else ({}, 12_000, 5000)
+    with algorithm("CartPole-v1", seed=0, **extra) as model:
+        model.learn(total, callback=CheckpointCallback(save_freq=every, save_path=tmp_path, name_prefix="ck"))
+    files = sorted(os.listdir(tmp_path))
+    assert 2 <= len(files) <= total // every, files
+    for name in files:
+        steps = int(name.split("_")[1])
+        assert every <= steps <= total + 1000
+        assert fastac.load(tmp_path / name).observation_size == 4
+        with algorithm.load(tmp_path / name, **extra) as loaded:
+            if algorithm is A2C:  # the file counts the steps its weights learned from: not the running rollout's
+                assert steps - 5 * 8 <= loaded.num_timesteps <= steps
+            else:  # the workers go on while the callback saves
+                assert steps <= loaded.num_timesteps < steps + 100_000
+
+
+def test_progress_has_sb3s_rollout_and_train_values():
+    seen = []
+    with A2C("Pendulum-v1", seed=0) as model:
+        model.learn(5000, callback=lambda progress: seen.append(progress))
+    last = seen[-1]
+    assert 100 <= last["mean_length"] <= 200  # Pendulum's episodes are 200 steps; the window holds them
+    assert last["mean_length"] == 200
+    assert -1.0 <= last["explained_variance"] <= 1.0
+    assert 0 < last["std"] < 1  # the preset's log_std_init -1
+    assert last["run_env_steps"] == last["env_steps"]
+
+
+def test_a2c_model_on_a_vector_env_it_does_not_own():
+    envs = gym.make_vec("CartPole-v1", num_envs=2)
+    with A2C(envs, seed=0, stop_eval_episodes=0) as model:
+        assert model.get_env() is envs
+        model.learn(500)
+    assert not envs.closed  # the caller's env stays open
+    envs.close()
