@@ -449,15 +449,17 @@ void bind_model(py::module_& m) {
 
   py::class_<ActorCritic>(m, "ActorCritic", "The actor-critic model over one flat parameter buffer (nn/actor_critic.h).")
       .def(py::init([](int observation_size, const Space& action_space, std::vector<int> hidden_sizes, uint64_t seed,
-                       bool initialize, float log_std_init, bool squash_output, bool normalize_obs) {
+                       bool initialize, float log_std_init, bool squash_output, bool normalize_obs, bool share_trunk,
+                       const std::string& activation) {
+             const Activation kind = activation_from_name(activation);
              py::gil_scoped_release release;
              return new ActorCritic(ActorCriticSpec{observation_size, action_space, hidden_sizes, log_std_init,
-                                                    squash_output, normalize_obs},
+                                                    squash_output, normalize_obs, share_trunk, kind},
                                     seed, initialize);
            }),
            py::arg("observation_size"), py::arg("action_space"), py::arg("hidden_sizes"), py::arg("seed"),
            py::arg("initialize") = true, py::arg("log_std_init") = 0.0f, py::arg("squash_output") = false,
-           py::arg("normalize_obs") = false)
+           py::arg("normalize_obs") = false, py::arg("share_trunk") = true, py::arg("activation") = "relu")
       .def_property_readonly(
           "parameters",
           [](py::object self) {
@@ -601,6 +603,8 @@ void bind_training(py::module_& m) {
   FASTAC_FIELD(rmsprop_alpha)
   FASTAC_FIELD(optimizer_eps)
   FASTAC_FIELD(hidden_sizes)
+  FASTAC_FIELD(activation)
+  FASTAC_FIELD(share_trunk)
   FASTAC_FIELD(log_std_init)
   FASTAC_FIELD(squash_output)
   FASTAC_FIELD(normalize_obs)

@@ -14,7 +14,8 @@ struct ActorCritic::Storage {
 
 ActorCritic::ActorCritic(const ActorCriticSpec& spec, uint64_t seed, bool initialize)
     : spec_(spec), distribution_(make_distribution(spec.action_space, spec.log_std_init, spec.squash_output)) {
-  mlp_ = std::make_unique<MlpPolicy>(spec.observation_size, distribution_->input_size(), spec.hidden_sizes);
+  mlp_ = std::make_unique<MlpPolicy>(spec.observation_size, distribution_->input_size(), spec.hidden_sizes,
+                                     spec.share_trunk, spec.activation);
   if (spec.normalize_obs) observation_stats_ = std::make_unique<RunningStats>(spec.observation_size);
   policy_ = mlp_.get();
   num_parameters_ = policy_->num_parameters() + distribution_->num_parameters();

@@ -27,6 +27,8 @@ struct ActorCriticSpec {
   float log_std_init = 0.0f;   // a Box action space's Gaussian: initial log standard deviations
   bool squash_output = false;  // a Box's Gaussian squashed by tanh into its (finite) bounds
   bool normalize_obs = false;  // observations normalized by running statistics (rl/normalization.h)
+  bool share_trunk = true;     // one trunk for actor and critic, else one each (nn/mlp.h)
+  Activation activation = Activation::kRelu;
 };
 
 class ActorCritic {

@@ -80,36 +80,109 @@ void linear_input_grad(const LinearLayout& l, const float* params, const float* 
 
 
 struct MlpWorkspace final : PolicyWorkspace {
-  std::vector<std::vector<float>> hidden;        // post-ReLU output of each trunk layer, [batch, out]
-  std::vector<float> grad_hidden, grad_scratch;  // backward scratch
+  // Activations after each layer of the trunk, the actor trunk, the critic trunk: [batch, out].
+  std::vector<std::vector<float>> trunk, actor, critic;
+  std::vector<float> grad_top, grad_hidden, grad_scratch;  // backward scratch
 };
+
+void activate(Activation activation, std::vector<float>& h) {
+  if (activation == Activation::kRelu) {
+    for (float& v : h) v = std::max(v, 0.0f);
+  } else {
+    for (float& v : h) v = std::tanh(v);
+  }
+}
+
+// dh *= the activation's derivative at its output h.
+void activation_grad(Activation activation, const std::vector<float>& h, std::vector<float>& dh) {
+  if (activation == Activation::kRelu) {
+    for (size_t j = 0; j < dh.size(); ++j)
+      if (h[j] <= 0.0f) dh[j] = 0.0f;
+  } else {
+    for (size_t j = 0; j < dh.size(); ++j) dh[j] *= 1.0f - h[j] * h[j];
+  }
+}
+
+// Runs layers (each followed by the activation) from x; returns the last output (x if none).
+const float* run_layers(const std::vector<LinearLayout>& layers, Activation activation, const float* params,
+                        const float* x, int batch, std::vector<std::vector<float>>& out) {
+  out.resize(layers.size());
+  for (size_t k = 0; k < layers.size(); ++k) {
+    out[k].resize(static_cast<size_t>(batch) * layers[k].out);
+    linear(layers[k], params, x, batch, out[k].data());
+    activate(activation, out[k]);
+    x = out[k].data();
+  }
+  return x;
+}
+
+// Back through layers from dh (the gradient at their last output, consumed): parameter
+// gradients into grad; with dx, the gradient at their input x is added to it.
+void back_layers(const std::vector<LinearLayout>& layers, Activation activation, const float* params,
+                 const float* x, int batch, const std::vector<std::vector<float>>& out, std::vector<float>& dh,
+                 std::vector<float>& scratch, float* grad, float* dx) {
+  for (size_t k = layers.size(); k-- > 0;) {
+    const LinearLayout& l = layers[k];
+    activation_grad(activation, out[k], dh);
+    const float* in = k == 0 ? x : out[k - 1].data();
+    linear_param_grad(l, in, dh.data(), batch, grad);
+    if (k == 0) {
+      if (dx) linear_input_grad(l, params, dh.data(), batch, dx);
+      return;
+    }
+    scratch.assign(static_cast<size_t>(batch) * l.in, 0.0f);
+    linear_input_grad(l, params, dh.data(), batch, scratch.data());
+    dh.swap(scratch);
+  }
+}
 
 }  // namespace
 
-MlpLayout::MlpLayout(int obs_size, int head, const std::vector<int>& hidden_sizes)
+Activation activation_from_name(const std::string& name) {
+  if (name == "relu") return Activation::kRelu;
+  if (name == "tanh") return Activation::kTanh;
+  throw std::invalid_argument("activation must be 'relu' or 'tanh', got '" + name + "'");
+}
+
+const char* activation_name(Activation activation) { return activation == Activation::kRelu ? "relu" : "tanh"; }
+
+MlpLayout::MlpLayout(int obs_size, int head, const std::vector<int>& hidden_sizes, bool share_trunk)
     : observation_size(obs_size), head_size(head) {
   if (obs_size < 1) throw std::invalid_argument("observation_size must be >= 1, got " + std::to_string(obs_size));
   if (head < 1) throw std::invalid_argument("head_size must be >= 1, got " + std::to_string(head));
+  for (size_t k = 0; k < hidden_sizes.size(); ++k)
+    if (hidden_sizes[k] < 1)
+      throw std::invalid_argument("hidden_sizes[" + std::to_string(k) + "] must be >= 1, got " +
+                                  std::to_string(hidden_sizes[k]));
   auto add = [this](const std::string& name, int in, int out) {
     LinearLayout l{name, in, out, out >= in, size, size + static_cast<size_t>(in) * out};
     size = l.bias_offset + out;
     return l;
   };
-  int in = obs_size;
-  for (size_t k = 0; k < hidden_sizes.size(); ++k) {
-    if (hidden_sizes[k] < 1)
-      throw std::invalid_argument("hidden_sizes[" + std::to_string(k) + "] must be >= 1, got " +
-                                  std::to_string(hidden_sizes[k]));
-    trunk.push_back(add("trunk." + std::to_string(2 * k), in, hidden_sizes[k]));
-    in = hidden_sizes[k];
+  // Names as torch.nn.Sequential's of (Linear, activation) pairs: trunk.0, trunk.2, ...
+  auto add_trunk = [&](const std::string& name, std::vector<LinearLayout>& into) {
+    int in = obs_size;
+    for (size_t k = 0; k < hidden_sizes.size(); ++k) {
+      into.push_back(add(name + "." + std::to_string(2 * k), in, hidden_sizes[k]));
+      in = hidden_sizes[k];
+    }
+    return in;
+  };
+  if (share_trunk) {
+    const int top = add_trunk("trunk", trunk);
+    actor = add("actor", top, head);
+    critic = add("critic", top, 1);
+  } else {
+    actor = add("actor", add_trunk("actor_trunk", actor_trunk), head);
+    critic = add("critic", add_trunk("critic_trunk", critic_trunk), 1);
   }
-  actor = add("actor", in, head);
-  critic = add("critic", in, 1);
 }
 
 std::vector<LinearLayout> MlpLayout::layers() const {
   std::vector<LinearLayout> all = trunk;
+  all.insert(all.end(), actor_trunk.begin(), actor_trunk.end());
   all.push_back(actor);
+  all.insert(all.end(), critic_trunk.begin(), critic_trunk.end());
   all.push_back(critic);
   return all;
 }
@@ -117,9 +190,10 @@ std::vector<LinearLayout> MlpLayout::layers() const {
 std::unique_ptr<PolicyWorkspace> MlpPolicy::make_workspace() const { return std::make_unique<MlpWorkspace>(); }
 
 std::vector<WeightInit> MlpPolicy::initializers() const {
-  // Gains sqrt(2) for the trunk, 0.01 for the actor, 1 for the critic (SB3, CleanRL).
+  // Gains sqrt(2) for the trunks, 0.01 for the actor, 1 for the critic (SB3, CleanRL).
   std::vector<WeightInit> out;
-  for (const auto& l : layout_.trunk) out.push_back({l.weight_offset, l.in, l.out, l.input_major, std::sqrt(2.0)});
+  for (const auto* trunk : {&layout_.trunk, &layout_.actor_trunk, &layout_.critic_trunk})
+    for (const auto& l : *trunk) out.push_back({l.weight_offset, l.in, l.out, l.input_major, std::sqrt(2.0)});
   const auto& a = layout_.actor;
   const auto& c = layout_.critic;
   out.push_back({a.weight_offset, a.in, a.out, a.input_major, 0.01});
@@ -130,47 +204,39 @@ std::vector<WeightInit> MlpPolicy::initializers() const {
 void MlpPolicy::forward(const float* params, const float* obs, int batch, PolicyWorkspace& base, float* head,
                         float* values) const {
   auto& ws = static_cast<MlpWorkspace&>(base);
-  ws.hidden.resize(layout_.trunk.size());
-  const float* x = obs;
-  for (size_t k = 0; k < layout_.trunk.size(); ++k) {
-    const LinearLayout& l = layout_.trunk[k];
-    auto& h = ws.hidden[k];
-    h.resize(static_cast<size_t>(batch) * l.out);
-    linear(l, params, x, batch, h.data());
-    for (float& v : h) v = std::max(v, 0.0f);
-    x = h.data();
-  }
-  linear(layout_.actor, params, x, batch, head);
-  linear(layout_.critic, params, x, batch, values);
+  const float* top = run_layers(layout_.trunk, activation_, params, obs, batch, ws.trunk);
+  linear(layout_.actor, params, run_layers(layout_.actor_trunk, activation_, params, top, batch, ws.actor), batch,
+         head);
+  linear(layout_.critic, params, run_layers(layout_.critic_trunk, activation_, params, top, batch, ws.critic), batch,
+         values);
 }
 
 void MlpPolicy::backward(const float* params, const float* obs, int batch, PolicyWorkspace& base,
                          const float* grad_head, const float* grad_values, float* grad) const {
   auto& ws = static_cast<MlpWorkspace&>(base);
-  const float* top = layout_.trunk.empty() ? obs : ws.hidden.back().data();
-  linear_param_grad(layout_.actor, top, grad_head, batch, grad);
-  linear_param_grad(layout_.critic, top, grad_values, batch, grad);
+  const float* top = layout_.trunk.empty() ? obs : ws.trunk.back().data();
+  const int top_size = layout_.trunk.empty() ? layout_.observation_size : layout_.trunk.back().out;
+  // d loss / d (the shared trunk's output), summed over both branches; not needed without a trunk.
+  std::vector<float>& dtop = ws.grad_top;
+  dtop.assign(layout_.trunk.empty() ? 0 : static_cast<size_t>(batch) * top_size, 0.0f);
+  float* dtop_data = layout_.trunk.empty() ? nullptr : dtop.data();
+  auto branch = [&](const std::vector<LinearLayout>& layers, const std::vector<std::vector<float>>& out,
+                    const LinearLayout& head_layer, const float* grad_out) {
+    const float* in = layers.empty() ? top : out.back().data();
+    linear_param_grad(head_layer, in, grad_out, batch, grad);
+    if (layers.empty()) {
+      if (dtop_data) linear_input_grad(head_layer, params, grad_out, batch, dtop_data);
+      return;
+    }
+    std::vector<float>& dh = ws.grad_hidden;
+    dh.assign(static_cast<size_t>(batch) * head_layer.in, 0.0f);
+    linear_input_grad(head_layer, params, grad_out, batch, dh.data());
+    back_layers(layers, activation_, params, top, batch, out, dh, ws.grad_scratch, grad, dtop_data);
+  };
+  branch(layout_.actor_trunk, ws.actor, layout_.actor, grad_head);
+  branch(layout_.critic_trunk, ws.critic, layout_.critic, grad_values);
   if (layout_.trunk.empty()) return;
-
-  // d loss / d (last hidden activation), from both heads.
-  std::vector<float>& dh = ws.grad_hidden;
-  std::vector<float>& scratch = ws.grad_scratch;
-  dh.assign(static_cast<size_t>(batch) * layout_.last_hidden(), 0.0f);
-  linear_input_grad(layout_.actor, params, grad_head, batch, dh.data());
-  linear_input_grad(layout_.critic, params, grad_values, batch, dh.data());
-
-  for (size_t k = layout_.trunk.size(); k-- > 0;) {
-    const LinearLayout& l = layout_.trunk[k];
-    const std::vector<float>& h = ws.hidden[k];
-    for (size_t j = 0; j < dh.size(); ++j)
-      if (h[j] <= 0.0f) dh[j] = 0.0f;  // ReLU
-    const float* x = k == 0 ? obs : ws.hidden[k - 1].data();
-    linear_param_grad(l, x, dh.data(), batch, grad);
-    if (k == 0) break;
-    scratch.assign(static_cast<size_t>(batch) * l.in, 0.0f);
-    linear_input_grad(l, params, dh.data(), batch, scratch.data());
-    dh.swap(scratch);
-  }
+  back_layers(layout_.trunk, activation_, params, obs, batch, ws.trunk, dtop, ws.grad_scratch, grad, nullptr);
 }
 
 }  // namespace fastac

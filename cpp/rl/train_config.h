@@ -33,6 +33,8 @@ struct TrainConfig {
   float rmsprop_alpha = 0.99f;
   float optimizer_eps = 1e-5f;
   std::vector<int> hidden_sizes = {128};
+  std::string activation = "relu";  // the model's spec decides; mirrored for the record
+  bool share_trunk = true;
   float log_std_init = 0.0f;   // a Box action space's Gaussian
   bool squash_output = false;
   bool normalize_obs = false;     // the model's spec decides; mirrored for the record

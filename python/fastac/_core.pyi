@@ -171,7 +171,7 @@ class ActorCritic:
     """
     The actor-critic model over one flat parameter buffer (nn/actor_critic.h).
     """
-    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False, normalize_obs: bool = False) -> None:
+    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False, normalize_obs: bool = False, share_trunk: bool = True, activation: str = 'relu') -> None:
         ...
     def act(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
         """
@@ -229,12 +229,14 @@ class TrainConfig:
     """
     C++ mirror of fastac.TrainConfig (rl/train_config.h).
     """
-    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'log_std_init', 'squash_output', 'normalize_obs', 'normalize_reward', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
+    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'activation', 'share_trunk', 'log_std_init', 'squash_output', 'normalize_obs', 'normalize_reward', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
+    activation: str
     anneal_lr: bool
     env: str
     normalize_obs: bool
     normalize_reward: bool
     optimizer: str
+    share_trunk: bool
     squash_output: bool
     def __init__(self) -> None:
         ...

@@ -30,6 +30,17 @@ def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs:
     return cfg.validated()
 
 
+def make_policy(observation_size: int, action_space: gym.spaces.Space[Any], cfg: TrainConfig, algorithm: str,
+                env_name: str, initialize: bool = True) -> ActorCriticPolicy:
+    """The policy a run of ``cfg`` trains: its architecture fields, its seed, and the run
+    recorded in the metadata (the env's id, the algorithm, the config)."""
+    return ActorCriticPolicy(observation_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
+                             metadata={"env": env_name, "algorithm": algorithm, "config": cfg.to_dict()},
+                             log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
+                             normalize_obs=cfg.normalize_obs, activation=cfg.activation,
+                             share_trunk=cfg.share_trunk, _initialize=initialize)
+
+
 def check_memory(rollout_rows: int, observation_size: int, what: str) -> None:
     """Refuses, before anything is allocated, a rollout that cannot fit in this machine's
     memory: a ``MemoryError`` that says which sizes to lower."""

@@ -19,8 +19,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_result, registered_spec,
-                         with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_policy, make_result,
+                         registered_spec, with_config_signature)
 from fastac._validation import seed_words
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
@@ -116,11 +116,8 @@ class A2C(BaseAlgorithm):
                                  "pass one as env, or stop_eval_episodes=0")
             check_memory(self._envs.num_envs * cfg.n_steps, obs_size, "num_envs x n_steps")
             cfg.num_envs = self._envs.num_envs
-            policy = ActorCriticPolicy(obs_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
-                                       metadata={"env": self._native_id or cfg.env, "algorithm": "a2c",
-                                                 "config": cfg.to_dict()},
-                                       log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
-                                       normalize_obs=cfg.normalize_obs, _initialize=_loaded is None)
+            policy = make_policy(obs_size, action_space, cfg, "a2c", self._native_id or cfg.env,
+                                 initialize=_loaded is None)
             if _loaded is not None:
                 self._restore(policy)
             else:

@@ -22,8 +22,8 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from fastac import _core
-from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_result, registered_spec,
-                         to_completion, with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_policy, make_result,
+                         registered_spec, to_completion, with_config_signature)
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
@@ -137,10 +137,7 @@ class A3C(BaseAlgorithm):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
         check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_size,  # type: ignore[operator]
                      "num_workers x envs_per_worker x t_max")
-        policy = ActorCriticPolicy(obs_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
-                                   metadata={"env": cfg.env, "algorithm": "a3c", "config": cfg.to_dict()},
-                                   log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
-                                   normalize_obs=cfg.normalize_obs, _initialize=_loaded is None)
+        policy = make_policy(obs_size, action_space, cfg, "a3c", cfg.env, initialize=_loaded is None)
         if _loaded is not None:
             self._restore(policy)
         else:
@@ -214,7 +211,7 @@ class _Live:
         if self._view is None:
             self._view = ActorCriticPolicy(p.observation_size, p.action_space, p.hidden_sizes, metadata=p.metadata,
                                            squash_output=p.squash_output, normalize_obs=p.normalize_obs,
-                                           _initialize=False)
+                                           activation=p.activation, share_trunk=p.share_trunk, _initialize=False)
         if self._view_round != self.round:
             self.trainer.read_parameters(self._view.network.parameters)
             if p.observation_stats is not None:

@@ -299,11 +299,12 @@ class BaseAlgorithm:
                      hyperparameters: dict[str, Any], source: str) -> SelfAlgorithm:
         saved = policy.metadata.get("config")
         config = TrainConfig.from_dict(saved) if isinstance(saved, dict) else TrainConfig()
-        for name in ("hidden_sizes", "log_std_init", "squash_output", "normalize_obs"):
+        config = dataclasses.replace(config, hidden_sizes=policy.hidden_sizes, squash_output=policy.squash_output,
+                                     normalize_obs=policy.normalize_obs, activation=policy.activation,
+                                     share_trunk=policy.share_trunk)
+        for name in ("hidden_sizes", "squash_output", "normalize_obs", "activation", "share_trunk"):
             if name in hyperparameters and hyperparameters[name] != getattr(config, name):
                 raise ValueError(f"{name}: the architecture comes from {source} ({name}={getattr(config, name)!r})")
-        config = dataclasses.replace(config, hidden_sizes=policy.hidden_sizes, squash_output=policy.squash_output,
-                                     normalize_obs=policy.normalize_obs)
         if env is None:
             env = policy.metadata.get("env")
             if not isinstance(env, str):

@@ -29,6 +29,7 @@ from fastac._validation import check_bool, check_choice, check_float, check_int
 
 BOTH = ("a2c", "a3c")
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
+ACTIVATIONS = ("relu", "tanh")
 VECTORIZATION_MODES = ("sync", "async", "vector_entry_point")
 #: Fields that only the Python layer reads (how the envs are made); all others have a
 #: C++ twin in ``fastac._core.TrainConfig``.
@@ -125,8 +126,16 @@ class TrainConfig:
     optimizer_eps: float = _param(1e-5, "Epsilon of RMSProp and Adam, > 0.",
                                   lambda n, v: _float32(n, v, low=0, low_inclusive=False))
     hidden_sizes: tuple[int, ...] = _param(
-        (128,), "Sizes of the shared ReLU trunk layers, e.g. (64, 64): at most 64 layers, each in [1, 65536].",
+        (128,), "Sizes of the hidden layers, e.g. (64, 64): at most 64 layers, each in [1, 65536].",
         _hidden_sizes, cli_type=lambda s: _sizes_text(s))
+    activation: str = _param(
+        "relu", "Activation after each hidden layer: 'relu' or 'tanh' (Stable-Baselines3's; bounded features keep "
+                "a policy on normalized observations from turning deterministic).",
+        lambda n, v: check_choice(n, v, ACTIVATIONS), choices=ACTIVATIONS)
+    share_trunk: bool = _param(
+        True, "One trunk of hidden layers for the actor and the critic (the seed notebook's); --no-share-trunk "
+              "gives each its own of the same sizes (Stable-Baselines3's MlpPolicy), so that the value loss does "
+              "not shape the policy's features.", check_bool)
     log_std_init: float = _param(
         0.0, "Initial log standard deviation of the Gaussian policy of a Box action space (a learned parameter "
              "per action element, independent of the state), in [-20, 20].",

@@ -17,17 +17,17 @@ from gymnasium import spaces
 
 from fastac import _core
 from fastac._atomic import atomic_write, check_path, to_bytes
-from fastac._validation import check_bool, check_float, check_int, seed_words
+from fastac._validation import check_bool, check_choice, check_float, check_int, seed_words
 
 if TYPE_CHECKING:
     from fastac.torch_module import ActorCriticModule
 
 FORMAT_NAME = "fastac.ActorCriticPolicy"
 #: 2: action space and run config recorded; 3: Box action spaces (``log_std``, ``squash_output``) and
-#: observation statistics (``normalize_obs``, ``obs_rms.*``).
-#: Files of every earlier version still load.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+#: observation statistics (``normalize_obs``, ``obs_rms.*``); 4: ``activation`` and ``share_trunk``
+#: (earlier files: ReLU, one trunk). Files of every earlier version still load.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 MAX_OBSERVATION_SIZE = 2**24
 MAX_ACTIONS = 2**24
 MAX_HIDDEN_SIZE = 65536
@@ -113,19 +113,27 @@ def check_action_space(space: Any, squash_output: bool = False) -> spaces.Space[
 
 
 def parameter_shapes(observation_size: int, action_space: spaces.Space[Any], hidden_sizes: Sequence[int],
-                     normalize_obs: bool = False) -> "OrderedDict[str, tuple[int, ...]]":
+                     normalize_obs: bool = False, share_trunk: bool = True) -> "OrderedDict[str, tuple[int, ...]]":
     """The names and shapes of :meth:`ActorCriticPolicy.state_dict` for an architecture,
     computed without building it: ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
-    (weights ``[out, in]``, biases ``[out]``), a Box's ``log_std`` ``[size]``, and with
-    ``normalize_obs`` the observation statistics ``obs_rms.mean``, ``obs_rms.var``
-    ``[observation_size]`` and ``obs_rms.count`` ``[]`` (float64, not parameters)."""
+    (weights ``[out, in]``, biases ``[out]``; without ``share_trunk``, ``actor_trunk.*``
+    before ``actor`` and ``critic_trunk.*`` before ``critic`` instead of ``trunk.*``), a
+    Box's ``log_std`` ``[size]``, and with ``normalize_obs`` the observation statistics
+    ``obs_rms.mean``, ``obs_rms.var`` ``[observation_size]`` and ``obs_rms.count`` ``[]``
+    (float64, not parameters)."""
     shapes: OrderedDict[str, tuple[int, ...]] = OrderedDict()
-    size = observation_size
-    for i, hidden in enumerate(hidden_sizes):
-        shapes[f"trunk.{2 * i}.weight"] = (hidden, size)
-        shapes[f"trunk.{2 * i}.bias"] = (hidden,)
-        size = hidden
+
+    def trunk(name: str) -> int:
+        size = observation_size
+        for i, hidden in enumerate(hidden_sizes):
+            shapes[f"{name}.{2 * i}.weight"] = (hidden, size)
+            shapes[f"{name}.{2 * i}.bias"] = (hidden,)
+            size = hidden
+        return size
+
+    top = trunk("trunk") if share_trunk else 0
     for name, out in (("actor", head_size(action_space)), ("critic", 1)):
+        size = top if share_trunk else trunk(f"{name}_trunk")
         shapes[f"{name}.weight"] = (out, size)
         shapes[f"{name}.bias"] = (out,)
     if isinstance(action_space, spaces.Box):
@@ -208,8 +216,9 @@ def core_space(space: spaces.Space[Any]) -> Any:
 
 
 class ActorCriticPolicy:
-    """An actor-critic policy: a shared ReLU trunk, a value head, and an action distribution
-    whose inputs come from the actor head: categorical for a ``Discrete`` action space, a
+    """An actor-critic policy: an MLP trunk (shared, or one each for the actor and the
+    critic), a value head, and an action distribution whose inputs come from the actor
+    head: categorical for a ``Discrete`` action space, a
     diagonal Gaussian for a ``Box`` (the head gives the means; the log standard deviations
     are parameters of their own, independent of the state, as Stable-Baselines3's).
 
@@ -225,6 +234,9 @@ class ActorCriticPolicy:
             infinite bound clips nothing).
         hidden_sizes: sizes of the trunk layers.
         seed: seed of the initial weights and of :meth:`predict`'s sampling.
+        activation: ``"relu"`` or ``"tanh"``, after each hidden layer.
+        share_trunk: one trunk for the actor and the critic; ``False``: one each, of the
+            same sizes (Stable-Baselines3's ``MlpPolicy``).
         metadata: recorded in saved files (the env id, the run's config).
         log_std_init: a Box's initial log standard deviation, in [-20, 20].
         squash_output: a Box's actions are the Gaussian squashed by ``tanh`` into its
@@ -243,12 +255,16 @@ class ActorCriticPolicy:
         log_std_init: float = 0.0,
         squash_output: bool = False,
         normalize_obs: bool = False,
+        activation: str = "relu",
+        share_trunk: bool = True,
         _initialize: bool = True,
     ) -> None:
         self.observation_size = check_int("observation_size", observation_size, minimum=1,
                                           maximum=MAX_OBSERVATION_SIZE)
         self.squash_output = check_bool("squash_output", squash_output)
         self.normalize_obs = check_bool("normalize_obs", normalize_obs)
+        self.activation: str = check_choice("activation", activation, ("relu", "tanh"))
+        self.share_trunk = check_bool("share_trunk", share_trunk)
         log_std_init = check_float("log_std_init", log_std_init, low=-20, high=20)
         if not isinstance(action_space, spaces.Space):
             action_space = spaces.Discrete(check_int("action_space", action_space, minimum=1, maximum=MAX_ACTIONS))
@@ -267,11 +283,12 @@ class ActorCriticPolicy:
             raise TypeError(f"metadata must be a dict or None, got {type(metadata).__name__}")
         check_metadata("metadata", metadata)
         self.metadata: dict[str, Any] = dict(metadata or {})
-        shapes = parameter_shapes(self.observation_size, action_space, self.hidden_sizes, self.normalize_obs)
+        shapes = self._shapes()
         try:
             self._network = _core.ActorCritic(self.observation_size, core_space(action_space),
                                               list(self.hidden_sizes), seed, _initialize, log_std_init,
-                                              self.squash_output, self.normalize_obs)
+                                              self.squash_output, self.normalize_obs, self.share_trunk,
+                                              self.activation)
         except RuntimeError as error:
             if "alloc" not in str(error):
                 raise
@@ -280,6 +297,10 @@ class ActorCriticPolicy:
                               f"observation_size={self.observation_size}, hidden_sizes={list(self.hidden_sizes)}") \
                 from None
         self._rng = _core.Rng(seed_words(seed) + [0x9E3D])
+
+    def _shapes(self) -> "OrderedDict[str, tuple[int, ...]]":
+        return parameter_shapes(self.observation_size, self.action_space, self.hidden_sizes, self.normalize_obs,
+                                self.share_trunk)
 
     @property
     def num_actions(self) -> int:
@@ -383,8 +404,7 @@ class ActorCriticPolicy:
         otherwise a ``ValueError`` names what is wrong and nothing is copied."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a dict of tensors, got {type(state_dict).__name__}")
-        problem = state_dict_problem(state_dict, parameter_shapes(self.observation_size, self.action_space,
-                                                                  self.hidden_sizes, self.normalize_obs))
+        problem = state_dict_problem(state_dict, self._shapes())
         if problem is not None:
             raise ValueError(problem)
         self._copy_in(state_dict)
@@ -408,7 +428,7 @@ class ActorCriticPolicy:
         from fastac.torch_module import ActorCriticModule
 
         module = ActorCriticModule(self.observation_size, self.action_space, self.hidden_sizes, self.squash_output,
-                                   self.normalize_obs)
+                                   self.normalize_obs, self.activation, self.share_trunk)
         module.load_state_dict(self.state_dict())
         return module.eval()
 
@@ -466,6 +486,8 @@ class ActorCriticPolicy:
                 "hidden_sizes": list(self.hidden_sizes),
                 "squash_output": self.squash_output,
                 "normalize_obs": self.normalize_obs,
+                "activation": self.activation,
+                "share_trunk": self.share_trunk,
             },
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
@@ -473,7 +495,7 @@ class ActorCriticPolicy:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ActorCriticPolicy":
-        """Reads a policy written by :meth:`save` (format versions 1 to 3).
+        """Reads a policy written by :meth:`save` (format versions 1 to 4).
 
         A file that is not a complete, consistent fastac model is a ``ValueError`` naming the
         file and what is wrong. The architecture is checked against the tensors before
@@ -518,8 +540,10 @@ class ActorCriticPolicy:
                             for i, h in enumerate(hidden)]
             squash_output = check_bool("squash_output", arch.get("squash_output", False))
             normalize_obs = check_bool("normalize_obs", arch.get("normalize_obs", False))
+            activation = check_choice("activation", arch.get("activation", "relu"), ("relu", "tanh"))
+            share_trunk = check_bool("share_trunk", arch.get("share_trunk", True))
             check_action_space(action_space, squash_output)
-            shapes = parameter_shapes(observation_size, action_space, hidden_sizes, normalize_obs)
+            shapes = parameter_shapes(observation_size, action_space, hidden_sizes, normalize_obs, share_trunk)
             check_metadata("metadata", metadata)
         except (TypeError, ValueError) as error:
             raise refuse(str(error)) from None
@@ -528,7 +552,7 @@ class ActorCriticPolicy:
             raise refuse(f"{problem} (architecture: observation_size={observation_size}, "
                          f"action_space={action_space}, hidden_sizes={hidden_sizes})")
         policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, squash_output=squash_output,
-                     normalize_obs=normalize_obs, _initialize=False)
+                     normalize_obs=normalize_obs, activation=activation, share_trunk=share_trunk, _initialize=False)
         try:
             policy._copy_in(payload["state_dict"])
         except ValueError as error:  # statistics out of range (a count <= 0, a negative variance)

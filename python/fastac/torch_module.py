@@ -9,12 +9,13 @@ from torch import nn
 
 from gymnasium import spaces
 
-from fastac._validation import check_bool, check_int
+from fastac._validation import check_bool, check_choice, check_int
 
 
 class ActorCriticModule(nn.Module):
-    """The actor-critic network in torch: ``trunk`` (Linear, ReLU, ...), ``actor`` and ``critic``
-    heads, and for a ``Box`` action space the Gaussian's state-independent ``log_std``.
+    """The actor-critic network in torch: ``trunk`` (Linear, activation, ...), ``actor`` and
+    ``critic`` heads (without ``share_trunk``: ``actor_trunk`` and ``critic_trunk`` in front of
+    them), and for a ``Box`` action space the Gaussian's state-independent ``log_std``.
 
     Parameter names and shapes are those of :meth:`fastac.ActorCriticPolicy.state_dict`,
     so ``module.load_state_dict(policy.state_dict())`` works both ways.
@@ -29,6 +30,8 @@ class ActorCriticModule(nn.Module):
         normalize_obs: observations are normalized first with the buffers ``obs_rms.mean``,
             ``obs_rms.var`` (and ``obs_rms.count``, kept for the round trip), as the native
             policy: ``clip((obs - mean) / sqrt(var + 1e-8), -10, 10)`` in float32.
+        activation: ``"relu"`` or ``"tanh"``.
+        share_trunk: one trunk for both heads, else one each of the same sizes.
     """
 
     continuous: bool
@@ -40,7 +43,7 @@ class ActorCriticModule(nn.Module):
 
     def __init__(self, observation_size: int, action_space: spaces.Space[Any] | int,
                  hidden_sizes: Sequence[int] = (128,), squash_output: bool = False,
-                 normalize_obs: bool = False) -> None:
+                 normalize_obs: bool = False, activation: str = "relu", share_trunk: bool = True) -> None:
         super().__init__()
         observation_size = check_int("observation_size", observation_size, minimum=1)
         squash_output = check_bool("squash_output", squash_output)
@@ -64,14 +67,24 @@ class ActorCriticModule(nn.Module):
         self.obs_rms = _ObservationStats(observation_size, persistent=self.normalize_obs)
         self.register_buffer("action_low", low, persistent=False)
         self.register_buffer("action_high", high, persistent=False)
-        layers: list[nn.Module] = []
-        size = observation_size
-        for hidden in hidden_sizes:
-            layers += [nn.Linear(size, hidden), nn.ReLU()]
-            size = hidden
-        self.trunk = nn.Sequential(*layers)
-        self.actor = nn.Linear(size, head)
-        self.critic = nn.Linear(size, 1)
+        activation = check_choice("activation", activation, ("relu", "tanh"))
+        share_trunk = check_bool("share_trunk", share_trunk)
+
+        def trunk() -> nn.Sequential:
+            layers: list[nn.Module] = []
+            size = observation_size
+            for hidden in hidden_sizes:
+                layers += [nn.Linear(size, hidden), nn.ReLU() if activation == "relu" else nn.Tanh()]
+                size = hidden
+            return nn.Sequential(*layers)
+
+        top = hidden_sizes[-1] if hidden_sizes else observation_size
+        # (An empty Sequential is the identity: the layout without a trunk, or without branch trunks.)
+        self.trunk = trunk() if share_trunk else nn.Sequential()
+        self.actor_trunk = nn.Sequential() if share_trunk else trunk()
+        self.critic_trunk = nn.Sequential() if share_trunk else trunk()
+        self.actor = nn.Linear(top, head)
+        self.critic = nn.Linear(top, 1)
         if self.continuous:
             self.log_std = nn.Parameter(torch.zeros(head))
 
@@ -82,7 +95,7 @@ class ActorCriticModule(nn.Module):
             inv_std = (1.0 / torch.sqrt(self.obs_rms.var + 1e-8)).float()
             obs = torch.clamp((obs - self.obs_rms.mean.float()) * inv_std, -10.0, 10.0)
         h = self.trunk(obs)
-        return self.actor(h), self.critic(h).squeeze(-1)
+        return self.actor(self.actor_trunk(h)), self.critic(self.critic_trunk(h)).squeeze(-1)
 
     @torch.jit.export
     def act(self, obs: torch.Tensor) -> torch.Tensor:

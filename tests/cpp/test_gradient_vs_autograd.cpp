@@ -33,6 +33,14 @@ ActorCriticSpec spec(int obs, int64_t n, std::vector<int> hidden, int64_t start 
   return {obs, Space::discrete(n, start), std::move(hidden)};
 }
 
+// SB3's architecture: separate actor and critic trunks, and/or tanh.
+ActorCriticSpec spec_with(int obs, int64_t n, std::vector<int> hidden, bool share_trunk, Activation activation) {
+  ActorCriticSpec s = spec(obs, n, std::move(hidden));
+  s.share_trunk = share_trunk;
+  s.activation = activation;
+  return s;
+}
+
 torch::Tensor linear(const LinearLayout& l, torch::Tensor flat, torch::Tensor x) {
   auto w = flat.slice(0, l.weight_offset, l.weight_offset + size_t(l.in) * l.out);
   w = l.input_major ? w.view({l.in, l.out}) : w.view({l.out, l.in}).t();
@@ -41,16 +49,22 @@ torch::Tensor linear(const LinearLayout& l, torch::Tensor flat, torch::Tensor x)
 }
 
 // The MLP policy with libtorch ops, from the same flat buffer: {head, values}.
-std::pair<torch::Tensor, torch::Tensor> autograd_mlp(const MlpLayout& layout, torch::Tensor flat, torch::Tensor obs) {
-  torch::Tensor h = obs;
-  for (const auto& l : layout.trunk) h = torch::relu(linear(l, flat, h));
-  return {linear(layout.actor, flat, h), linear(layout.critic, flat, h).squeeze(1)};
+std::pair<torch::Tensor, torch::Tensor> autograd_mlp(const MlpLayout& layout, torch::Tensor flat, torch::Tensor obs,
+                                                     Activation activation = Activation::kRelu) {
+  auto run = [&](const std::vector<LinearLayout>& layers, torch::Tensor h) {
+    for (const auto& l : layers) h = activation == Activation::kRelu ? torch::relu(linear(l, flat, h))
+                                                                       : torch::tanh(linear(l, flat, h));
+    return h;
+  };
+  torch::Tensor top = run(layout.trunk, obs);
+  return {linear(layout.actor, flat, run(layout.actor_trunk, top)),
+          linear(layout.critic, flat, run(layout.critic_trunk, top)).squeeze(1)};
 }
 
 // SB3's A2C loss with libtorch ops. actions: indices into the logits (action - start).
 torch::Tensor autograd_loss(const MlpLayout& layout, torch::Tensor flat, torch::Tensor obs, torch::Tensor action_index,
                             torch::Tensor adv, torch::Tensor ret, const Case& c) {
-  auto [logits, values] = autograd_mlp(layout, flat, obs);
+  auto [logits, values] = autograd_mlp(layout, flat, obs, c.spec.activation);
   auto log_probs = torch::log_softmax(logits, 1);
   auto entropy = -(log_probs.exp() * log_probs).sum(1).mean();
   auto policy_loss = -(adv * log_probs.gather(1, action_index.unsqueeze(1)).squeeze(1)).mean();
@@ -75,6 +89,10 @@ TEST(GradientVsAutograd, MatchesForSeveralArchitectures) {
       {spec(6, 3, {16, 16, 16}), 33, 0.5f, 0.01f},
       {spec(5, 3, {32}, -1), 12, 0.5f, 0.02f},  // Discrete(3, start=-1): actions -1, 0, 1
       {spec(4, 3, {1024, 1024}), 13, 0.5f, 0.01f},  // ~1M parameters: done in 3 chunks of <= 5 samples
+      {spec_with(6, 3, {64, 64}, false, Activation::kTanh), 21, 0.5f, 0.01f},  // SB3's MlpPolicy
+      {spec_with(4, 2, {32}, false, Activation::kRelu), 8, 0.5f, 0.0f},
+      {spec_with(5, 4, {16, 8}, true, Activation::kTanh), 11, 0.25f, 0.02f},
+      {spec_with(3, 2, {}, false, Activation::kTanh), 7, 0.5f, 0.01f},  // no hidden layer: heads on the input
   };
   torch::manual_seed(0);
   for (size_t k = 0; k < cases.size(); ++k) {
@@ -118,7 +136,7 @@ TEST(GradientVsAutograd, MatchesForSeveralArchitectures) {
     EXPECT_EQ(grad, before);
     // The terms of the loss one by one.
     torch::NoGradGuard no_grad;
-    auto [logits, values] = autograd_mlp(layout, flat, obs);
+    auto [logits, values] = autograd_mlp(layout, flat, obs, c.spec.activation);
     auto log_probs = torch::log_softmax(logits, 1);
     const float value_loss = (ret - values).pow(2).mean().item<float>();
     EXPECT_NEAR(stats.value_loss, value_loss, 1e-4 * (1 + std::abs(value_loss))) << "case " << k;
