@@ -45,6 +45,7 @@ void RunMonitor::resume(const RunCounters& c) {
       static_cast<int64_t>(c.recent_returns.size()) > c.episodes)
     throw std::invalid_argument("run counters: recent_returns and recent_lengths must be as long as each other, "
                                 "at most 100 and at most episodes");
+  if (started_.load()) throw std::logic_error("resume: the run has started");
   std::lock_guard lock(episodes_mutex_);
   env_steps_.store(c.env_steps);
   updates_.store(c.updates);
@@ -79,7 +80,10 @@ RunCounters RunMonitor::counters() const {
   return c;
 }
 
-void RunMonitor::start() { start_time_ = std::chrono::steady_clock::now(); }
+void RunMonitor::start() {
+  start_time_ = std::chrono::steady_clock::now();
+  started_.store(true);
+}
 
 double RunMonitor::elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time_).count();
@@ -177,13 +181,13 @@ Progress RunMonitor::progress() const {
   p.evaluations = evaluations_.load();
   p.eval_env_steps = eval_env_steps_.load();
   p.last_eval_return = last_eval_return_.load();
-  p.run_env_steps = p.env_steps - env_steps_before_;
   p.last_loss = {last_policy_loss_.load(), last_value_loss_.load(), last_entropy_.load(), last_grad_norm_.load(),
                  last_explained_variance_.load()};
   p.learning_rate = learning_rate();
   p.elapsed_s = elapsed();
   std::lock_guard lock(episodes_mutex_);
   p.episodes = episodes_before_ + static_cast<int64_t>(episodes_.size());
+  p.run_env_steps = p.env_steps - env_steps_before_;
   if (!recent_returns_.empty()) {
     p.mean_return = recent_sum_ / static_cast<double>(recent_returns_.size());
     p.mean_length = recent_length_sum_ / static_cast<double>(recent_lengths_.size());

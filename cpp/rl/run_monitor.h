@@ -59,7 +59,8 @@ class RunMonitor {
   // Continues from an earlier run's counters (before start()): totals count on from
   // them, the episode window starts with their episodes, and total_steps (and the lr
   // schedule over it) counts the total, as SB3's num_timesteps. Throws
-  // std::invalid_argument for negative counts or more recent episodes than the window.
+  // std::invalid_argument for negative counts or more recent episodes than the window,
+  // std::logic_error once the run has started.
   void resume(const RunCounters& counters);
   RunCounters counters() const;
   void start();  // the clock starts here
@@ -100,6 +101,7 @@ class RunMonitor {
   // Read by every worker at every step and rarely written: a cache line apart from
   // the counters below, which every update writes (no false sharing between workers).
   alignas(64) std::atomic<bool> stop_{false};
+  std::atomic<bool> started_{false};
   std::atomic<StopReason> reason_{StopReason::kNone};
   std::atomic<bool> evaluation_requested_{false};
   std::atomic<bool> evaluating_{false};  // a confirmation is running (taken, not yet recorded)

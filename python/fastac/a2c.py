@@ -149,9 +149,9 @@ class A2C(BaseAlgorithm):
     def _run(self, config: TrainConfig, counters: dict[str, Any], callback: BaseCallback | None,
              reset_env: bool) -> TrainResult:
         if self._session is None:
-            self._session = _Session(self, counters["env_steps"])
-        elif reset_env:
-            self._session.obs = None
+            self._session = _Session(self, self._runs)
+        elif reset_env:  # SB3's reset_num_timesteps: the envs start new episodes
+            self._session.start_new_episodes(self.config)
         monitor = _core.RunMonitor(config.to_core())
         monitor.resume(counters)
         self._live = _Live(monitor, counters)
@@ -169,7 +169,7 @@ class _Session:
     rollout buffer, the running episodes, the sampling stream, the reward scaler, the envs'
     last observations."""
 
-    def __init__(self, model: A2C, env_steps: int) -> None:
+    def __init__(self, model: A2C, runs: int) -> None:
         cfg, policy, envs = model.config, model.policy, model.get_env()
         N, T, D = envs.num_envs, cfg.n_steps, policy.observation_size
         self.envs = envs
@@ -188,13 +188,21 @@ class _Session:
             self.return_stats.set(*model._return_moments)
         self.reward_scaler = _core.RewardScaler(N, cfg.gamma) if cfg.normalize_reward else None
         # Action sampling; a loaded model that has trained before draws a new stream.
-        self.rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C] + ([env_steps] if env_steps else []))
-        # The first reset: the seed (moved on by the steps already trained, for a loaded model).
-        self.reset_seed: int | None = cfg.resolved_seed() + env_steps
+        self.rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C] + ([runs] if runs else []))
+        # The first reset: sub-env i gets seed + i (seed + runs * N + i for a loaded model that
+        # has trained before: other episodes than its earlier runs').
+        self.reset_seed: int | None = (cfg.resolved_seed() + runs * N) % 2**63
         self.obs: np.ndarray | None = None  # the envs' current observations; None: reset them first
         # A NEXT_STEP autoreset spends one step per finished episode on the reset
         # (reward 0, action ignored): that row is no transition, and is masked out.
         self.autoreset = np.zeros(N, dtype=np.bool_)
+
+    def start_new_episodes(self, cfg: TrainConfig) -> None:
+        """The envs are reset (their random streams continue) and no episode carries on."""
+        self.obs = None
+        self.episodes = _core.EpisodeAccumulator(self.envs.num_envs)
+        if self.reward_scaler is not None:
+            self.reward_scaler = _core.RewardScaler(self.envs.num_envs, cfg.gamma)
 
 
 class _Live:
@@ -273,6 +281,8 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                         break
 
             if monitor.stopping:  # stopped mid-rollout: the partial rollout is not used (nor counted)
+                episodes.take_steps()
+                live.steps = monitor.counters()["env_steps"]
                 break
             if callback is not None:
                 callback.on_rollout_end()

@@ -20,6 +20,7 @@ import os
 from typing import Any, Callable
 
 import gymnasium as gym
+import numpy as np
 
 from fastac import _core
 from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_policy, make_result,
@@ -143,17 +144,29 @@ class A3C(BaseAlgorithm):
         else:
             self._policy = policy
 
+    def _live_optimizer_state(self) -> dict[str, Any] | None:
+        if self._live is not None:
+            return self._live.optimizer_state()  # type: ignore[no-any-return]
+        return self._optimizer_state
+
+    def _live_return_moments(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        if self._live is not None and self.config.normalize_reward:
+            return self._live.return_moments()  # type: ignore[no-any-return]
+        return self._return_moments
+
     def _run(self, config: TrainConfig, counters: dict[str, Any], callback: BaseCallback | None,
              reset_env: bool) -> TrainResult:
         """Starts the workers (on native envs, or on Python ones), supervises them, builds the result."""
         assert self._policy is not None
         policy, env_name, make_env = self._policy, config.env, self._make_env
-        if counters["env_steps"]:  # a continued run: new env seeds and sampling streams
-            config = dataclasses.replace(config, seed=(config.resolved_seed() + int(counters["env_steps"])) % 2**63)
+        run_config = config
+        if self._runs:  # a later learn(): the next env seeds and other sampling streams
+            shift = self._runs * config.num_workers * config.envs_per_worker  # type: ignore[operator]
+            run_config = dataclasses.replace(config, seed=(config.resolved_seed() + shift) % 2**63)
         worker_envs: list[WorkerEnvs] = []  # "async": made here, before any thread runs (fork is safe then)
         try:
             if make_env is None:
-                trainer = _core.A3CTrainer(config.to_core(), policy.network)
+                trainer = _core.A3CTrainer(run_config.to_core(), policy.network)
             else:
                 def make(mode: str, n: int) -> WorkerEnvs:
                     return WorkerEnvs(make_env, n, env_name, policy.observation_size, policy.action_space, mode)
@@ -162,7 +175,7 @@ class A3C(BaseAlgorithm):
                     for _ in range(config.num_workers):  # type: ignore[arg-type]
                         worker_envs.append(make("async", config.envs_per_worker))
                 trainer = _core.A3CTrainer(
-                    config.to_core(), policy.network,
+                    run_config.to_core(), policy.network,
                     lambda worker, n: worker_envs[worker] if worker_envs else make("sync", n),
                     lambda n: make("sync", n))  # the stop evaluation's envs, in the evaluating worker's thread
             trainer.resume(counters)
@@ -170,7 +183,7 @@ class A3C(BaseAlgorithm):
                 trainer.set_optimizer_state(self._optimizer_state)
             if self._return_moments is not None:
                 trainer.reward_stats.set(*self._return_moments)
-            self._live = live = _Live(trainer, policy)
+            self._live = live = _Live(trainer, policy, config.optimizer)
             try:
                 return _supervise(trainer, live, policy, config, callback, counters)
             finally:
@@ -189,11 +202,16 @@ class _Live:
     trainer, and for ``model.policy`` a snapshot of the shared parameters, taken at most
     once per supervisor round (the workers keep writing the live ones)."""
 
-    def __init__(self, trainer: Any, policy: ActorCriticPolicy) -> None:
-        self.trainer, self.policy = trainer, policy
+    def __init__(self, trainer: Any, policy: ActorCriticPolicy, optimizer: str) -> None:
+        self.trainer, self.policy, self.optimizer = trainer, policy, optimizer
         self.round, self.finished = 0, False
         self._view: ActorCriticPolicy | None = None
         self._view_round = -1
+        # Taken with the view (one after the other, microseconds apart): what a save pairs
+        # with the snapshot's parameters.
+        self._counters: dict[str, Any] = {}
+        self._optimizer_state: dict[str, Any] = {}
+        self._return_moments: Any = None
 
     def num_timesteps(self) -> int:
         return int(self.trainer.progress()["env_steps"])
@@ -202,7 +220,17 @@ class _Live:
         return self.trainer.progress()  # type: ignore[no-any-return]
 
     def counters(self) -> dict[str, Any]:
-        return self.trainer.counters()  # type: ignore[no-any-return]
+        self.policy_view()
+        return self._counters if not self.finished else self.trainer.counters()
+
+    def optimizer_state(self) -> dict[str, Any]:
+        self.policy_view()
+        state = self._optimizer_state if not self.finished else self.trainer.optimizer_state()
+        return {"kind": self.optimizer, **state}
+
+    def return_moments(self) -> Any:
+        self.policy_view()
+        return self._return_moments if not self.finished else self.trainer.reward_stats.moments()
 
     def policy_view(self) -> ActorCriticPolicy:
         if self.finished:
@@ -213,9 +241,12 @@ class _Live:
                                            squash_output=p.squash_output, normalize_obs=p.normalize_obs,
                                            activation=p.activation, share_trunk=p.share_trunk, _initialize=False)
         if self._view_round != self.round:
+            self._counters = self.trainer.counters()
             self.trainer.read_parameters(self._view.network.parameters)
             if p.observation_stats is not None:
                 self._view.observation_stats.set(*p.observation_stats.moments())
+            self._optimizer_state = self.trainer.optimizer_state()
+            self._return_moments = self.trainer.reward_stats.moments()
             self._view_round = self.round
         return self._view
 
@@ -223,10 +254,10 @@ class _Live:
 def _supervise(trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainConfig,
                callback: BaseCallback | None, counters: dict[str, Any]) -> TrainResult:
     interrupted = False
+    if callback is not None:
+        callback.on_training_start(locals(), globals())
     trainer.start()
     try:
-        if callback is not None:
-            callback.on_training_start(locals(), globals())
         while not trainer.wait_for(_POLL_S):
             live.round += 1
             if callback is not None and not callback.on_step():

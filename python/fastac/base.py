@@ -15,6 +15,7 @@ the learn bookkeeping, callbacks, saving and loading.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import os
 import time
@@ -28,8 +29,8 @@ import torch
 from fastac._atomic import atomic_write, check_path, to_bytes
 from fastac._run import resolve_config
 from fastac._validation import check_float, check_int
-from fastac.callbacks import BaseCallback, CallbackList
-from fastac.config import TrainConfig
+from fastac.callbacks import BaseCallback, CallbackList, ConvertCallback
+from fastac.config import OPTIMIZERS, TrainConfig
 from fastac.policy import ActorCriticPolicy, _read_model_file
 from fastac.result import TrainResult
 
@@ -85,6 +86,7 @@ class ProgressFunctionCallback(BaseCallback):
 
     def _on_training_start(self) -> None:
         self._next = time.perf_counter() + self.interval_s
+        self._last: tuple[int, int] | None = None
 
     def _on_step(self) -> bool:
         logged = self._algorithm().logger.take_new()
@@ -93,7 +95,12 @@ class ProgressFunctionCallback(BaseCallback):
         return self._call()
 
     def _on_training_end(self) -> None:
-        self._call()
+        if self._last != self._position():  # (not twice at the same point: A3C's last on_step is at the end)
+            self._call()
+
+    def _position(self) -> tuple[int, int]:
+        progress = self._algorithm().progress(take_logged=False)
+        return int(progress["env_steps"]), int(progress.get("updates", 0))
 
     def _algorithm(self) -> BaseAlgorithm:
         if not isinstance(self.model, BaseAlgorithm):
@@ -103,6 +110,7 @@ class ProgressFunctionCallback(BaseCallback):
     def _call(self) -> bool:
         self._next = time.perf_counter() + self.interval_s
         progress = self._algorithm().progress()
+        self._last = int(progress["env_steps"]), int(progress.get("updates", 0))
         keep_going = self.fn(progress)
         if keep_going is None or keep_going is True:
             return True
@@ -117,8 +125,9 @@ CallbackLike = BaseCallback | Callable[[dict[str, Any]], Any] | list[Any] | None
 
 def as_callback(callback: Any, interval_s: float) -> BaseCallback | None:
     """One callback object for what ``learn(callback=...)`` takes: a :class:`BaseCallback`,
-    a progress function (called with the progress dict every ``interval_s`` seconds), or a
-    list of these (run in order), or None."""
+    a progress function ``f(progress)`` (called with the progress dict every ``interval_s``
+    seconds), an SB3 function callback ``f(locals, globals)`` (called at every ``on_step``),
+    or a list of these (run in order), or None."""
     if callback is None:
         return None
     if isinstance(callback, BaseCallback):
@@ -126,9 +135,22 @@ def as_callback(callback: Any, interval_s: float) -> BaseCallback | None:
     if isinstance(callback, (list, tuple)):
         return CallbackList([c for c in (as_callback(item, interval_s) for item in callback) if c is not None])
     if callable(callback):
+        if _takes_locals_and_globals(callback):  # SB3's function callback, f(locals, globals)
+            return ConvertCallback(callback)
         return ProgressFunctionCallback(callback, interval_s)
     raise TypeError(f"callback must be a fastac.callbacks.BaseCallback, a function of the progress dict, a list "
                     f"of these, or None; got {callback!r} ({type(callback).__name__})")
+
+
+def _takes_locals_and_globals(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` takes two positional arguments (SB3's ``f(locals, globals)``), not one
+    (fastac's ``f(progress)``)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # no signature (some builtins): a progress function
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len([p for p in positional if p.default is p.empty]) >= 2
 
 
 class BaseAlgorithm:
@@ -150,6 +172,9 @@ class BaseAlgorithm:
         self.logger = Logger()
         self.result: TrainResult | None = None
         self._counters: dict[str, Any] = dict(FRESH_COUNTERS)
+        # learn() calls so far (saved with the model): a later call's fresh envs and sampling
+        # streams are seeded on from it instead of replaying the first call's.
+        self._runs = 0
         self._optimizer_state: dict[str, Any] | None = None  # of a loaded model, until its trainer takes it
         self._return_moments: tuple[float, np.ndarray, np.ndarray] | None = None
         self._policy: ActorCriticPolicy | None = None
@@ -205,14 +230,17 @@ class BaseAlgorithm:
             return int(self._live.progress()["episodes"])
         return int(self._counters["episodes"])
 
-    def progress(self) -> dict[str, Any]:
+    def progress(self, take_logged: bool = True) -> dict[str, Any]:
         """The progress dict of the running (or last) :meth:`learn`, with the values callbacks
-        recorded in :attr:`logger`."""
+        recorded in :attr:`logger` since the last call (``take_logged``: and forgets them, as
+        SB3's ``logger.dump``: each is logged once)."""
         progress = dict(self._live.progress()) if self._live is not None else {
             "env_steps": self.num_timesteps, "episodes": self.num_episodes}
         if self.policy.continuous:  # SB3's train/std: the mean standard deviation of the Gaussian
             progress["std"] = float(np.exp(self.policy.state_dict()["log_std"].numpy()).mean())
-        progress.update(self.logger.name_to_value)
+        if take_logged:
+            progress.update(self.logger.name_to_value)
+            self.logger.name_to_value.clear()
         return progress
 
     def learn(self: SelfAlgorithm, total_steps: int | None = None, callback: CallbackLike = None,
@@ -252,7 +280,10 @@ class BaseAlgorithm:
         run_config = dataclasses.replace(self.config, total_steps=total)
         if cb is not None:
             cb.init_callback(self)
-        self.result = self._run(run_config, counters, cb, reset_env=reset)
+        try:
+            self.result = self._run(run_config, counters, cb, reset_env=reset)
+        finally:
+            self._runs += 1
         return self
 
     def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
@@ -265,7 +296,7 @@ class BaseAlgorithm:
         statistics and the reward normalization's return statistics."""
         counters = self._live.counters() if self._live is not None else self._counters
         return {"algorithm": self.algorithm, "counters": counters, "optimizer": self._live_optimizer_state(),
-                "return_moments": self._live_return_moments()}
+                "return_moments": self._live_return_moments(), "runs": self._runs + (self._live is not None)}
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the model to ``path`` atomically: the policy (what :func:`fastac.load`
@@ -307,12 +338,14 @@ class BaseAlgorithm:
                 raise ValueError(f"{name}: the architecture comes from {source} ({name}={getattr(config, name)!r})")
         if env is None:
             env = policy.metadata.get("env")
-            if not isinstance(env, str):
-                raise ValueError(f"{source} does not name its env; pass env=")
+            if not isinstance(env, str) or env not in gym.registry:
+                raise ValueError(f"env: {source} was trained on {env!r}, not a registered gymnasium id (a callable "
+                                 f"or an env object); pass env=")
         if isinstance(env, gym.vector.VectorEnv) and "num_envs" not in hyperparameters:
             config = dataclasses.replace(config, num_envs=None)  # the env's own count
         state = _training_from_file(training, source)
-        model = cls(env, config=config, _loaded={"policy": policy, "training": state}, **hyperparameters)
+        model = cls(env, config=config, _loaded={"policy": policy, "training": state, "source": source},
+                    **hyperparameters)
         return model
 
     def _restore(self, policy: ActorCriticPolicy) -> None:
@@ -326,12 +359,18 @@ class BaseAlgorithm:
                              f"{policy.action_space}")
         loaded.metadata = policy.metadata
         self._policy = loaded
-        state = self._loaded["training"]
+        state, source = self._loaded["training"], self._loaded["source"]
         self._loaded = None
         if state is None:
             return
         self._counters = state["counters"]
+        self._runs = state["runs"]
         optimizer = state["optimizer"]
+        if optimizer is not None:
+            for key in ("square_avg", "exp_avg"):
+                if len(optimizer[key]) not in (0, loaded.network.num_parameters):
+                    raise ValueError(f"{source} has an invalid training state: the optimizer's {key} has "
+                                     f"{len(optimizer[key]):,} values for {loaded.network.num_parameters:,} parameters")
         if optimizer is not None and optimizer["kind"] != self.config.optimizer:
             warnings.warn(f"the saved optimizer statistics are {optimizer['kind']}'s; optimizer="
                           f"{self.config.optimizer!r} starts afresh", RuntimeWarning, stacklevel=4)
@@ -354,7 +393,8 @@ def _training_to_file(state: dict[str, Any], config: TrainConfig) -> dict[str, A
     counters = state["counters"]
     out: dict[str, Any] = {
         "algorithm": state["algorithm"],
-        "counters": {key: int(counters[key]) for key in ("env_steps", "episodes", "updates", "skipped_updates")},
+        "runs": int(state.get("runs", 0)),
+        "counters": {key: int(counters[key]) for key in COUNTER_KEYS},
         "recent_returns": torch.as_tensor(np.asarray(counters["recent_returns"], np.float32)),
         "recent_lengths": torch.as_tensor(np.asarray(counters["recent_lengths"], np.int32)),
         "optimizer": None,
@@ -373,50 +413,79 @@ def _training_to_file(state: dict[str, Any], config: TrainConfig) -> dict[str, A
     return out
 
 
+COUNTER_KEYS = ("env_steps", "episodes", "updates", "skipped_updates")
+_MAX_COUNT = 2**62
+
+
 def _training_from_file(entry: Any, source: str) -> dict[str, Any] | None:
-    """The inverse of :func:`_training_to_file`, checked (``ValueError`` naming the file)."""
+    """The inverse of :func:`_training_to_file`, checked: anything malformed or out of range
+    is a ``ValueError`` naming the file (the optimizer's sizes are checked against the
+    network in ``_restore``)."""
     if entry is None:
         return None
 
     def refuse(problem: str) -> ValueError:
         return ValueError(f"{source} has an invalid training state: {problem}")
 
-    def array(value: Any, dtype: Any, what: str) -> np.ndarray:
-        if not isinstance(value, torch.Tensor) or value.dim() != 1:
-            raise refuse(f"{what} is not a 1-D tensor")
-        result = value.numpy().astype(dtype)
+    def count(value: Any, what: str, low: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _MAX_COUNT:
+            raise refuse(f"{what} must be an int in [{low}, 2**62], got {value!r}")
+        return value
+
+    def array(value: Any, dtype: Any, what: str, kinds: str) -> np.ndarray:
+        if not isinstance(value, torch.Tensor) or value.dim() != 1 or value.is_complex() \
+                or value.dtype == torch.bool or (value.is_floating_point() != (kinds == "f")):
+            raise refuse(f"{what} must be a 1-D {'float' if kinds == 'f' else 'integer'} tensor")
+        result: np.ndarray = value.detach().cpu().numpy().astype(dtype)
         if not np.isfinite(result).all():
             raise refuse(f"{what} holds non-finite values")
         return result
 
+    def field(mapping: Any, key: str) -> Any:
+        if not isinstance(mapping, dict) or key not in mapping:
+            raise refuse(f"it has no {key!r}")
+        return mapping[key]
+
     if not isinstance(entry, dict):
         raise refuse(f"it is a {type(entry).__name__}, not a dict")
-    try:
-        raw = entry["counters"]
-        counters: dict[str, Any] = {key: int(raw[key]) for key in ("env_steps", "episodes", "updates",
-                                                                    "skipped_updates")}
-        counters["recent_returns"] = array(entry["recent_returns"], np.float32, "recent_returns")
-        counters["recent_lengths"] = array(entry["recent_lengths"], np.int32, "recent_lengths")
-        if min(counters[k] for k in ("env_steps", "episodes", "updates", "skipped_updates")) < 0:
-            raise refuse("negative counters")
-        if len(counters["recent_returns"]) != len(counters["recent_lengths"]) or len(counters["recent_returns"]) > 100:
-            raise refuse("recent_returns and recent_lengths differ in length or hold more than 100 episodes")
-        optimizer = entry["optimizer"]
-        if optimizer is not None:
-            optimizer = {"kind": str(optimizer["kind"]),
-                         "square_avg": array(optimizer["square_avg"], np.float32, "optimizer square_avg"),
-                         "exp_avg": array(optimizer["exp_avg"], np.float32, "optimizer exp_avg"),
-                         "step": int(optimizer["step"])}
-        moments = entry["return_moments"]
-        if moments is not None:
-            count = float(moments[0])
-            if not (math.isfinite(count) and count > 0):
-                raise refuse(f"return statistics count {count}")
-            moments = (count, array(moments[1], np.float64, "return mean"), array(moments[2], np.float64, "return var"))
-    except (KeyError, TypeError, IndexError) as error:
-        raise refuse(f"{type(error).__name__}: {error}") from None
-    return {"algorithm": entry.get("algorithm"), "counters": counters, "optimizer": optimizer,
-            "return_moments": moments}
+    algorithm = field(entry, "algorithm")
+    if algorithm not in ("a2c", "a3c"):
+        raise refuse(f"algorithm must be 'a2c' or 'a3c', got {algorithm!r}")
+    counters: dict[str, Any] = {key: count(field(field(entry, "counters"), key), key) for key in COUNTER_KEYS}
+    counters["recent_returns"] = array(field(entry, "recent_returns"), np.float32, "recent_returns", "f")
+    counters["recent_lengths"] = array(field(entry, "recent_lengths"), np.int32, "recent_lengths", "i")
+    recent = len(counters["recent_returns"])
+    if recent != len(counters["recent_lengths"]) or recent > 100 or recent > counters["episodes"]:
+        raise refuse(f"recent_returns and recent_lengths must be as long as each other, at most 100 and at most "
+                     f"episodes ({counters['episodes']})")
+    if (counters["recent_lengths"] < 1).any():
+        raise refuse("recent_lengths must be >= 1")
+    optimizer = field(entry, "optimizer")
+    if optimizer is not None:
+        kind = field(optimizer, "kind")
+        if kind not in OPTIMIZERS:
+            raise refuse(f"optimizer kind must be one of {OPTIMIZERS}, got {kind!r}")
+        optimizer = {"kind": kind,
+                     "square_avg": array(field(optimizer, "square_avg"), np.float32, "optimizer square_avg", "f"),
+                     "exp_avg": array(field(optimizer, "exp_avg"), np.float32, "optimizer exp_avg", "f"),
+                     "step": count(field(optimizer, "step"), "optimizer step")}
+        if (optimizer["square_avg"] < 0).any():
+            raise refuse("optimizer square_avg must be >= 0")
+    moments = field(entry, "return_moments")
+    if moments is not None:
+        if not isinstance(moments, (list, tuple)) or len(moments) != 3:
+            raise refuse("return_moments must be [count, mean, var]")
+        n = moments[0]
+        if isinstance(n, bool) or not isinstance(n, (int, float)) or not (math.isfinite(n) and n > 0):
+            raise refuse(f"the return statistics' count must be a finite number > 0, got {n!r}")
+        mean = array(moments[1], np.float64, "return mean", "f")
+        var = array(moments[2], np.float64, "return var", "f")
+        if mean.shape != (1,) or var.shape != (1,) or var[0] < 0:
+            raise refuse("the return statistics must be one mean and one variance >= 0")
+        moments = (float(n), mean, var)
+    runs = count(entry.get("runs", 1 if counters["env_steps"] else 0), "runs")
+    return {"algorithm": algorithm, "counters": counters, "optimizer": optimizer, "return_moments": moments,
+            "runs": runs}
 
 
 def is_gym_env(env: Any) -> bool:

@@ -161,6 +161,8 @@ def _train(args: argparse.Namespace) -> int:
     """Train, report progress, log, evaluate and checkpoint on the way, save."""
     if args.save is not None:
         _check_save_path(args.save)
+    if args.save is not None and args.no_save:
+        raise ValueError("--save and --no-save: give one of them")
     if args.save_best and args.eval_every is None:
         raise ValueError("--save-best: the best model is the best of the evaluations: give --eval-every too")
     import fastac

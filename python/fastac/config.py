@@ -188,7 +188,8 @@ class TrainConfig:
             if name not in names:
                 others = [a for a in BOTH if a != algorithm]
                 hint = f" (an option of {others[0].upper()} only)" if name in {f.name for f in dataclasses.fields(cls)} else ""
-                raise TypeError(f"train_{algorithm}() got an unexpected keyword argument {name!r}{hint}")
+                raise TypeError(f"{algorithm.upper()} got an unexpected keyword argument {name!r}: not a "
+                                f"fastac.TrainConfig field{hint}")
         return dataclasses.replace(base or cls(), **kwargs)
 
     def validated(self) -> TrainConfig:

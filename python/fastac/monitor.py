@@ -38,6 +38,7 @@ SB3_METRICS = {
 # The progress dict's ``updates`` under both of SB3's names (in SB3's A2C one iteration
 # is one rollout is one update).
 SB3_UPDATES = ("time/iterations", "train/n_updates")
+_WRITTEN = frozenset(SB3_METRICS.values()) | frozenset(SB3_UPDATES) | {"train/entropy_loss"}
 PROGRESS_COLUMNS = ("elapsed_s", "env_steps", "episodes", "updates", "skipped_updates", "mean_return",
                     "steps_per_s", "policy_loss", "value_loss", "entropy", "grad_norm")
 
@@ -138,8 +139,8 @@ class TrainingMonitor:
                     self._tensorboard.add_scalar(name, progress["updates"], step)
             if _finite(progress.get("entropy")):
                 self._tensorboard.add_scalar("train/entropy_loss", -progress["entropy"], step)  # SB3's sign
-            for key, value in progress.items():
-                if "/" in key and _finite(value):
+            for key, value in progress.items():  # what callbacks recorded (eval/mean_reward, ...)
+                if "/" in key and key not in _WRITTEN and _finite(value):
                     self._tensorboard.add_scalar(key, value, step)
         if self._bar is not None:
             steps = int(progress["env_steps"])

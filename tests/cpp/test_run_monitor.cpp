@@ -355,4 +355,6 @@ TEST(RunMonitor, RefusesCountersThatDoNotAddUp) {
   unpaired.recent_returns = {1.0f, 2.0f};
   unpaired.recent_lengths = {1};
   EXPECT_THROW(m.resume(unpaired), std::invalid_argument);
+  m.start();
+  EXPECT_THROW(m.resume(RunCounters{}), std::logic_error);  // not once the run has started
 }

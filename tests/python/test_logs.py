@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 
 from fastac.cli import main
@@ -122,3 +123,22 @@ def test_cli_bar_under_max_seconds_ends_full(monkeypatch):
     assert bars and bars[-1].lstrip().startswith("100%"), bars[-3:]
     # Before the end the bar already measured the time limit, not the 10**9 budget.
     assert any(re.match(r"\s*[1-9]\d%", part) for part in bars[:-1]), bars
+
+
+def test_values_recorded_by_callbacks_are_logged_once(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    import fastac
+
+    monitor = TrainingMonitor(30_000, quiet=True, tensorboard_dir=tmp_path)
+    evaluations = fastac.EvalCallback("CartPole-v1", eval_freq=10_000, n_eval_episodes=2, verbose=0)
+    with fastac.A2C("CartPole-v1", seed=0) as model:
+        model.learn(30_000, callback=[evaluations, monitor], callback_interval_s=0.01)
+    monitor.close(model.result)
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    logged = events.Scalars("eval/mean_reward")
+    assert [e.value for e in logged] == pytest.approx([float(np.mean(r)) for r in evaluations.evaluations_results])
+    steps = [e.step for e in events.Scalars("time/total_timesteps")]
+    assert len(steps) == len(set(steps))  # one value per step: the callbacks' own is not written again

@@ -7,6 +7,7 @@ import os
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 
 import fastac
 from fastac import A2C, A3C, CheckpointCallback, EvalCallback, StopTrainingOnRewardThreshold
@@ -84,25 +85,45 @@ def test_learn_save_load_learn_carries_steps_optimizer_and_statistics(algorithm,
     assert fastac.load(path).observation_size == 3
 
 
-@pytest.mark.parametrize("algorithm", [A2C, A3C])
-def test_reset_num_timesteps_counts_again_but_keeps_what_was_learned(algorithm):
-    extra = {"num_workers": 1} if algorithm is A3C else {}
-    with algorithm("CartPole-v1", seed=0, **extra) as model:
-        model.learn(4000)
+class _StopAt(BaseCallback):
+    def __init__(self, steps):
+        super().__init__()
+        self.steps = steps
+
+    def _on_step(self):
+        return self.num_timesteps < self.steps
+
+
+def test_reset_num_timesteps_counts_again_and_starts_new_episodes():
+    with A2C("Pendulum-v1", seed=0, num_envs=4) as model:  # every episode is 200 steps
+        model.learn(5000, callback=_StopAt(1100))  # stopped mid-episode and mid-rollout
+        assert model.result.stop_reason == "callback"
         first = model.training_state()
-        model.learn(4000)  # SB3's default reset_num_timesteps=True
-        assert 4000 <= model.num_timesteps < 8000
-        assert model.training_state()["counters"]["updates"] < 2 * first["counters"]["updates"] + 1
-        assert model.result.num_timesteps == model.num_timesteps
+        assert model.num_timesteps == first["counters"]["env_steps"] < 1100  # the partial rollout is not counted
+        model.learn(1000)  # SB3's default reset_num_timesteps=True
+        assert 1000 <= model.num_timesteps < 1100
+        assert (model.result.history["episode_length"] == 200).all()  # no episode carried over from the last call
+        assert model.training_state()["counters"]["updates"] < first["counters"]["updates"]
 
 
-def test_a3c_continued_runs_draw_new_env_seeds():
-    with A3C("CartPole-v1", seed=0, num_workers=1, envs_per_worker=1, lr=1e-12) as model:
-        model.learn(3000)
-        first = model.result.history["episode_length"][:5].tolist()
-        model.learn(3000, reset_num_timesteps=False)
-        # (a negligible lr: the same policy; other episodes show other seeds)
-        assert model.result.history["episode_length"][:5].tolist() != first
+def test_an_interrupted_learn_continues():
+    with A2C("CartPole-v1", seed=0, num_envs=4) as model:
+        model.learn(5000, callback=_StopAt(1100))
+        steps = model.num_timesteps
+        model.learn(1000, reset_num_timesteps=False)
+        assert steps + 1000 <= model.num_timesteps < steps + 1000 + 20
+        assert model.result.env_steps == model.num_timesteps - steps
+
+
+def test_a3c_learn_calls_draw_new_env_seeds():
+    for reset in (True, False):
+        with A3C("CartPole-v1", seed=0, num_workers=1, envs_per_worker=1, lr=1e-12) as model:
+            model.learn(3000)
+            first = model.result.history["episode_length"][:8].tolist()
+            model.learn(3000, reset_num_timesteps=reset)
+            # (a negligible lr: the same policy; other episodes show other seeds)
+            assert model.result.history["episode_length"][:8].tolist() != first
+            assert model.result.config["seed"] == model.config.seed == 0
 
 
 @pytest.mark.parametrize("train", [fastac.train_a2c, fastac.train_a3c])
@@ -214,12 +235,27 @@ def test_a2c_calls_callbacks_at_sb3s_points():
 
 
 def test_a3c_calls_callbacks_from_the_supervising_thread():
-    record = _Record()
+    import threading
+
+    class Where(_Record):
+        def _on_training_start(self):
+            super()._on_training_start()
+            self.start_steps = self.model.num_timesteps
+
+        def _on_step(self):
+            self.thread = threading.current_thread()
+            return super()._on_step()
+
+    record = Where()
     with A3C("CartPole-v1", seed=0, num_workers=2) as model:
-        model.learn(300_000, callback=record)
+        model.learn(600_000, callback=record)
         assert record.calls["training_start"] == record.calls["training_end"] == 1
-        assert record.calls["step"] >= 1
+        assert record.start_steps == 0  # before the workers start
+        assert record.calls["step"] >= 3  # every 50 ms, and once at the end
+        assert record.calls["rollout_start"] == record.calls["rollout_end"] == 0  # A3C has no global rollouts
+        assert record.thread is threading.main_thread()
         assert record.timesteps == sorted(record.timesteps)
+        assert record.timesteps[-1] == model.num_timesteps
 
 
 @pytest.mark.parametrize("algorithm", [A2C, A3C])
@@ -259,6 +295,8 @@ def test_checkpoint_files_load(algorithm, tmp_path):
         assert every <= steps <= total + 1000
         assert fastac.load(tmp_path / name).observation_size == 4
         with algorithm.load(tmp_path / name, **extra) as loaded:
+            state = loaded.training_state()
+            assert state["optimizer"] is not None and state["optimizer"]["square_avg"].any()
             if algorithm is A2C:  # the file counts the steps its weights learned from: not the running rollout's
                 assert steps - 5 * 8 <= loaded.num_timesteps <= steps
             else:  # the workers go on while the callback saves
@@ -270,8 +308,7 @@ def test_progress_has_sb3s_rollout_and_train_values():
     with A2C("Pendulum-v1", seed=0) as model:
         model.learn(5000, callback=lambda progress: seen.append(progress))
     last = seen[-1]
-    assert 100 <= last["mean_length"] <= 200  # Pendulum's episodes are 200 steps; the window holds them
-    assert last["mean_length"] == 200
+    assert last["mean_length"] == 200  # Pendulum's episodes are 200 steps
     assert -1.0 <= last["explained_variance"] <= 1.0
     assert 0 < last["std"] < 1  # the preset's log_std_init -1
     assert last["run_env_steps"] == last["env_steps"]
@@ -284,3 +321,68 @@ def test_a2c_model_on_a_vector_env_it_does_not_own():
         model.learn(500)
     assert not envs.closed  # the caller's env stays open
     envs.close()
+
+
+def test_sb3_function_callbacks_see_locals_and_can_stop():
+    seen = []
+
+    def callback(locals_, globals_):
+        seen.append(locals_["live"].steps)
+        return len(seen) < 10
+
+    with A2C("CartPole-v1", seed=0) as model:
+        model.learn(10_000, callback=callback)
+        assert model.result.stop_reason == "callback" and len(seen) == 10
+
+
+def test_a_model_trained_on_a_callable_needs_its_env_to_continue(tmp_path):
+    with A2C(lambda: gym.make("CartPole-v1"), seed=0, stop_eval_episodes=0) as model:
+        model.learn(500)
+        model.save(tmp_path / "m.pt")
+    with pytest.raises(ValueError, match="pass env="):
+        A2C.load(tmp_path / "m.pt")
+    with A2C.load(tmp_path / "m.pt", env=lambda: gym.make("CartPole-v1"), stop_eval_episodes=0) as loaded:
+        loaded.learn(500, reset_num_timesteps=False)
+        assert loaded.num_timesteps >= 1000
+
+
+def _corrupt(training, key, value):
+    if "." in key:
+        outer, inner = key.split(".")
+        training[outer][inner] = value
+    else:
+        training[key] = value
+
+
+@pytest.mark.parametrize("key, value", [
+    ("algorithm", 123),
+    ("counters.env_steps", -1),
+    ("counters.env_steps", float("inf")),
+    ("counters.episodes", 2.5),
+    ("counters.updates", True),
+    ("counters.episodes", 3),  # fewer than the window's episodes
+    ("recent_returns", torch.tensor([float("nan")] * 4)),
+    ("recent_lengths", torch.tensor([-1, 2, 3, 4], dtype=torch.int32)),
+    ("recent_lengths", torch.tensor([1.0, 2.0, 3.0, 4.0])),
+    ("optimizer.kind", "lion"),
+    ("optimizer.square_avg", torch.tensor([1.0, 2.0])),  # not the network's size
+    ("optimizer.square_avg", "abc"),
+    ("optimizer.step", -3),
+    ("return_moments", [0.0, torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)]),
+    ("return_moments", [1.0, torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)]),
+    ("return_moments", [1.0, torch.zeros(1, dtype=torch.float64), -torch.ones(1, dtype=torch.float64)]),
+    ("counters", None),
+])
+def test_a_malformed_training_state_is_refused_naming_the_file(key, value, tmp_path):
+    with A2C("CartPole-v1", seed=0, normalize_reward=True) as model:
+        model.learn(2000)
+        model.save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert len(payload["training"]["recent_returns"]) >= 4
+    payload["training"]["recent_returns"] = payload["training"]["recent_returns"][:4]
+    payload["training"]["recent_lengths"] = payload["training"]["recent_lengths"][:4]
+    _corrupt(payload["training"], key, value)
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="bad.pt"):
+        A2C.load(tmp_path / "bad.pt")
+    assert fastac.load(tmp_path / "bad.pt").observation_size == 4  # the policy itself is fine

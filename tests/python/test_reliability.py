@@ -380,7 +380,7 @@ def test_load_builds_without_initializing_and_accepts_older_layouts(tmp_path, mo
     real = _core.ActorCritic
 
     def spy(*args):
-        built.append(args[-1])  # the initialize flag
+        built.append(args[4])  # the initialize flag (after observation_size, action_space, hidden_sizes, seed)
         return real(*args)
 
     monkeypatch.setattr(_core, "ActorCritic", spy)
