@@ -36,3 +36,26 @@ def test_acrobot_a2c_preset_learns_within_a_fifth_of_its_budget():
     result = fastac.train_a2c("Acrobot-v1", seed=0, total_steps=100_000, max_seconds=60)
     mean, _ = fastac.evaluate_policy(result.policy, gym.make("Acrobot-v1"), n_eval_episodes=100, seed=10_000)
     assert mean >= -100, mean
+
+
+def test_mountain_car_a2c_preset_learns_within_a_third_of_its_budget():
+    result = fastac.train_a2c("MountainCar-v0", seed=0, total_steps=300_000, max_seconds=60)
+    assert result.config["activation"] == "tanh" and not result.config["share_trunk"]
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("MountainCar-v0"), n_eval_episodes=100, seed=10_000)
+    assert mean >= -150, mean  # rl-zoo's A2C: -111; measured -135 here, -105 to -108 after the full 1M
+
+
+def test_mountain_car_a3c_preset_learns_within_a_third_of_its_budget():
+    # One worker: deterministic (two race on the shared weights).
+    result = fastac.train_a3c("MountainCar-v0", seed=0, num_workers=1, total_steps=300_000, max_seconds=60)
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("MountainCar-v0"), n_eval_episodes=100, seed=10_000)
+    assert mean >= -150, mean  # measured -135 here, -105 to -106 with 2 workers after the full 1M
+
+
+@pytest.mark.parametrize("train", [fastac.train_a2c, fastac.train_a3c])
+def test_mountain_car_continuous_preset_learns_within_half_its_budget(train):
+    extra = {"num_workers": 1} if train is fastac.train_a3c else {}
+    result = train("MountainCarContinuous-v0", seed=0, total_steps=50_000, max_seconds=60, **extra)
+    mean, _ = fastac.evaluate_policy(result.policy, gym.make("MountainCarContinuous-v0"), n_eval_episodes=100,
+                                     seed=10_000)
+    assert mean >= 80, mean  # rl-zoo's A2C (with gSDE): 91; measured 96.0 (A2C) and 95.2 (A3C) here
