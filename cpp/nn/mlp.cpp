@@ -85,11 +85,34 @@ struct MlpWorkspace final : PolicyWorkspace {
   std::vector<float> grad_top, grad_hidden, grad_scratch;  // backward scratch
 };
 
+// tanh as Eigen's fast float tanh: a 13/6 rational approximation on [-7.9988, 7.9988]
+// (beyond, tanh is 1 in float), within 4e-7 of the exact value (near 0, p / q = x a1 / b0,
+// within 2e-7 relative); it vectorizes where std::tanh (~20 ns a call) does not: the
+// activation would otherwise cost more than the layers of a (64, 64) network.
+void fast_tanh(float* v, size_t n) {
+  constexpr float kClamp = 7.99881172180175781f;
+  constexpr float a1 = 4.89352455891786e-03f, a3 = 6.37261928875436e-04f, a5 = 1.48572235717979e-05f,
+                  a7 = 5.12229709037114e-08f, a9 = -8.60467152213735e-11f, a11 = 2.00018790482477e-13f,
+                  a13 = -2.76076847742355e-16f;
+  constexpr float b0 = 4.89352518554385e-03f, b2 = 2.26843463243900e-03f, b4 = 1.18534705686654e-04f,
+                  b6 = 1.19825839466702e-06f;
+#pragma omp simd
+  for (size_t j = 0; j < n; ++j) {
+    float x = v[j];
+    x = x > kClamp ? kClamp : x;
+    x = x < -kClamp ? -kClamp : x;
+    const float x2 = x * x;
+    const float p = x * (((((((a13 * x2 + a11) * x2 + a9) * x2 + a7) * x2 + a5) * x2 + a3) * x2) + a1);
+    const float q = ((b6 * x2 + b4) * x2 + b2) * x2 + b0;
+    v[j] = p / q;
+  }
+}
+
 void activate(Activation activation, std::vector<float>& h) {
   if (activation == Activation::kRelu) {
     for (float& v : h) v = std::max(v, 0.0f);
   } else {
-    for (float& v : h) v = std::tanh(v);
+    fast_tanh(h.data(), h.size());
   }
 }
 
