@@ -123,7 +123,9 @@ class TrainConfig:
                    "A3C paper), 'adam' or 'sgd'.", lambda n, v: check_choice(n, v, OPTIMIZERS), choices=OPTIMIZERS)
     rmsprop_alpha: float = _param(0.99, "RMSProp decay of the mean square, in [0, 1).",
                                   lambda n, v: _float32(n, v, low=0, high=1, high_inclusive=False))
-    optimizer_eps: float = _param(1e-5, "Epsilon of RMSProp and Adam, > 0.",
+    optimizer_eps: float = _param(1e-5, "Epsilon of RMSProp and Adam, > 0. RMSProp adds it inside the square root "
+                                        "(the A3C paper's); torch's RMSprop, which Stable-Baselines3 uses, adds "
+                                        "it outside, so SB3's 1e-5 is about 1e-10 here.",
                                   lambda n, v: _float32(n, v, low=0, low_inclusive=False))
     hidden_sizes: tuple[int, ...] = _param(
         (128,), "Sizes of the hidden layers, e.g. (64, 64): at most 64 layers, each in [1, 65536].",
