@@ -386,3 +386,21 @@ def test_a_malformed_training_state_is_refused_naming_the_file(key, value, tmp_p
     with pytest.raises(ValueError, match="bad.pt"):
         A2C.load(tmp_path / "bad.pt")
     assert fastac.load(tmp_path / "bad.pt").observation_size == 4  # the policy itself is fine
+
+
+def test_a_model_file_continues_with_the_other_algorithm(tmp_path):
+    with A2C("CartPole-v1", seed=0) as a2c:
+        a2c.learn(2000)
+        a2c.save(tmp_path / "a2c.pt")
+        steps = a2c.num_timesteps
+    with A3C.load(tmp_path / "a2c.pt", num_workers=1) as a3c:
+        assert a3c.num_timesteps == steps and a3c.training_state()["optimizer"] is not None
+        np.testing.assert_array_equal(_params(a3c), _params(a2c))
+        a3c.learn(2000, reset_num_timesteps=False)
+        assert a3c.num_timesteps >= steps + 2000
+        a3c.save(tmp_path / "a3c.pt")
+        steps = a3c.num_timesteps
+    with A2C.load(tmp_path / "a3c.pt") as back:
+        assert back.num_timesteps == steps
+        back.learn(1000, reset_num_timesteps=False)
+        assert back.num_timesteps >= steps + 1000
