@@ -51,6 +51,28 @@ py::array_t<T> view(T* data, std::vector<py::ssize_t> shape, py::handle owner) {
   return py::array_t<T>(shape, data, owner);
 }
 
+// The numpy dtype of observations of `dtype` (bool is numpy's one-byte bool).
+py::dtype numpy_dtype(ObsDtype dtype) {
+  return py::dtype(dtype == ObsDtype::kFloat32 ? "float32" : dtype == ObsDtype::kUInt8 ? "uint8" : "bool");
+}
+
+// A batch of observations for `model`: [batch, observation_size] (C-contiguous) of the
+// model's dtype exactly (float32 data is converted from other real dtypes, images are
+// not: a silent cast of a float image to bytes would lose what it holds).
+py::array observation_batch(const ActorCritic& model, const py::handle& obs) {
+  const ObsDtype dtype = model.policy().observation_dtype();
+  py::array a = dtype == ObsDtype::kFloat32 ? py::array(InArray<float>::ensure(obs)) : py::array::ensure(obs);
+  if (!a) throw py::error_already_set();
+  if (dtype != ObsDtype::kFloat32) {
+    if (!a.dtype().is(numpy_dtype(dtype)))
+      throw py::type_error(std::string("observations must be ") + obs_dtype_name(dtype) + " for this model, got " +
+                           std::string(py::str(a.dtype())));
+    a = py::array::ensure(a, py::array::c_style);
+  }
+  check_shape(a, "observations", {a.ndim() == 2 ? a.shape(0) : -1, model.policy().observation_size()});
+  return a;
+}
+
 // A Python object shared by C++ copies (std::function captures) that may die on
 // threads without the GIL: the last copy takes the GIL to release it.
 std::shared_ptr<py::object> share_with_gil(py::object o) {
@@ -450,16 +472,37 @@ void bind_model(py::module_& m) {
   py::class_<ActorCritic>(m, "ActorCritic", "The actor-critic model over one flat parameter buffer (nn/actor_critic.h).")
       .def(py::init([](int observation_size, const Space& action_space, std::vector<int> hidden_sizes, uint64_t seed,
                        bool initialize, float log_std_init, bool squash_output, bool normalize_obs, bool share_trunk,
-                       const std::string& activation) {
-             const Activation kind = activation_from_name(activation);
+                       const std::string& activation, const std::string& architecture,
+                       std::vector<int> observation_shape, const std::string& observation_dtype,
+                       bool channels_last) {
+             ActorCriticSpec spec{observation_size, action_space, hidden_sizes, log_std_init, squash_output,
+                                  normalize_obs, share_trunk, activation_from_name(activation)};
+             spec.architecture = architecture;
+             spec.observation_shape = std::move(observation_shape);
+             spec.observation_dtype = obs_dtype_from_name(observation_dtype);
+             spec.channels_last = channels_last;
              py::gil_scoped_release release;
-             return new ActorCritic(ActorCriticSpec{observation_size, action_space, hidden_sizes, log_std_init,
-                                                    squash_output, normalize_obs, share_trunk, kind},
-                                    seed, initialize);
+             return new ActorCritic(spec, seed, initialize);
            }),
            py::arg("observation_size"), py::arg("action_space"), py::arg("hidden_sizes"), py::arg("seed"),
            py::arg("initialize") = true, py::arg("log_std_init") = 0.0f, py::arg("squash_output") = false,
-           py::arg("normalize_obs") = false, py::arg("share_trunk") = true, py::arg("activation") = "relu")
+           py::arg("normalize_obs") = false, py::arg("share_trunk") = true, py::arg("activation") = "relu",
+           py::arg("architecture") = "mlp", py::arg("observation_shape") = std::vector<int>{},
+           py::arg("observation_dtype") = "float32", py::arg("channels_last") = false)
+      .def_property_readonly("architecture", [](const ActorCritic& model) { return model.spec().architecture; })
+      .def_property_readonly("observation_dtype",
+                             [](const ActorCritic& model) { return obs_dtype_name(model.policy().observation_dtype()); })
+      .def(
+          "torch_parameters",
+          [](const ActorCritic& model) {
+            if (model.torch_policy() == nullptr)
+              throw py::value_error("torch_parameters() is for libtorch-module policies; the kernels' MLP has layout()");
+            py::list out;
+            for (const TorchParameter& p : model.torch_policy()->named_parameters())
+              out.append(py::make_tuple(p.name, p.shape, p.offset));
+            return out;
+          },
+          "(state_dict name, shape, offset) of each parameter of a libtorch-module policy, in the flat order.")
       .def_property_readonly(
           "parameters",
           [](py::object self) {
@@ -474,7 +517,9 @@ void bind_model(py::module_& m) {
           "layout",
           [](const ActorCritic& model) {
             py::list out;
-            for (const auto& x : model.mlp().layout().layers())
+            if (model.mlp() == nullptr)
+              throw py::value_error("layout() is for the kernels' MLP; a libtorch-module policy has torch_parameters()");
+            for (const auto& x : model.mlp()->layout().layers())
               out.append(py::make_tuple(x.name, x.in, x.out, x.input_major, x.weight_offset, x.bias_offset));
             return out;
           },
@@ -482,25 +527,25 @@ void bind_model(py::module_& m) {
           "stored [in, out] if input_major, else [out, in].")
       .def(
           "forward",
-          [](const ActorCritic& model, InArray<float> obs) {
-            check_shape(obs, "observations", {obs.ndim() == 2 ? obs.shape(0) : -1, model.policy().observation_size()});
+          [](const ActorCritic& model, const py::handle& observations) {
+            const py::array obs = observation_batch(model, observations);
             const int batch = static_cast<int>(obs.shape(0));
             CArray<float> head({batch, model.policy().head_size()}), values(batch);
             {
               py::gil_scoped_release release;
               ModelWorkspace ws(model);
               std::vector<float> scratch;
-              model.policy().forward(model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch,
-                                     *ws.policy, head.mutable_data(), values.mutable_data());
+              model.policy().infer(model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch,
+                                   *ws.policy, head.mutable_data(), values.mutable_data());
             }
             return py::make_tuple(head, values);
           },
           py::arg("obs"), "(distribution inputs [batch, head_size] (logits), values [batch]) of a batch.")
       .def(
           "act",
-          [](const ActorCritic& model, InArray<float> obs, const py::object& rng_or_none) {
+          [](const ActorCritic& model, const py::handle& observations, const py::object& rng_or_none) {
             Pcg64* rng = rng_or_none.is_none() ? nullptr : rng_or_none.cast<Pcg64*>();
-            check_shape(obs, "observations", {obs.ndim() == 2 ? obs.shape(0) : -1, model.policy().observation_size()});
+            const py::array obs = observation_batch(model, observations);
             const int batch = static_cast<int>(obs.shape(0));
             const Space& space = model.spec().action_space;
             CArray<float> values(batch);
@@ -510,11 +555,15 @@ void bind_model(py::module_& m) {
                              space.is_discrete() ? nullptr : static_cast<float*>(actions.mutable_data()),
                              space.is_discrete() ? 0 : space.size()};
             thread_local std::unique_ptr<ModelWorkspace> ws;
-            thread_local const ActorCritic* ws_model = nullptr;
-            if (ws_model != &model) ws = std::make_unique<ModelWorkspace>(model), ws_model = &model;
+            thread_local uint64_t ws_model = 0;  // by id: a new model may reuse a freed one's address
+            if (ws_model != model.id()) ws = std::make_unique<ModelWorkspace>(model), ws_model = model.id();
             thread_local std::vector<float> scratch;
+            // libtorch policies run without the GIL; the kernels' few microseconds are not worth the handoff.
+            std::optional<py::gil_scoped_release> release;
+            if (model.torch_policy() != nullptr) release.emplace();
             fastac::act(model, model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch, rng, *ws,
                         out, values.mutable_data());
+            release.reset();
             return py::make_tuple(actions, values);
           },
           py::arg("obs"), py::arg("rng") = py::none(),
@@ -605,6 +654,8 @@ void bind_training(py::module_& m) {
   FASTAC_FIELD(hidden_sizes)
   FASTAC_FIELD(activation)
   FASTAC_FIELD(share_trunk)
+  FASTAC_FIELD(architecture)
+  FASTAC_FIELD(features_dim)
   FASTAC_FIELD(log_std_init)
   FASTAC_FIELD(squash_output)
   FASTAC_FIELD(normalize_obs)
@@ -649,13 +700,22 @@ void bind_training(py::module_& m) {
       .def("history", &history_dict);
 
   py::class_<RolloutBuffer>(m, "RolloutBuffer", "[T, N] rollout storage and advantages (rl/rollout.h).")
-      .def(py::init<int, int, int, const Space&>(), py::arg("steps"), py::arg("num_envs"),
-           py::arg("observation_size"), py::arg("action_space"))
+      .def(py::init([](int steps, int num_envs, int observation_size, const Space& action_space,
+                       const std::string& observation_dtype) {
+             return new RolloutBuffer(steps, num_envs, observation_size, action_space,
+                                      obs_dtype_from_name(observation_dtype));
+           }),
+           py::arg("steps"), py::arg("num_envs"), py::arg("observation_size"), py::arg("action_space"),
+           py::arg("observation_dtype") = "float32")
       .def_property_readonly("obs",
                              [](py::object self) {
                                auto& r = self.cast<RolloutBuffer&>();
-                               return view<float>(r.obs_data(), {r.steps(), r.num_envs(), r.observation_size()}, self);
-                             })
+                               const std::vector<py::ssize_t> shape{r.steps(), r.num_envs(), r.observation_size()};
+                               if (r.observation_dtype() == ObsDtype::kFloat32)
+                                 return py::array(view<float>(r.obs_data(), shape, self));
+                               return py::array(numpy_dtype(r.observation_dtype()), shape, r.obs_bytes(), self);
+                             },
+                             "[T, N, observation_size] observations (float32, or uint8 / bool images), a view.")
       .def_property_readonly("actions",
                              [](py::object self) -> py::array {
                                auto& r = self.cast<RolloutBuffer&>();
@@ -751,6 +811,9 @@ void bind_training(py::module_& m) {
           "compute_gradient",
           [](Learner& learner, RolloutBuffer& r, size_t batch, RunMonitor& monitor) -> std::optional<LossStats> {
             if (batch < 1 || batch > r.rows()) throw py::value_error("batch must be in [1, rollout rows]");
+            const Policy& policy = learner.model().policy();
+            if (r.observation_size() != policy.observation_size() || r.observation_dtype() != policy.observation_dtype())
+              throw py::value_error("the rollout's observations are not the model's (size and dtype)");
             py::gil_scoped_release release;
             // A long update stays interruptible: Ctrl-C raises KeyboardInterrupt between
             // chunks, and the monitor's stop (max_seconds) cancels it.
@@ -762,7 +825,7 @@ void bind_training(py::module_& m) {
               return monitor.check_stop();
             };
             try {
-              return learner.compute_gradient(r.obs_data(), static_cast<int>(batch), r.actions_all().as_const(),
+              return learner.compute_gradient(r.obs_bytes(), static_cast<int>(batch), r.actions_all().as_const(),
                                               r.advantages_data(), r.returns_data(), cancelled);
             } catch (const GradientCancelled&) {
               return std::nullopt;

@@ -15,6 +15,7 @@
 #include "envs/env.h"
 #include "nn/mlp.h"
 #include "nn/policy.h"
+#include "nn/torch_policy.h"
 #include "rl/distribution.h"
 #include "rl/normalization.h"
 
@@ -29,6 +30,14 @@ struct ActorCriticSpec {
   bool normalize_obs = false;  // observations normalized by running statistics (rl/normalization.h)
   bool share_trunk = true;     // one trunk for actor and critic, else one each (nn/mlp.h)
   Activation activation = Activation::kRelu;
+  // The policy network: "mlp" (the hand-written kernels, nn/mlp.h), or a libtorch module
+  // (nn/torch_policy.h): "nature_cnn", "minatar_cnn", "torch_mlp" (the MLP as a module).
+  std::string architecture = "mlp";
+  // The observations as the env gives them: shape (empty: [observation_size]) and dtype;
+  // an image's channels last ([H, W, C]) or first ([C, H, W]).
+  std::vector<int> observation_shape;
+  ObsDtype observation_dtype = ObsDtype::kFloat32;
+  bool channels_last = false;
 };
 
 class ActorCritic {
@@ -41,9 +50,14 @@ class ActorCritic {
   ActorCritic& operator=(const ActorCritic&) = delete;
 
   const ActorCriticSpec& spec() const { return spec_; }
+  // Unique in the process (unlike an address, never reused by a later model): what a cached
+  // workspace is keyed by.
+  uint64_t id() const { return id_; }
   const Policy& policy() const { return *policy_; }
   const Distribution& distribution() const { return *distribution_; }
-  const MlpPolicy& mlp() const { return *mlp_; }
+  // The policy as what it is: the kernels' MLP, or a libtorch module (the other is null).
+  const MlpPolicy* mlp() const { return mlp_.get(); }
+  const TorchPolicy* torch_policy() const { return torch_policy_.get(); }
   float* parameters() { return parameters_; }
   const float* parameters() const { return parameters_; }
   size_t num_parameters() const { return num_parameters_; }
@@ -55,14 +69,16 @@ class ActorCritic {
   // them), else null. The policy's inputs are the normalized observations.
   RunningStats* observation_stats() const { return observation_stats_.get(); }
   // Observations as the policy takes them: normalized with the current statistics
-  // into scratch, or obs itself without normalization.
-  const float* policy_inputs(const float* obs, int batch, std::vector<float>& scratch) const;
+  // into scratch, or obs itself without normalization (any dtype).
+  const void* policy_inputs(const void* obs, int batch, std::vector<float>& scratch) const;
 
  private:
   struct Storage;  // holds the torch::Tensor that owns the memory
   ActorCriticSpec spec_;
+  uint64_t id_;
   std::unique_ptr<Distribution> distribution_;
   std::unique_ptr<MlpPolicy> mlp_;
+  std::unique_ptr<TorchPolicy> torch_policy_;
   const Policy* policy_;
   size_t num_parameters_;
   std::unique_ptr<Storage> storage_;

@@ -224,9 +224,10 @@ std::vector<WeightInit> MlpPolicy::initializers() const {
   return out;
 }
 
-void MlpPolicy::forward(const float* params, const float* obs, int batch, PolicyWorkspace& base, float* head,
+void MlpPolicy::forward(const float* params, const void* observations, int batch, PolicyWorkspace& base, float* head,
                         float* values) const {
   auto& ws = static_cast<MlpWorkspace&>(base);
+  const float* obs = static_cast<const float*>(observations);
   const float* top = run_layers(layout_.trunk, activation_, params, obs, batch, ws.trunk);
   linear(layout_.actor, params, run_layers(layout_.actor_trunk, activation_, params, top, batch, ws.actor), batch,
          head);
@@ -234,9 +235,10 @@ void MlpPolicy::forward(const float* params, const float* obs, int batch, Policy
          values);
 }
 
-void MlpPolicy::backward(const float* params, const float* obs, int batch, PolicyWorkspace& base,
+void MlpPolicy::backward(const float* params, const void* observations, int batch, PolicyWorkspace& base,
                          const float* grad_head, const float* grad_values, float* grad) const {
   auto& ws = static_cast<MlpWorkspace&>(base);
+  const float* obs = static_cast<const float*>(observations);
   const float* top = layout_.trunk.empty() ? obs : ws.trunk.back().data();
   const int top_size = layout_.trunk.empty() ? layout_.observation_size : layout_.trunk.back().out;
   // d loss / d (the shared trunk's output), summed over both branches; not needed without a trunk.

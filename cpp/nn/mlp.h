@@ -61,9 +61,9 @@ class MlpPolicy final : public Policy {
   int head_size() const override { return layout_.head_size; }
   std::unique_ptr<PolicyWorkspace> make_workspace() const override;
   std::vector<WeightInit> initializers() const override;
-  void forward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, float* head,
+  void forward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
                float* values) const override;
-  void backward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
+  void backward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
                 const float* grad_values, float* grad) const override;
 
  private:

@@ -6,15 +6,26 @@
 // buffer (the model's, or a worker's local copy) and writes gradients into a flat
 // buffer of the same layout. That flat buffer is what makes Hogwild updates and a
 // single gradient all-reduce simple. The hand-written MLP (nn/mlp.h) is one policy;
-// a libtorch-module policy is another kind that fits the same interface.
+// the libtorch-module policies (nn/torch_policy.h: CNNs) are the other kind.
+//
+// Observations reach a policy as the env gives them, flat [batch, observation_size]
+// of its observation_dtype(): float32, or uint8 / bool images that stay one byte per
+// value in env buffers and rollouts and become float inside the network.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace fastac {
+
+// The element type of a policy's observations. Bool is stored as numpy does: one byte, 0 or 1.
+enum class ObsDtype : uint8_t { kFloat32, kUInt8, kBool };
+inline size_t element_size(ObsDtype dtype) { return dtype == ObsDtype::kFloat32 ? 4 : 1; }
+const char* obs_dtype_name(ObsDtype dtype);       // "float32", "uint8", "bool"
+ObsDtype obs_dtype_from_name(const std::string& name);  // else std::invalid_argument
 
 // Activations a policy keeps from forward() for backward(); one per thread.
 struct PolicyWorkspace {
@@ -35,19 +46,32 @@ class Policy {
  public:
   virtual ~Policy() = default;
   virtual size_t num_parameters() const = 0;
-  virtual int observation_size() const = 0;
+  virtual int observation_size() const = 0;  // values per observation
+  virtual ObsDtype observation_dtype() const { return ObsDtype::kFloat32; }
   virtual int head_size() const = 0;  // distribution inputs per sample
   virtual std::unique_ptr<PolicyWorkspace> make_workspace() const = 0;
   virtual std::vector<WeightInit> initializers() const = 0;
 
-  // head [batch, head_size()] and values [batch] of obs [batch, observation_size()].
-  virtual void forward(const float* params, const float* obs, int batch, PolicyWorkspace& ws, float* head,
+  // head [batch, head_size()] and values [batch] of obs [batch, observation_size()]
+  // (of observation_dtype()), keeping in ws what backward() needs.
+  virtual void forward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
                        float* values) const = 0;
+  // The same outputs when no backward() follows (acting, bootstrapping, evaluation).
+  virtual void infer(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
+                     float* values) const {
+    forward(params, obs, batch, ws, head, values);
+  }
   // The gradient of a loss whose derivatives by head and values are grad_head and
   // grad_values, added to grad[0, num_parameters()) (so that a batch can be done in
   // chunks). ws must hold the forward pass of the same params and obs.
-  virtual void backward(const float* params, const float* obs, int batch, PolicyWorkspace& ws,
+  virtual void backward(const float* params, const void* obs, int batch, PolicyWorkspace& ws,
                         const float* grad_head, const float* grad_values, float* grad) const = 0;
+  // How many samples one forward/backward pair of a gradient should take: bounded work
+  // per chunk (cancellation, cache) for the hand-written kernels; libtorch modules want
+  // whole batches (its cost is per call).
+  virtual int gradient_chunk(int batch) const;
+  // The multiply-adds of one forward pass over one sample (the chunking's measure).
+  virtual size_t forward_work() const { return num_parameters(); }
 };
 
 }  // namespace fastac

@@ -9,13 +9,14 @@
 
 namespace fastac {
 
-// actions and values (V(obs[b])) of `batch` observations [batch, observation_size];
+// actions and values (V(obs[b])) of `batch` observations [batch, observation_size] (of the
+// policy's dtype);
 // params: the model's layout (the model's own or a copy). rng null: the mode.
-void act(const ActorCritic& model, const float* params, const float* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
+void act(const ActorCritic& model, const float* params, const void* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
          const ActionBuffer& actions, float* values);
 
 // V(obs[b]) only (bootstrapping).
-void evaluate_values(const ActorCritic& model, const float* params, const float* obs, int batch, ModelWorkspace& ws,
+void evaluate_values(const ActorCritic& model, const float* params, const void* obs, int batch, ModelWorkspace& ws,
                      float* values);
 
 }  // namespace fastac

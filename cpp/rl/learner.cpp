@@ -17,7 +17,7 @@ Learner::Learner(ActorCritic& model, const OptimizerConfig& optimizer, const Los
       ws_(model),
       grad_(model.num_parameters()) {}
 
-LossStats Learner::compute_gradient(const float* obs, int batch, const ActionBatch& actions, const float* advantages,
+LossStats Learner::compute_gradient(const void* obs, int batch, const ActionBatch& actions, const float* advantages,
                                     const float* returns, const CancelCheck& cancelled) {
   return fastac::compute_gradient(model_, model_.parameters(), obs, batch, actions, advantages, returns, loss_, ws_,
                                   grad_.data(), cancelled);

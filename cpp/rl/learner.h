@@ -29,7 +29,7 @@ class Learner {
   Learner(ActorCritic& model, const OptimizerConfig& optimizer, const LossConfig& loss);
 
   // Step 1: the gradient of the batch into gradient().
-  LossStats compute_gradient(const float* obs, int batch, const ActionBatch& actions, const float* advantages,
+  LossStats compute_gradient(const void* obs, int batch, const ActionBatch& actions, const float* advantages,
                              const float* returns, const CancelCheck& cancelled = {});
   // Step 2 (optional): the caller may change gradient() in place (e.g. average it across processes).
   float* gradient() { return grad_.data(); }

@@ -6,15 +6,14 @@
 
 namespace fastac {
 
-LossStats compute_gradient(const ActorCritic& model, const float* params, const float* obs, int batch,
+LossStats compute_gradient(const ActorCritic& model, const float* params, const void* obs, int batch,
                            const ActionBatch& actions, const float* advantages, const float* returns,
                            const LossConfig& config, ModelWorkspace& ws, float* grad, const CancelCheck& cancelled) {
   const Policy& policy = model.policy();
   const Distribution& dist = model.distribution();
-  const int H = policy.head_size(), D = policy.observation_size();
-  // Forward and backward cost about 3 multiply-adds per parameter and sample.
-  const size_t per_sample = 3 * std::max<size_t>(model.num_parameters(), 1);
-  const int chunk = static_cast<int>(std::clamp<size_t>(kGradientChunkWork / per_sample, 1, std::max(batch, 1)));
+  const int H = policy.head_size();
+  const size_t row_bytes = static_cast<size_t>(policy.observation_size()) * element_size(policy.observation_dtype());
+  const int chunk = policy.gradient_chunk(batch);
   const float inv_batch = 1.0f / static_cast<float>(batch);
   std::fill(grad, grad + model.num_parameters(), 0.0f);  // every chunk adds to it
   float* grad_own = grad + model.distribution_offset();
@@ -23,7 +22,7 @@ LossStats compute_gradient(const ActorCritic& model, const float* params, const 
   for (int begin = 0; begin < batch; begin += chunk) {
     if (begin > 0 && cancelled && cancelled()) throw GradientCancelled();
     const int n = std::min(chunk, batch - begin);
-    const float* x = obs + static_cast<size_t>(begin) * D;
+    const void* x = static_cast<const uint8_t*>(obs) + static_cast<size_t>(begin) * row_bytes;
     // Scratch lives in the workspace: no allocation per update once it has grown.
     ws.head.resize(static_cast<size_t>(n) * H);
     ws.values.resize(n);

@@ -47,11 +47,10 @@ using CancelCheck = std::function<bool()>;
 
 // Forward pass over `batch` samples, the loss, the backward pass: writes the
 // gradient of the whole model (model.num_parameters() floats) to grad. A large
-// batch is done in chunks of about kGradientChunkWork multiply-adds, with
-// `cancelled` (if set) asked between them, so that a stop never waits long for
-// one huge update; it may also throw, which propagates.
-constexpr size_t kGradientChunkWork = size_t{1} << 24;
-LossStats compute_gradient(const ActorCritic& model, const float* params, const float* obs, int batch,
+// batch is done in chunks (Policy::gradient_chunk), with `cancelled` (if set) asked
+// between them, so that a stop never waits long for one huge update; it may also
+// throw, which propagates. obs: [batch, observation_size] of the policy's dtype.
+LossStats compute_gradient(const ActorCritic& model, const float* params, const void* obs, int batch,
                            const ActionBatch& actions, const float* advantages, const float* returns,
                            const LossConfig& config, ModelWorkspace& ws, float* grad,
                            const CancelCheck& cancelled = {});

@@ -23,10 +23,16 @@ void compute_advantages(int T, int N, const float* rewards, const float* values,
   }
 }
 
-RolloutBuffer::RolloutBuffer(int steps, int num_envs, int observation_size, const Space& action_space)
-    : T_(steps), N_(num_envs), D_(observation_size), action_size_(action_space.is_discrete() ? 0 : action_space.size()) {
+RolloutBuffer::RolloutBuffer(int steps, int num_envs, int observation_size, const Space& action_space,
+                             ObsDtype observation_dtype)
+    : T_(steps),
+      N_(num_envs),
+      D_(observation_size),
+      dtype_(observation_dtype),
+      row_bytes_(static_cast<size_t>(observation_size) * element_size(observation_dtype)),
+      action_size_(action_space.is_discrete() ? 0 : action_space.size()) {
   const size_t n = rows();
-  obs_.resize(n * D_);
+  obs_.resize((n * row_bytes_ + sizeof(float) - 1) / sizeof(float));
   if (action_space.is_discrete())
     discrete_actions_.resize(n);
   else
@@ -74,7 +80,7 @@ size_t RolloutBuffer::compact_valid() {
   for (size_t i = 0; i < n; ++i) {
     if (!valid_[i]) continue;
     if (k != i) {
-      std::memmove(obs_.data() + k * D_, obs_.data() + i * D_, sizeof(float) * D_);
+      std::memmove(obs_bytes() + k * row_bytes_, obs_bytes() + i * row_bytes_, row_bytes_);
       if (action_size_ == 0)
         discrete_actions_[k] = discrete_actions_[i];
       else

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "envs/env.h"
+#include "nn/policy.h"
 #include "rl/distribution.h"
 
 namespace fastac {
@@ -28,15 +29,20 @@ void compute_advantages(int T, int N, const float* rewards, const float* values,
 
 class RolloutBuffer {
  public:
-  RolloutBuffer(int steps, int num_envs, int observation_size, const Space& action_space);
+  // Observations are stored as the policy takes them: float32, or one byte per value
+  // for uint8 / bool images (no float copy of an image batch).
+  RolloutBuffer(int steps, int num_envs, int observation_size, const Space& action_space,
+                ObsDtype observation_dtype = ObsDtype::kFloat32);
 
   int steps() const { return T_; }
   int num_envs() const { return N_; }
   int observation_size() const { return D_; }
+  ObsDtype observation_dtype() const { return dtype_; }
   size_t rows() const { return static_cast<size_t>(T_) * N_; }
 
-  // Row t of each array ([N] or [N, D]).
-  float* obs(int t) { return obs_.data() + static_cast<size_t>(t) * N_ * D_; }
+  // Row t of each array ([N] or [N, D]); obs(t) of float32 observations only.
+  float* obs(int t) { return reinterpret_cast<float*>(obs_row(t)); }
+  uint8_t* obs_row(int t) { return obs_bytes() + static_cast<size_t>(t) * N_ * row_bytes_; }
   ActionBuffer actions(int t) { return actions_all().offset(static_cast<size_t>(t) * N_); }
   float* values(int t) { return values_.data() + static_cast<size_t>(t) * N_; }
 
@@ -56,7 +62,8 @@ class RolloutBuffer {
   size_t compact_valid();
 
   // Whole arrays (for the update and for numpy views).
-  float* obs_data() { return obs_.data(); }
+  float* obs_data() { return reinterpret_cast<float*>(obs_.data()); }  // float32 observations
+  uint8_t* obs_bytes() { return reinterpret_cast<uint8_t*>(obs_.data()); }
   ActionBuffer actions_all();
   float* values_data() { return values_.data(); }
   float* rewards_data() { return rewards_.data(); }
@@ -68,8 +75,10 @@ class RolloutBuffer {
 
  private:
   int T_, N_, D_;
+  ObsDtype dtype_;
+  size_t row_bytes_;  // one observation
   int action_size_;  // 0 for discrete
-  std::vector<float> obs_;
+  std::vector<float> obs_;  // rows() * row_bytes_ bytes (floats, or bytes in float storage)
   std::vector<int64_t> discrete_actions_;
   std::vector<float> box_actions_;
   std::vector<float> values_, next_values_, final_values_, rewards_, advantages_, returns_;

@@ -35,6 +35,8 @@ struct TrainConfig {
   std::vector<int> hidden_sizes = {128};
   std::string activation = "relu";  // the model's spec decides; mirrored for the record
   bool share_trunk = true;
+  std::string architecture = "auto";  // the model's spec decides; mirrored for the record
+  int features_dim = 0;               // a CNN's feature layer; 0: the architecture's default
   float log_std_init = 0.0f;   // a Box action space's Gaussian
   bool squash_output = false;
   bool normalize_obs = false;     // the model's spec decides; mirrored for the record

@@ -171,9 +171,9 @@ class ActorCritic:
     """
     The actor-critic model over one flat parameter buffer (nn/actor_critic.h).
     """
-    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False, normalize_obs: bool = False, share_trunk: bool = True, activation: str = 'relu') -> None:
+    def __init__(self, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, hidden_sizes: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], seed: typing.SupportsInt | typing.SupportsIndex, initialize: bool = True, log_std_init: typing.SupportsFloat | typing.SupportsIndex = 0.0, squash_output: bool = False, normalize_obs: bool = False, share_trunk: bool = True, activation: str = 'relu', architecture: str = 'mlp', observation_shape: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = [], observation_dtype: str = 'float32', channels_last: bool = False) -> None:
         ...
-    def act(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
+    def act(self, obs: typing.Any, rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
         """
         (actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None. A Box's actions are the distribution's (unclipped); env_actions maps them into the space.
         """
@@ -181,7 +181,7 @@ class ActorCritic:
         """
         The actions of act() as the environment takes them: a Box's [batch, size] clipped to its bounds (or squashed into them with squash_output); Discrete actions unchanged.
         """
-    def forward(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
+    def forward(self, obs: typing.Any) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
         """
         (distribution inputs [batch, head_size] (logits), values [batch]) of a batch.
         """
@@ -189,6 +189,13 @@ class ActorCritic:
         """
         (name, in, out, input_major, weight_offset, bias_offset) of each linear layer; the weight is stored [in, out] if input_major, else [out, in].
         """
+    def torch_parameters(self) -> list:
+        """
+        (state_dict name, shape, offset) of each parameter of a libtorch-module policy, in the flat order.
+        """
+    @property
+    def architecture(self) -> str:
+        ...
     @property
     def distribution_offset(self) -> int:
         ...
@@ -197,6 +204,9 @@ class ActorCritic:
         ...
     @property
     def num_parameters(self) -> int:
+        ...
+    @property
+    def observation_dtype(self) -> str:
         ...
     @property
     def observation_stats(self) -> RunningStats | None:
@@ -229,9 +239,10 @@ class TrainConfig:
     """
     C++ mirror of fastac.TrainConfig (rl/train_config.h).
     """
-    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'activation', 'share_trunk', 'log_std_init', 'squash_output', 'normalize_obs', 'normalize_reward', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
+    FIELDS: typing.ClassVar[tuple] = ('env', 'total_steps', 'stop_at_return', 'stop_eval_episodes', 'max_seconds', 'seed', 'gamma', 'gae_lambda', 'lr', 'anneal_lr', 'entropy_coef', 'bounds_coef', 'value_coef', 'max_grad_norm', 'optimizer', 'rmsprop_alpha', 'optimizer_eps', 'hidden_sizes', 'activation', 'share_trunk', 'architecture', 'features_dim', 'log_std_init', 'squash_output', 'normalize_obs', 'normalize_reward', 'num_workers', 'envs_per_worker', 't_max', 'num_envs', 'n_steps')
     activation: str
     anneal_lr: bool
+    architecture: str
     env: str
     normalize_obs: bool
     normalize_reward: bool
@@ -257,6 +268,12 @@ class TrainConfig:
         ...
     @envs_per_worker.setter
     def envs_per_worker(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def features_dim(self) -> int:
+        ...
+    @features_dim.setter
+    def features_dim(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def gae_lambda(self) -> float:
@@ -432,7 +449,7 @@ class RolloutBuffer:
     """
     [T, N] rollout storage and advantages (rl/rollout.h).
     """
-    def __init__(self, steps: typing.SupportsInt | typing.SupportsIndex, num_envs: typing.SupportsInt | typing.SupportsIndex, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space) -> None:
+    def __init__(self, steps: typing.SupportsInt | typing.SupportsIndex, num_envs: typing.SupportsInt | typing.SupportsIndex, observation_size: typing.SupportsInt | typing.SupportsIndex, action_space: Space, observation_dtype: str = 'float32') -> None:
         ...
     def compact_valid(self) -> int:
         ...
@@ -452,8 +469,10 @@ class RolloutBuffer:
     def dones(self) -> numpy.typing.NDArray[numpy.uint8]:
         ...
     @property
-    def obs(self) -> numpy.typing.NDArray[numpy.float32]:
-        ...
+    def obs(self) -> numpy.ndarray:
+        """
+        [T, N, observation_size] observations (float32, or uint8 / bool images), a view.
+        """
     @property
     def returns(self) -> numpy.typing.NDArray[numpy.float32]:
         ...

@@ -11,7 +11,10 @@ import gymnasium as gym
 import numpy as np
 
 from fastac.config import TrainConfig, describe_fields
-from fastac.policy import ActorCriticPolicy, check_action_space
+from fastac.envs.namespaces import register_namespace
+from fastac.policy import (CNN_ARCHITECTURES, ActorCriticPolicy, ObservationSpec, check_action_space,
+                           observation_spec, resolve_architecture)
+from fastac.torch_module import FEATURES_DIM
 from fastac.presets import preset_config
 from fastac.result import TrainResult
 
@@ -30,23 +33,38 @@ def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs:
     return cfg.validated()
 
 
-def make_policy(observation_size: int, action_space: gym.spaces.Space[Any], cfg: TrainConfig, algorithm: str,
+def make_policy(obs: ObservationSpec, action_space: gym.spaces.Space[Any], cfg: TrainConfig, algorithm: str,
                 env_name: str, initialize: bool = True) -> ActorCriticPolicy:
-    """The policy a run of ``cfg`` trains: its architecture fields, its seed, and the run
-    recorded in the metadata (the env's id, the algorithm, the config)."""
-    return ActorCriticPolicy(observation_size, action_space, cfg.hidden_sizes, seed=cfg.resolved_seed(),
+    """The policy a run of ``cfg`` trains: its architecture fields (``architecture`` resolved
+    for the observations), its seed, and the run recorded in the metadata (the env's id, the
+    algorithm, the config)."""
+    architecture = resolve_architecture(cfg.architecture, obs)
+    if architecture in CNN_ARCHITECTURES:
+        hidden_sizes: tuple[int, ...] = (cfg.features_dim or FEATURES_DIM[architecture],)
+        if cfg.hidden_sizes != TrainConfig.hidden_sizes:
+            raise ValueError(f"hidden_sizes={cfg.hidden_sizes} is for MLPs; the {architecture} policy's one hidden "
+                             f"layer is features_dim")
+    else:
+        hidden_sizes = cfg.hidden_sizes
+        if cfg.features_dim is not None:
+            raise ValueError(f"features_dim={cfg.features_dim} is for CNN policies; the {architecture} policy's "
+                             f"layers are hidden_sizes")
+    return ActorCriticPolicy(obs.size, action_space, hidden_sizes, seed=cfg.resolved_seed(),
                              metadata={"env": env_name, "algorithm": algorithm, "config": cfg.to_dict()},
                              log_std_init=cfg.log_std_init, squash_output=cfg.squash_output,
                              normalize_obs=cfg.normalize_obs, activation=cfg.activation,
-                             share_trunk=cfg.share_trunk, _initialize=initialize)
+                             share_trunk=cfg.share_trunk, architecture=architecture, observation_shape=obs.shape,
+                             observation_dtype=obs.dtype, channels_last=obs.channels_last, _initialize=initialize)
 
 
-def check_memory(rollout_rows: int, observation_size: int, what: str) -> None:
+def check_memory(rollout_rows: int, obs: ObservationSpec, what: str) -> None:
     """Refuses, before anything is allocated, a rollout that cannot fit in this machine's
     memory: a ``MemoryError`` that says which sizes to lower."""
-    # Per row: the float32 observation, the action, value, reward, advantage, return and
-    # bootstrap floats and the flags the rollout buffer keeps (rl/rollout.h).
-    needed = rollout_rows * (4 * observation_size + 8 + 4 * 6 + 4)
+    # Per row: the observation (float32, or a byte per image value), the action, value,
+    # reward, advantage, return and bootstrap floats and the flags the rollout buffer keeps
+    # (rl/rollout.h).
+    observation_size = obs.size
+    needed = rollout_rows * ((1 if obs.is_image else 4) * observation_size + 8 + 4 * 6 + 4)
     try:
         available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # not POSIX: let the allocation decide
@@ -58,7 +76,9 @@ def check_memory(rollout_rows: int, observation_size: int, what: str) -> None:
 
 
 def registered_spec(env_id: str) -> Any:
-    """gymnasium's spec of a registered id; ``ValueError`` for an unknown one."""
+    """gymnasium's spec of a registered id (registering a MinAtar or ALE namespace first);
+    ``ValueError`` for an unknown one."""
+    register_namespace(env_id)
     try:
         return gym.spec(env_id)
     except gym.error.Error as e:
@@ -66,19 +86,22 @@ def registered_spec(env_id: str) -> Any:
 
 
 def check_env_spaces(algorithm: str, obs_space: Any, act_space: Any,
-                     squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
-    """(observation size, action space) of an env both trainers can train on: a 1-D Box
-    observation space and a Discrete or Box action space (``ValueError`` otherwise)."""
+                     squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:
+    """(observations, action space) of an env both trainers can train on: a 1-D Box or a
+    uint8 / bool image observation space (:func:`fastac.policy.observation_spec`) and a
+    Discrete or Box action space (``ValueError`` otherwise)."""
     trainer = f"train_{algorithm}"
-    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
-        raise ValueError(f"env: {trainer} needs a 1-D Box observation space, got {obs_space}")
+    try:
+        obs = observation_spec(obs_space)
+    except ValueError as error:
+        raise ValueError(f"env: {trainer}: {error}") from None
     if not isinstance(act_space, (gym.spaces.Discrete, gym.spaces.Box)):
         raise ValueError(f"env: {trainer} needs a Discrete or Box action space, got {act_space}")
     try:
         check_action_space(act_space, squash_output)
     except ValueError as error:
         raise ValueError(f"env: {error}") from None
-    return int(obs_space.shape[0]), act_space
+    return obs, act_space
 
 
 def describe_env(env: Any) -> str:

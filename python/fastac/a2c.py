@@ -27,7 +27,7 @@ from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
 from fastac.evaluation import evaluate_policy
-from fastac.policy import ActorCriticPolicy, core_space
+from fastac.policy import ActorCriticPolicy, ObservationSpec, core_space
 from fastac.result import TrainResult
 
 EnvLike = str | Callable[[], gym.Env] | VectorEnv
@@ -109,14 +109,14 @@ class A2C(BaseAlgorithm):
         self._envs, self._native_id, self._make_eval_env = _vector_env(env, cfg)
         self._owns_envs = self._envs is not env  # close what we made, not what the caller passed
         try:
-            obs_size, action_space = _check_spaces(self._envs, cfg.squash_output)
+            obs_spec, action_space = _check_spaces(self._envs, cfg.squash_output)
             if cfg.stop_at_return is not None and cfg.stop_eval_episodes > 0 and self._native_id is None \
                     and self._make_eval_env is None:
                 raise ValueError("stop_eval_episodes needs a gymnasium id or a callable to make evaluation envs; "
                                  "pass one as env, or stop_eval_episodes=0")
-            check_memory(self._envs.num_envs * cfg.n_steps, obs_size, "num_envs x n_steps")
+            check_memory(self._envs.num_envs * cfg.n_steps, obs_spec, "num_envs x n_steps")
             cfg.num_envs = self._envs.num_envs
-            policy = make_policy(obs_size, action_space, cfg, "a2c", self._native_id or cfg.env,
+            policy = make_policy(obs_spec, action_space, cfg, "a2c", self._native_id or cfg.env,
                                  initialize=_loaded is None)
             if _loaded is not None:
                 self._restore(policy)
@@ -176,7 +176,8 @@ class _Session:
         self.learner = _core.Learner(policy.network, cfg.to_core())
         if model._optimizer_state is not None:
             self.learner.set_optimizer_state(model._optimizer_state)
-        self.rollout = _core.RolloutBuffer(T, N, D, core_space(policy.action_space))
+        # Images stay bytes in the rollout (uint8 / bool), as the envs give them.
+        self.rollout = _core.RolloutBuffer(T, N, D, core_space(policy.action_space), policy.observation_dtype)
         self.episodes = _core.EpisodeAccumulator(N)
         # Normalization (VecNormalize's): the model normalizes what it acts on with its
         # observation statistics, and the rollout keeps those inputs; the statistics take
@@ -236,12 +237,13 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
     # What the envs take: a Box's samples clipped (or squashed) into the bounds, in its shape;
     # the rollout keeps the samples themselves.
     box_shape = (N,) + policy.action_space.shape if isinstance(policy.action_space, gym.spaces.Box) else None
+    obs_dtype = policy.observation_dtype
     interrupted = False
 
     monitor.start()
     try:
         if run.obs is None:
-            run.obs = _checked(envs.reset(seed=run.reset_seed)[0], "on reset")
+            run.obs = _checked(envs.reset(seed=run.reset_seed)[0], "on reset", obs_dtype)
             run.reset_seed, run.autoreset[:] = None, False  # later resets continue the envs' streams
         obs = run.obs
         if callback is not None:
@@ -265,7 +267,8 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                 dones = np.logical_or(terminated, truncated)
                 if same_step and dones.any():  # bootstrap a truncation from the final observation
                     ended = np.flatnonzero(dones)
-                    final = np.stack([infos["final_obs"][i] for i in ended]).astype(np.float32)
+                    final = _checked(np.stack([infos["final_obs"][i] for i in ended]), "as a final observation",
+                                     obs_dtype)
                     for i, value in zip(ended, model.act(final, None)[1]):
                         rollout.set_final_value(t, int(i), float(value))
                 episodes.step(rollout, t, monitor)
@@ -273,7 +276,7 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                     reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], run.return_stats)
                 live.steps += N - int(np.count_nonzero(run.autoreset))  # the transitions (what the monitor counts)
                 run.autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
-                obs = run.obs = _checked(next_obs, "during training")
+                obs = run.obs = _checked(next_obs, "during training", obs_dtype)
                 if callback is not None:  # SB3's cadence: once per vector step
                     callback.update_locals(locals())
                     if not callback.on_step():
@@ -318,12 +321,22 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                                              interrupted, cfg, counters))
 
 
-def _checked(obs: Any, when: str) -> np.ndarray:
-    """Observations as float32, refusing NaN/inf (NaN in, NaN weights out)."""
-    array: np.ndarray = np.asarray(obs, dtype=np.float32)
-    if not np.isfinite(array).all():
-        raise ValueError(f"env returned a non-finite observation {when}: {array}")
-    return array
+def _checked(obs: Any, when: str, dtype: str = "float32") -> np.ndarray:
+    """A batch of observations as the network takes them, ``[batch, observation_size]``:
+    float32, refusing NaN/inf (NaN in, NaN weights out); or an image's uint8 / bool bytes,
+    refusing values that are not exactly the image dtype's."""
+    if dtype == "float32":
+        array: np.ndarray = np.asarray(obs, dtype=np.float32)
+        if not np.isfinite(array).all():
+            raise ValueError(f"env returned a non-finite observation {when}: {array}")
+        return array
+    array = np.asarray(obs)
+    if array.dtype != np.dtype(dtype):
+        converted = array.astype(dtype)
+        if not np.array_equal(converted, array):
+            raise ValueError(f"env returned an observation {when} that is not {dtype} (dtype {array.dtype})")
+        array = converted
+    return np.ascontiguousarray(array.reshape(len(array), -1))
 
 
 def _vector_env(env: Any, cfg: TrainConfig) -> tuple[VectorEnv, str | None, Callable[[], gym.Env] | None]:
@@ -361,7 +374,7 @@ def _native_id_of(env: VectorEnv) -> str | None:
     return None
 
 
-def _check_spaces(envs: VectorEnv, squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
+def _check_spaces(envs: VectorEnv, squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:
     checked = check_env_spaces("a2c", envs.single_observation_space, envs.single_action_space, squash_output)
     if envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.DISABLED:
         raise ValueError("env: train_a2c needs a vector env that autoresets (NEXT_STEP or SAME_STEP), got DISABLED")

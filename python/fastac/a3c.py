@@ -31,7 +31,7 @@ from fastac.config import TrainConfig
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
 from fastac.envs.worker import WorkerEnvs
-from fastac.policy import ActorCriticPolicy
+from fastac.policy import ActorCriticPolicy, ObservationSpec
 from fastac.result import TrainResult
 
 #: How often the supervising thread wakes up (Ctrl-C and callbacks are served this fast).
@@ -130,15 +130,18 @@ class A3C(BaseAlgorithm):
         if self._native_id is not None:
             spec = SPECS[self._native_id.split("/", 1)[1]]
             cfg.env = self._native_id
-            obs_size, action_space = spec.observation_space.size, make_space(spec.action_space)
+            obs_spec, action_space = ObservationSpec((spec.observation_space.size,)), make_space(spec.action_space)
         else:
             self._make_env = _env_maker(env)
-            obs_size, action_space = _probe_spaces(self._make_env, cfg.squash_output)
+            obs_spec, action_space = _probe_spaces(self._make_env, cfg.squash_output)
+            if obs_spec.is_image:
+                raise ValueError(f"env: train_a3c does not take image observations yet ({obs_spec.dtype} "
+                                 f"{obs_spec.shape}); train_a2c does")
             if cfg.vectorization_mode not in ("sync", "async"):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
-        check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_size,  # type: ignore[operator]
+        check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_spec,  # type: ignore[operator]
                      "num_workers x envs_per_worker x t_max")
-        policy = make_policy(obs_size, action_space, cfg, "a3c", cfg.env, initialize=_loaded is None)
+        policy = make_policy(obs_spec, action_space, cfg, "a3c", cfg.env, initialize=_loaded is None)
         if _loaded is not None:
             self._restore(policy)
         else:
@@ -237,9 +240,7 @@ class _Live:
             return self.policy
         p = self.policy
         if self._view is None:
-            self._view = ActorCriticPolicy(p.observation_size, p.action_space, p.hidden_sizes, metadata=p.metadata,
-                                           squash_output=p.squash_output, normalize_obs=p.normalize_obs,
-                                           activation=p.activation, share_trunk=p.share_trunk, _initialize=False)
+            self._view = ActorCriticPolicy(**p.architecture_kwargs(), metadata=p.metadata, _initialize=False)
         if self._view_round != self.round:
             self._counters = self.trainer.counters()
             self.trainer.read_parameters(self._view.network.parameters)
@@ -292,7 +293,7 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
     raise TypeError(f"env must be a gymnasium id or a callable making a gymnasium.Env, got {describe_env(env)!r}")
 
 
-def _probe_spaces(make_env: Callable[[], gym.Env], squash_output: bool) -> tuple[int, gym.spaces.Space[Any]]:
+def _probe_spaces(make_env: Callable[[], gym.Env], squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:
     """The observation size and action space of ``make_env``'s envs, checked (one env is made and closed)."""
     probe = make_env()
     try:

@@ -31,7 +31,7 @@ from fastac._run import resolve_config
 from fastac._validation import check_float, check_int
 from fastac.callbacks import BaseCallback, CallbackList, ConvertCallback
 from fastac.config import OPTIMIZERS, TrainConfig
-from fastac.policy import ActorCriticPolicy, _read_model_file
+from fastac.policy import CNN_ARCHITECTURES, ActorCriticPolicy, _read_model_file
 from fastac.result import TrainResult
 
 SelfAlgorithm = TypeVar("SelfAlgorithm", bound="BaseAlgorithm")
@@ -330,10 +330,14 @@ class BaseAlgorithm:
                      hyperparameters: dict[str, Any], source: str) -> SelfAlgorithm:
         saved = policy.metadata.get("config")
         config = TrainConfig.from_dict(saved) if isinstance(saved, dict) else TrainConfig()
-        config = dataclasses.replace(config, hidden_sizes=policy.hidden_sizes, squash_output=policy.squash_output,
-                                     normalize_obs=policy.normalize_obs, activation=policy.activation,
-                                     share_trunk=policy.share_trunk)
-        for name in ("hidden_sizes", "squash_output", "normalize_obs", "activation", "share_trunk"):
+        cnn = policy.architecture in CNN_ARCHITECTURES  # its one hidden layer is features_dim
+        config = dataclasses.replace(config, hidden_sizes=TrainConfig.hidden_sizes if cnn else policy.hidden_sizes,
+                                     features_dim=policy.hidden_sizes[0] if cnn else None,
+                                     squash_output=policy.squash_output, normalize_obs=policy.normalize_obs,
+                                     activation=policy.activation, share_trunk=policy.share_trunk,
+                                     architecture=policy.architecture)
+        for name in ("hidden_sizes", "features_dim", "squash_output", "normalize_obs", "activation", "share_trunk",
+                     "architecture"):
             if name in hyperparameters and hyperparameters[name] != getattr(config, name):
                 raise ValueError(f"{name}: the architecture comes from {source} ({name}={getattr(config, name)!r})")
         if env is None:
@@ -353,9 +357,9 @@ class BaseAlgorithm:
         knows its env's spaces): refuses a policy that does not fit the env."""
         assert self._loaded is not None
         loaded: ActorCriticPolicy = self._loaded["policy"]
-        if loaded.observation_size != policy.observation_size or loaded.action_space != policy.action_space:
-            raise ValueError(f"env: the model was trained on observations of size {loaded.observation_size} and "
-                             f"actions {loaded.action_space}; this env has {policy.observation_size} and "
+        if loaded.observation_spec != policy.observation_spec or loaded.action_space != policy.action_space:
+            raise ValueError(f"env: the model was trained on observations {loaded.observation_spec} and actions "
+                             f"{loaded.action_space}; this env has {policy.observation_spec} and "
                              f"{policy.action_space}")
         loaded.metadata = policy.metadata
         self._policy = loaded

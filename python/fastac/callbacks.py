@@ -44,6 +44,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
 from fastac._atomic import atomic_write, check_path
 from fastac._validation import check_bool, check_float, check_int
+from fastac.envs.namespaces import register_namespace
 from fastac.evaluation import _autoreset_mode, _check_spaces, evaluate_policy
 from fastac.policy import ActorCriticPolicy
 
@@ -709,6 +710,7 @@ class EvalCallback(EventCallback):
         if self._env is None:
             env_id = cast(str, self.eval_env)
             try:
+                register_namespace(env_id)
                 self._env = gym.make(env_id)
             except gym.error.Error as error:  # a missing dependency, ...
                 raise ValueError(f"eval_env: cannot make {env_id!r}: {error}") from None

@@ -252,6 +252,8 @@ def _eval(args: argparse.Namespace) -> int:
 
     import gymnasium as gym
 
+    from fastac.envs.namespaces import register_namespace
+
     render_mode = getattr(args, "render", None)
     video = getattr(args, "video", None)
     if video is not None:
@@ -270,6 +272,7 @@ def _eval(args: argparse.Namespace) -> int:
     env: Any = env_id
     if render_mode is not None:
         try:
+            register_namespace(env_id)
             env = gym.make(env_id, render_mode=render_mode)
         except gym.error.Error as error:  # an unknown id, a render mode the env lacks, ...
             raise ValueError(f"--env: cannot make {env_id!r} with render_mode={render_mode!r}: {error}{hint}") from None

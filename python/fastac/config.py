@@ -30,6 +30,7 @@ from fastac._validation import check_bool, check_choice, check_float, check_int
 BOTH = ("a2c", "a3c")
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 ACTIVATIONS = ("relu", "tanh")
+ARCHITECTURES = ("auto", "mlp", "torch_mlp", "nature_cnn", "minatar_cnn")
 VECTORIZATION_MODES = ("sync", "async", "vector_entry_point")
 #: Fields that only the Python layer reads (how the envs are made); all others have a
 #: C++ twin in ``fastac._core.TrainConfig``.
@@ -138,6 +139,18 @@ class TrainConfig:
         True, "One trunk of hidden layers for the actor and the critic (the seed notebook's); --no-share-trunk "
               "gives each its own of the same sizes (Stable-Baselines3's MlpPolicy), so that the value loss does "
               "not shape the policy's features.", check_bool)
+    architecture: str = _param(
+        "auto", "The policy network: 'auto' (the hand-written MLP kernels for vector observations; for images, a "
+                "3-D uint8 or bool Box with channels first or last, 'nature_cnn' from 36x36 pixels and "
+                "'minatar_cnn' below), 'mlp' (the kernels), 'torch_mlp' (the same MLP as a libtorch module), "
+                "'nature_cnn' (Mnih et al. 2015, Stable-Baselines3's NatureCNN) or 'minatar_cnn' (Young and Tian "
+                "2019: one 3x3 convolution with 16 channels, then 128 units). The CNNs are libtorch modules with "
+                "their parameters in the same flat buffer; images stay one byte per value until the network.",
+        lambda n, v: check_choice(n, v, ARCHITECTURES), choices=ARCHITECTURES)
+    features_dim: int | None = _param(
+        None, "Width of a CNN's feature layer after its convolutions, in [1, 65536] (None: 512 for nature_cnn, "
+              "128 for minatar_cnn). A CNN has no other hidden layers: hidden_sizes is for MLPs.",
+        _optional(lambda n, v: check_int(n, v, minimum=1, maximum=65536)))
     log_std_init: float = _param(
         0.0, "Initial log standard deviation of the Gaussian policy of a Box action space (a learned parameter "
              "per action element, independent of the state), in [-20, 20].",
@@ -286,6 +299,8 @@ class TrainConfig:
                 value = math.inf if value is None else value
             elif name == "num_envs" and value is None:
                 value = 8
+            elif name == "features_dim" and value is None:
+                value = 0
             elif name == "hidden_sizes":
                 value = list(value)
             setattr(core, name, value)

@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 from fastac._validation import check_bool, check_int, check_seed
+from fastac.envs.namespaces import register_namespace
 from fastac.policy import ActorCriticPolicy
 
 
@@ -68,6 +69,7 @@ def evaluate_policy(
     owned = isinstance(env, str)
     if isinstance(env, str):
         try:
+            register_namespace(env)
             env = gym.make(env)
         except gym.error.Error as error:  # an unknown id, a missing dependency, ...
             raise ValueError(f"env: cannot make {env!r}: {error}") from None
@@ -158,7 +160,9 @@ def _evaluate_vector(
 
 
 def _check_spaces(policy: ActorCriticPolicy, obs_space: Any, act_space: Any) -> None:
-    if not isinstance(obs_space, gym.spaces.Box) or obs_space.shape != (policy.observation_size,):
-        raise ValueError(f"env observation space {obs_space} does not match the policy's ({policy.observation_size},)")
+    if not isinstance(obs_space, gym.spaces.Box) or obs_space.shape != policy.observation_shape or (
+            policy.observation_dtype != "float32" and np.dtype(obs_space.dtype) != np.dtype(policy.observation_dtype)):
+        raise ValueError(f"env observation space {obs_space} does not match the policy's {policy.observation_shape} "
+                         f"{policy.observation_dtype} observations")
     if act_space != policy.action_space:
         raise ValueError(f"env action space {act_space} does not match the policy's {policy.action_space}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import stat
@@ -25,13 +26,91 @@ if TYPE_CHECKING:
 FORMAT_NAME = "fastac.ActorCriticPolicy"
 #: 2: action space and run config recorded; 3: Box action spaces (``log_std``, ``squash_output``) and
 #: observation statistics (``normalize_obs``, ``obs_rms.*``); 4: ``activation`` and ``share_trunk``
-#: (earlier files: ReLU, one trunk). Files of every earlier version still load.
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+#: (earlier files: ReLU, one trunk); 5: ``architecture``, ``observation_shape``, ``observation_dtype``,
+#: ``channels_last`` (libtorch-module policies: CNNs on images). Files of every earlier version still load.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 MAX_OBSERVATION_SIZE = 2**24
 MAX_ACTIONS = 2**24
 MAX_HIDDEN_SIZE = 65536
 _MAX_START = 2**62  # Discrete start: start + n must fit the core's int64
+
+
+ARCHITECTURES = ("mlp", "torch_mlp", "nature_cnn", "minatar_cnn")
+CNN_ARCHITECTURES = ("nature_cnn", "minatar_cnn")
+OBSERVATION_DTYPES = ("float32", "uint8", "bool")
+#: The smallest image side the Nature CNN takes (8x8 stride 4, 4x4 stride 2, 3x3 stride 1).
+NATURE_CNN_MIN_SIDE = 36
+
+
+@dataclasses.dataclass(frozen=True)
+class ObservationSpec:
+    """The observations a policy takes, as the env gives them.
+
+    Attributes:
+        shape: the observation shape: ``(size,)`` for a vector, ``(C, H, W)`` or ``(H, W, C)``
+            for an image.
+        dtype: ``"float32"`` (vectors), ``"uint8"`` or ``"bool"`` (images, one byte per value
+            from the env to the network, where they become floats: uint8 scaled by 1/255).
+        channels_last: an image is ``(H, W, C)``.
+    """
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    channels_last: bool = False
+
+    @property
+    def size(self) -> int:
+        """Values per observation."""
+        return math.prod(self.shape)
+
+    @property
+    def is_image(self) -> bool:
+        """A uint8 or bool image."""
+        return self.dtype != "float32"
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(height, width) of an image."""
+        return (self.shape[0], self.shape[1]) if self.channels_last else (self.shape[1], self.shape[2])
+
+
+def observation_spec(space: Any) -> ObservationSpec:
+    """The :class:`ObservationSpec` of a gymnasium observation space the policies take: a 1-D
+    float ``Box``, or an image, a 3-D ``Box`` of uint8 or bool whose channels are its smallest
+    dimension, first or last (Stable-Baselines3's rule). Otherwise a ``ValueError``."""
+    if isinstance(space, spaces.Box):
+        dtype = np.dtype(space.dtype)
+        if dtype in (np.uint8, np.bool_):
+            if len(space.shape) != 3:
+                raise ValueError(f"an image observation space must be 3-D ([C, H, W] or [H, W, C]), got {space}")
+            channels = int(np.argmin(space.shape))
+            if channels == 1:
+                raise ValueError(f"an image's channels must be its first or last dimension (the smallest), "
+                                 f"got shape {space.shape}")
+            return ObservationSpec(tuple(int(d) for d in space.shape), dtype.name, channels == 2)
+        if len(space.shape) == 1 and np.issubdtype(dtype, np.number):
+            return ObservationSpec((int(space.shape[0]),))
+    raise ValueError(f"the policies take a 1-D Box of numbers or a 3-D uint8 / bool image Box as observations, "
+                     f"got {space}")
+
+
+def resolve_architecture(architecture: str, obs: ObservationSpec) -> str:
+    """The policy network for ``obs``: ``"auto"`` picks the kernels' MLP for vectors, the Nature
+    CNN for images of at least 36x36 pixels and the MinAtar CNN for smaller ones; a named
+    architecture is checked against the observations (``ValueError``)."""
+    architecture = check_choice("architecture", architecture, ("auto",) + ARCHITECTURES)
+    if architecture == "auto":
+        if not obs.is_image:
+            return "mlp"
+        return "nature_cnn" if min(obs.image_size) >= NATURE_CNN_MIN_SIDE else "minatar_cnn"
+    if architecture in CNN_ARCHITECTURES and not obs.is_image:
+        raise ValueError(f"architecture {architecture!r} takes uint8 or bool images, the observations are "
+                         f"{obs.dtype} of shape {obs.shape}")
+    if architecture == "mlp" and obs.is_image:
+        raise ValueError(f"architecture 'mlp' (the hand-written kernels) takes float vectors, the observations are "
+                         f"{obs.dtype} images of shape {obs.shape}: use 'auto', a CNN or 'torch_mlp'")
+    return architecture
 
 
 def space_description(space: spaces.Space[Any]) -> dict[str, Any]:
@@ -113,15 +192,29 @@ def check_action_space(space: Any, squash_output: bool = False) -> spaces.Space[
 
 
 def parameter_shapes(observation_size: int, action_space: spaces.Space[Any], hidden_sizes: Sequence[int],
-                     normalize_obs: bool = False, share_trunk: bool = True) -> "OrderedDict[str, tuple[int, ...]]":
+                     normalize_obs: bool = False, share_trunk: bool = True, architecture: str = "mlp",
+                     observation_shape: Sequence[int] | None = None, observation_dtype: str = "float32",
+                     channels_last: bool = False) -> "OrderedDict[str, tuple[int, ...]]":
     """The names and shapes of :meth:`ActorCriticPolicy.state_dict` for an architecture,
-    computed without building it: ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
+    computed without building it (a libtorch-module architecture's from the torch module on
+    the meta device, which allocates nothing; an image too small for it is a ``ValueError``):
+    ``trunk.0``, ``trunk.2``, ..., ``actor``, ``critic``
     (weights ``[out, in]``, biases ``[out]``; without ``share_trunk``, ``actor_trunk.*``
     before ``actor`` and ``critic_trunk.*`` before ``critic`` instead of ``trunk.*``), a
     Box's ``log_std`` ``[size]``, and with ``normalize_obs`` the observation statistics
     ``obs_rms.mean``, ``obs_rms.var`` ``[observation_size]`` and ``obs_rms.count`` ``[]``
     (float64, not parameters)."""
     shapes: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+    if architecture != "mlp":
+        from fastac.torch_module import ActorCriticModule
+
+        with torch.device("meta"):
+            module = ActorCriticModule(observation_size, action_space, hidden_sizes, False, normalize_obs,
+                                       "relu", share_trunk, architecture, observation_shape, observation_dtype,
+                                       channels_last)
+        for name, tensor in module.state_dict().items():
+            shapes[name] = tuple(tensor.shape)
+        return shapes
 
     def trunk(name: str) -> int:
         size = observation_size
@@ -243,6 +336,17 @@ class ActorCriticPolicy:
             (finite) bounds instead of clipped to them.
         normalize_obs: the network sees observations normalized by running statistics
             (``observation_stats``; updated by training, frozen otherwise), as VecNormalize.
+            Float observations only.
+        architecture: ``"mlp"`` (the hand-written kernels), or a libtorch module:
+            ``"torch_mlp"`` (the same MLP), ``"nature_cnn"`` or ``"minatar_cnn"`` (then
+            ``hidden_sizes`` is the width of the CNN's feature layer, one size, and the
+            state_dict names are ``trunk.<i>`` of the torch module's Sequential).
+        observation_shape: the observations' shape as the env gives them (default
+            ``(observation_size,)``); an image is ``(C, H, W)`` or, with ``channels_last``,
+            ``(H, W, C)``.
+        observation_dtype: ``"float32"``, ``"uint8"`` (scaled by 1/255 in the network) or
+            ``"bool"``.
+        channels_last: an image is ``(H, W, C)``.
     """
 
     def __init__(
@@ -257,10 +361,31 @@ class ActorCriticPolicy:
         normalize_obs: bool = False,
         activation: str = "relu",
         share_trunk: bool = True,
+        architecture: str = "mlp",
+        observation_shape: Sequence[int] | None = None,
+        observation_dtype: str = "float32",
+        channels_last: bool = False,
         _initialize: bool = True,
     ) -> None:
         self.observation_size = check_int("observation_size", observation_size, minimum=1,
                                           maximum=MAX_OBSERVATION_SIZE)
+        self.architecture: str = check_choice("architecture", architecture, ARCHITECTURES)
+        self.observation_dtype: str = check_choice("observation_dtype", observation_dtype, OBSERVATION_DTYPES)
+        self.channels_last = check_bool("channels_last", channels_last)
+        if observation_shape is None:
+            observation_shape = (self.observation_size,)
+        if isinstance(observation_shape, (str, bytes)) or not isinstance(observation_shape, Sequence):
+            raise TypeError(f"observation_shape must be a sequence of ints, got {observation_shape!r}")
+        self.observation_shape = tuple(check_int(f"observation_shape[{i}]", d, minimum=1,
+                                                 maximum=MAX_OBSERVATION_SIZE)
+                                       for i, d in enumerate(observation_shape))
+        if math.prod(self.observation_shape) != self.observation_size:
+            raise ValueError(f"observation_shape {self.observation_shape} does not hold observation_size="
+                             f"{self.observation_size} values")
+        resolve_architecture(self.architecture, self.observation_spec)  # the architecture takes these observations
+        if self.architecture == "mlp" and len(self.observation_shape) != 1:
+            raise ValueError(f"architecture 'mlp' takes flat observations, got observation_shape "
+                             f"{self.observation_shape}")
         self.squash_output = check_bool("squash_output", squash_output)
         self.normalize_obs = check_bool("normalize_obs", normalize_obs)
         self.activation: str = check_choice("activation", activation, ("relu", "tanh"))
@@ -288,7 +413,8 @@ class ActorCriticPolicy:
             self._network = _core.ActorCritic(self.observation_size, core_space(action_space),
                                               list(self.hidden_sizes), seed, _initialize, log_std_init,
                                               self.squash_output, self.normalize_obs, self.share_trunk,
-                                              self.activation)
+                                              self.activation, self.architecture, list(self.observation_shape),
+                                              self.observation_dtype, self.channels_last)
         except RuntimeError as error:
             if "alloc" not in str(error):
                 raise
@@ -300,7 +426,24 @@ class ActorCriticPolicy:
 
     def _shapes(self) -> "OrderedDict[str, tuple[int, ...]]":
         return parameter_shapes(self.observation_size, self.action_space, self.hidden_sizes, self.normalize_obs,
-                                self.share_trunk)
+                                self.share_trunk, **self._observation_kwargs())
+
+    def _observation_kwargs(self) -> dict[str, Any]:
+        return {"architecture": self.architecture, "observation_shape": self.observation_shape,
+                "observation_dtype": self.observation_dtype, "channels_last": self.channels_last}
+
+    def architecture_kwargs(self) -> dict[str, Any]:
+        """The constructor's architecture arguments: a policy of the same shape is
+        ``ActorCriticPolicy(**policy.architecture_kwargs())``."""
+        return {"observation_size": self.observation_size, "action_space": self.action_space,
+                "hidden_sizes": self.hidden_sizes, "squash_output": self.squash_output,
+                "normalize_obs": self.normalize_obs, "activation": self.activation, "share_trunk": self.share_trunk,
+                **self._observation_kwargs()}
+
+    @property
+    def observation_spec(self) -> ObservationSpec:
+        """The observations this policy takes."""
+        return ObservationSpec(self.observation_shape, self.observation_dtype, self.channels_last)
 
     @property
     def num_actions(self) -> int:
@@ -353,13 +496,16 @@ class ActorCriticPolicy:
         return (actions[0] if single else actions), None
 
     def _as_batch(self, observation: Any) -> tuple[np.ndarray, bool]:
-        """A float32 ``[batch, observation_size]`` array of finite numbers, and whether it was one observation."""
+        """A ``[batch, observation_size]`` array the network takes (float32 of finite numbers, or an
+        image's uint8 / bool values), and whether it was one observation."""
         try:
             raw = np.asarray(observation)
         except ValueError as error:  # ragged nested lists
             raise ValueError(f"observation must be an array of numbers: {error}") from None
         if raw.dtype.kind not in "biuf":
             raise TypeError(f"observation must be an array of real numbers, got dtype {raw.dtype}")
+        if self.observation_dtype != "float32":
+            return self._as_image_batch(raw)
         with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused below
             obs = raw.astype(np.float32, copy=False)
         if obs.shape == (self.observation_size,):
@@ -377,11 +523,38 @@ class ActorCriticPolicy:
                              f"{tuple(int(i) for i in bad[int(single):])}")
         return batch, single
 
+    def _as_image_batch(self, raw: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Images ``observation_shape`` or ``[batch, *observation_shape]`` as the network's
+        ``[batch, observation_size]`` bytes: values of another dtype are taken where they are
+        exactly the image dtype's (0..255 for uint8, 0 and 1 for bool)."""
+        shape = self.observation_shape
+        if raw.shape == shape:
+            raw, single = raw[None], True
+        elif raw.ndim == len(shape) + 1 and raw.shape[1:] == shape:
+            single = False
+        else:
+            raise ValueError(f"observation must have shape {shape} or (batch, {', '.join(map(str, shape))}), "
+                             f"got {raw.shape}")
+        dtype = np.dtype(self.observation_dtype)
+        if raw.dtype != dtype:
+            low, high = (0, 1) if dtype == np.bool_ else (0, 255)
+            with np.errstate(invalid="ignore"):
+                exact = raw.size == 0 or (np.isfinite(raw).all() and (raw == np.round(raw)).all()
+                                          and raw.min() >= low and raw.max() <= high)
+            if not exact:
+                raise ValueError(f"observation must hold {self.observation_dtype} values (integers in "
+                                 f"[{low}, {high}]), got dtype {raw.dtype} with other values")
+            raw = raw.astype(dtype)
+        return np.ascontiguousarray(raw.reshape(len(raw), -1)), single
+
     def state_dict(self) -> "OrderedDict[str, torch.Tensor]":
         """The parameters as torch tensors named and shaped as ``torch.nn.Linear`` layers (copies)."""
         flat = torch.from_numpy(self._network.parameters)
         out: OrderedDict[str, torch.Tensor] = OrderedDict()
-        for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
+        if self.architecture != "mlp":  # the module's own layout: a split of the flat buffer
+            for name, shape, offset in self._network.torch_parameters():
+                out[name] = flat[offset : offset + math.prod(shape)].view(shape).clone()
+        for name, n_in, n_out, input_major, w_off, b_off in self._layers():
             weight = flat[w_off : w_off + n_in * n_out]
             weight = weight.view(n_in, n_out).t() if input_major else weight.view(n_out, n_in)
             out[f"{name}.weight"] = weight.clone(memory_format=torch.contiguous_format)
@@ -411,7 +584,10 @@ class ActorCriticPolicy:
 
     def _copy_in(self, state_dict: "Mapping[str, torch.Tensor]") -> None:
         flat = torch.from_numpy(self._network.parameters)
-        for name, n_in, n_out, input_major, w_off, b_off in self._network.layout():
+        if self.architecture != "mlp":
+            for name, shape, offset in self._network.torch_parameters():
+                flat[offset : offset + math.prod(shape)] = state_dict[name].detach().float().reshape(-1)
+        for name, n_in, n_out, input_major, w_off, b_off in self._layers():
             weight = state_dict[f"{name}.weight"].detach().float()
             flat[w_off : w_off + n_in * n_out] = (weight.t() if input_major else weight).reshape(-1)
             flat[b_off : b_off + n_out] = state_dict[f"{name}.bias"].detach().float()
@@ -423,12 +599,17 @@ class ActorCriticPolicy:
             stats.set(float(state_dict["obs_rms.count"]), state_dict["obs_rms.mean"].detach().double().numpy(),
                       state_dict["obs_rms.var"].detach().double().numpy())
 
+    def _layers(self) -> list[tuple[Any, ...]]:
+        """The kernels' linear layers (none for a libtorch-module policy)."""
+        return self._network.layout() if self.architecture == "mlp" else []
+
     def to_torch(self) -> "ActorCriticModule":
         """A plain ``torch.nn.Module`` with this policy's weights (a copy), same outputs as :meth:`forward`."""
         from fastac.torch_module import ActorCriticModule
 
         module = ActorCriticModule(self.observation_size, self.action_space, self.hidden_sizes, self.squash_output,
-                                   self.normalize_obs, self.activation, self.share_trunk)
+                                   self.normalize_obs, self.activation, self.share_trunk,
+                                   **self._observation_kwargs())
         module.load_state_dict(self.state_dict())
         return module.eval()
 
@@ -452,11 +633,11 @@ class ActorCriticPolicy:
 
     def export_program(self, path: str | os.PathLike[str]) -> None:
         """Writes the policy as a ``torch.export`` program (``torch.export.load(path).module()``
-        maps observations ``[batch, obs_size]`` to logits (or a Box's means) and values), the successor of
-        TorchScript in torch 2.x; atomically."""
+        maps observations ``[batch, *observation_shape]``, of the env's dtype, to logits (or a Box's
+        means) and values), the successor of TorchScript in torch 2.x; atomically."""
         target = check_path("path", path)
         module = self.to_torch()
-        example = torch.zeros(2, self.observation_size)
+        example = torch.zeros((2,) + self.observation_shape, dtype=getattr(torch, self.observation_dtype))
         batch = torch.export.Dim("batch", min=1)
         program = torch.export.export(module, (example,), dynamic_shapes={"obs": {0: batch}})
         # In memory first (see export_torchscript); a buffer also spares the warning torch
@@ -488,6 +669,10 @@ class ActorCriticPolicy:
                 "normalize_obs": self.normalize_obs,
                 "activation": self.activation,
                 "share_trunk": self.share_trunk,
+                "architecture": self.architecture,
+                "observation_shape": list(self.observation_shape),
+                "observation_dtype": self.observation_dtype,
+                "channels_last": self.channels_last,
             },
             "metadata": self.metadata,
             "state_dict": self.state_dict(),
@@ -542,8 +727,21 @@ class ActorCriticPolicy:
             normalize_obs = check_bool("normalize_obs", arch.get("normalize_obs", False))
             activation = check_choice("activation", arch.get("activation", "relu"), ("relu", "tanh"))
             share_trunk = check_bool("share_trunk", arch.get("share_trunk", True))
+            architecture = check_choice("architecture", arch.get("architecture", "mlp"), ARCHITECTURES)
+            shape = arch.get("observation_shape", [observation_size])
+            if not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= 3:
+                raise ValueError(f"observation_shape must be a list of 1 to 3 sizes, got {shape!r}")
+            observation_shape = tuple(check_int(f"observation_shape[{i}]", d, minimum=1, maximum=MAX_OBSERVATION_SIZE)
+                                      for i, d in enumerate(shape))
+            observation_dtype = check_choice("observation_dtype", arch.get("observation_dtype", "float32"),
+                                             OBSERVATION_DTYPES)
+            channels_last = check_bool("channels_last", arch.get("channels_last", False))
+            if math.prod(observation_shape) != observation_size:
+                raise ValueError(f"observation_shape {observation_shape} does not hold observation_size="
+                                 f"{observation_size} values")
             check_action_space(action_space, squash_output)
-            shapes = parameter_shapes(observation_size, action_space, hidden_sizes, normalize_obs, share_trunk)
+            shapes = parameter_shapes(observation_size, action_space, hidden_sizes, normalize_obs, share_trunk,
+                                      architecture, observation_shape, observation_dtype, channels_last)
             check_metadata("metadata", metadata)
         except (TypeError, ValueError) as error:
             raise refuse(str(error)) from None
@@ -551,8 +749,13 @@ class ActorCriticPolicy:
         if problem is not None:
             raise refuse(f"{problem} (architecture: observation_size={observation_size}, "
                          f"action_space={action_space}, hidden_sizes={hidden_sizes})")
-        policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, squash_output=squash_output,
-                     normalize_obs=normalize_obs, activation=activation, share_trunk=share_trunk, _initialize=False)
+        try:
+            policy = cls(observation_size, action_space, hidden_sizes, metadata=metadata, squash_output=squash_output,
+                         normalize_obs=normalize_obs, activation=activation, share_trunk=share_trunk,
+                         architecture=architecture, observation_shape=observation_shape,
+                         observation_dtype=observation_dtype, channels_last=channels_last, _initialize=False)
+        except ValueError as error:  # an architecture that does not take these observations
+            raise refuse(str(error)) from None
         try:
             policy._copy_in(payload["state_dict"])
         except ValueError as error:  # statistics out of range (a count <= 0, a negative variance)

@@ -12,10 +12,36 @@ from gymnasium import spaces
 from fastac._validation import check_bool, check_choice, check_int
 
 
+ARCHITECTURES = ("mlp", "torch_mlp", "nature_cnn", "minatar_cnn")
+#: (out channels, kernel, stride) of each convolution, ReLU after each (nn/torch_policy.h).
+CONVOLUTIONS = {"nature_cnn": ((32, 8, 4), (64, 4, 2), (64, 3, 1)), "minatar_cnn": ((16, 3, 1),)}
+#: The feature layer's default width.
+FEATURES_DIM = {"nature_cnn": 512, "minatar_cnn": 128}
+
+
+def cnn_trunk(architecture: str, channels: int, height: int, width: int, features_dim: int) -> nn.Sequential:
+    """A CNN trunk: the architecture's convolutions, Flatten, Linear(features_dim), ReLU
+    after each layer (the native policy's ``trunk``, nn/torch_policy.h)."""
+    layers: list[nn.Module] = []
+    for out, kernel, stride in CONVOLUTIONS[architecture]:
+        if height < kernel or width < kernel:
+            raise ValueError(f"architecture {architecture!r}: the image ({height}x{width}) is too small for its "
+                             f"{kernel}x{kernel} convolutions")
+        layers += [nn.Conv2d(channels, out, kernel, stride=stride), nn.ReLU()]
+        channels, height, width = out, (height - kernel) // stride + 1, (width - kernel) // stride + 1
+    layers += [nn.Flatten(), nn.Linear(channels * height * width, features_dim), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
 class ActorCriticModule(nn.Module):
-    """The actor-critic network in torch: ``trunk`` (Linear, activation, ...), ``actor`` and
-    ``critic`` heads (without ``share_trunk``: ``actor_trunk`` and ``critic_trunk`` in front of
-    them), and for a ``Box`` action space the Gaussian's state-independent ``log_std``.
+    """The actor-critic network in torch: ``trunk`` (Linear, activation, ...; or a CNN's
+    convolutions and feature layer), ``actor`` and ``critic`` heads (without ``share_trunk``:
+    ``actor_trunk`` and ``critic_trunk`` in front of them), and for a ``Box`` action space
+    the Gaussian's state-independent ``log_std``.
+
+    It takes observations as the env gives them, ``[batch, *observation_shape]``: uint8
+    images are scaled by 1/255 inside, bool images become 0/1, channel-last images are
+    permuted to channel-first, as the native policy does.
 
     Parameter names and shapes are those of :meth:`fastac.ActorCriticPolicy.state_dict`,
     so ``module.load_state_dict(policy.state_dict())`` works both ways.
@@ -32,6 +58,11 @@ class ActorCriticModule(nn.Module):
             policy: ``clip((obs - mean) / sqrt(var + 1e-8), -10, 10)`` in float32.
         activation: ``"relu"`` or ``"tanh"``.
         share_trunk: one trunk for both heads, else one each of the same sizes.
+        architecture: ``"mlp"`` or ``"torch_mlp"`` (the same network), ``"nature_cnn"`` or
+            ``"minatar_cnn"`` (then ``hidden_sizes`` is the feature layer's width, one size).
+        observation_shape: the env's observation shape (default ``(observation_size,)``).
+        observation_dtype: ``"float32"``, ``"uint8"`` or ``"bool"``.
+        channels_last: an image is ``[H, W, C]`` (else ``[C, H, W]``).
     """
 
     continuous: bool
@@ -40,12 +71,29 @@ class ActorCriticModule(nn.Module):
     action_shape: list[int]
     action_low: torch.Tensor
     action_high: torch.Tensor
+    observation_shape: list[int]
+    scale_bytes: bool
+    to_float: bool
+    channels_last: bool
+    flatten: bool
 
     def __init__(self, observation_size: int, action_space: spaces.Space[Any] | int,
                  hidden_sizes: Sequence[int] = (128,), squash_output: bool = False,
-                 normalize_obs: bool = False, activation: str = "relu", share_trunk: bool = True) -> None:
+                 normalize_obs: bool = False, activation: str = "relu", share_trunk: bool = True,
+                 architecture: str = "mlp", observation_shape: Sequence[int] | None = None,
+                 observation_dtype: str = "float32", channels_last: bool = False) -> None:
         super().__init__()
         observation_size = check_int("observation_size", observation_size, minimum=1)
+        architecture = check_choice("architecture", architecture, ARCHITECTURES)
+        observation_dtype = check_choice("observation_dtype", observation_dtype, ("float32", "uint8", "bool"))
+        obs_shape = [observation_size] if observation_shape is None else [int(d) for d in observation_shape]
+        if int(np.prod(obs_shape)) != observation_size:
+            raise ValueError(f"observation_shape {obs_shape} does not have observation_size={observation_size} values")
+        self.observation_shape = obs_shape
+        self.to_float = observation_dtype != "float32"
+        self.scale_bytes = observation_dtype == "uint8"
+        self.channels_last = bool(channels_last) and architecture in CONVOLUTIONS
+        self.flatten = architecture not in CONVOLUTIONS and len(obs_shape) != 1
         squash_output = check_bool("squash_output", squash_output)
         if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
             raise TypeError(f"hidden_sizes must be a sequence of ints, got {type(hidden_sizes).__name__}")
@@ -80,7 +128,15 @@ class ActorCriticModule(nn.Module):
 
         top = hidden_sizes[-1] if hidden_sizes else observation_size
         # (An empty Sequential is the identity: the layout without a trunk, or without branch trunks.)
-        self.trunk = trunk() if share_trunk else nn.Sequential()
+        if architecture in CONVOLUTIONS:
+            if len(obs_shape) != 3 or len(hidden_sizes) != 1 or not share_trunk:
+                raise ValueError(f"architecture {architecture!r} takes a 3-D image, one feature width and a shared "
+                                 f"trunk; got shape {obs_shape}, hidden_sizes {hidden_sizes}, "
+                                 f"share_trunk={share_trunk}")
+            c, h, w = (obs_shape[2], obs_shape[0], obs_shape[1]) if channels_last else obs_shape
+            self.trunk = cnn_trunk(architecture, c, h, w, hidden_sizes[0])
+        else:
+            self.trunk = trunk() if share_trunk else nn.Sequential()
         self.actor_trunk = nn.Sequential() if share_trunk else trunk()
         self.critic_trunk = nn.Sequential() if share_trunk else trunk()
         self.actor = nn.Linear(top, head)
@@ -90,7 +146,15 @@ class ActorCriticModule(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Distribution inputs ``[batch, head]`` (logits, or a Box's Gaussian means) and values
-        ``[batch]`` of observations ``[batch, obs_size]``."""
+        ``[batch]`` of observations ``[batch, *observation_shape]`` as the env gives them."""
+        if self.to_float:
+            obs = obs.to(torch.float32)
+            if self.scale_bytes:
+                obs = obs / 255.0
+        if self.channels_last:
+            obs = obs.permute(0, 3, 1, 2)
+        if self.flatten:
+            obs = obs.reshape(obs.shape[0], -1)
         if self.normalize_obs:
             inv_std = (1.0 / torch.sqrt(self.obs_rms.var + 1e-8)).float()
             obs = torch.clamp((obs - self.obs_rms.mean.float()) * inv_std, -10.0, 10.0)

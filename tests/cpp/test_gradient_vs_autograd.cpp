@@ -98,7 +98,7 @@ TEST(GradientVsAutograd, MatchesForSeveralArchitectures) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     ActorCritic net(c.spec, 100 + k);
-    const MlpLayout& layout = net.mlp().layout();
+    const MlpLayout& layout = net.mlp()->layout();
     ASSERT_EQ(net.num_parameters(), layout.size);  // Categorical has no parameters of its own
     // Larger-than-initial weights so every term (entropy, all heads) carries gradient.
     auto flat = torch::from_blob(net.parameters(), {int64_t(net.num_parameters())}, torch::kFloat32);
@@ -151,7 +151,7 @@ TEST(GradientVsAutograd, MatchesForSeveralArchitectures) {
 TEST(GradientVsAutograd, CancelCheckStopsBetweenChunks) {
   ActorCritic net(spec(4, 2, {1024, 1024}), 3);
   const int batch = 16;
-  const size_t chunk = kGradientChunkWork / (3 * net.num_parameters());
+  const size_t chunk = static_cast<size_t>(net.policy().gradient_chunk(batch));
   ASSERT_GE(chunk, 1u);
   ASSERT_LT(chunk, static_cast<size_t>(batch));
   std::vector<float> obs(batch * 4, 0.1f), adv(batch, 1.0f), ret(batch, 0.5f), grad(net.num_parameters());
@@ -506,7 +506,7 @@ TEST(ActorCritic, OrthogonalInitIsSeededAndOrthogonal) {
   const size_t n = a.num_parameters();
   EXPECT_TRUE(std::equal(a.parameters(), a.parameters() + n, b.parameters()));
   EXPECT_FALSE(std::equal(a.parameters(), a.parameters() + n, c.parameters()));
-  const MlpLayout& layout = a.mlp().layout();
+  const MlpLayout& layout = a.mlp()->layout();
   const auto& l = layout.trunk[0];  // [in=4, out=128]: columns of W^T orthonormal * sqrt(2)
   ASSERT_TRUE(l.input_major);
   auto w = torch::from_blob(a.parameters() + l.weight_offset, {l.in, l.out}, torch::kFloat32);
@@ -522,7 +522,7 @@ TEST(ActorCritic, OrthogonalInitIsSeededAndOrthogonal) {
   for (const auto& layer : layout.layers())
     for (int o = 0; o < layer.out; ++o) EXPECT_EQ(a.parameters()[layer.bias_offset + o], 0.0f) << layer.name;
   EXPECT_EQ(a.distribution_offset(), layout.size);
-  EXPECT_EQ(&a.policy(), static_cast<const Policy*>(&a.mlp()));
+  EXPECT_EQ(&a.policy(), static_cast<const Policy*>(a.mlp()));
   EXPECT_EQ(a.policy().head_size(), 2);
   EXPECT_EQ(a.distribution().input_size(), 2);
 }

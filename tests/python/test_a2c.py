@@ -120,7 +120,7 @@ def test_callback_and_stop_reasons():
         ({"optimizer": "lbfgs"}, "optimizer"),
         ({"stop_eval_episodes": -1}, "stop_eval_episodes"),
         ({"env": "NoSuchEnv-v0"}, "env"),
-        ({"env": "Blackjack-v1"}, "1-D Box observation space"),
+        ({"env": "Blackjack-v1"}, "a 1-D Box of numbers or a 3-D uint8 / bool image Box"),
         ({"log_std_init": 21.0}, "log_std_init"),
         ({"bounds_coef": -1.0}, "bounds_coef"),
         ({"env": "CartPole-v1", "native": False, "vectorization_mode": "bogus"}, "vectorization_mode"),

@@ -173,7 +173,7 @@ def test_a3c_refuses_env_instances_and_unsupported_spaces():
         fastac.train_a3c(gym.make_vec("CartPole-v1", 2), total_steps=100)
     with pytest.raises(ValueError, match="not a registered gymnasium id"):
         fastac.train_a3c("NoSuchEnv-v7", total_steps=100)
-    with pytest.raises(ValueError, match="1-D Box observation"):
+    with pytest.raises(ValueError, match="a 1-D Box of numbers"):
         fastac.train_a3c(lambda: gym.make("Blackjack-v1"), total_steps=100)
     with pytest.raises(ValueError, match="vectorization_mode"):
         fastac.train_a3c("CartPole-v1", native=False, vectorization_mode="vector_entry_point", total_steps=100)

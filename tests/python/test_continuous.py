@@ -120,7 +120,7 @@ def test_save_load_round_trip_of_a_box_policy(tmp_path):
     obs = np.random.default_rng(3).normal(size=(10, 3)).astype(np.float32)
     np.testing.assert_array_equal(policy.predict(obs, deterministic=True)[0], loaded.predict(obs, deterministic=True)[0])
     payload = torch.load(tmp_path / "m.pt", weights_only=True)
-    assert payload["version"] == 4 and payload["architecture"]["squash_output"] is True
+    assert payload["version"] == 5 and payload["architecture"]["squash_output"] is True
 
 
 def test_a_version_2_file_still_loads(tmp_path):

@@ -349,9 +349,21 @@ def test_a_small_file_claiming_a_huge_network_is_refused_quickly(tmp_path, good_
     assert time.perf_counter() - started < 1.0
 
     payload = torch.load(good_file, weights_only=True)
-    payload["architecture"]["observation_size"] = 10**6
+    payload["architecture"].update(observation_size=10**6, observation_shape=[10**6])
     with pytest.raises(ValueError, match=r"\['trunk.0.weight'\] has shape \(128, 4\), expected \(128, 1000000\)"):
         fastac.load(_write(tmp_path, payload))
+    payload["architecture"]["observation_shape"] = [4]  # inconsistent with the size
+    with pytest.raises(ValueError, match=r"observation_shape \(4,\) does not hold observation_size=1000000"):
+        fastac.load(_write(tmp_path, payload))
+
+    # A CNN claiming huge images and features: its shapes come from the meta device (nothing allocated).
+    payload = torch.load(good_file, weights_only=True)
+    payload["architecture"].update(observation_size=4 * 2048 * 2048, observation_shape=[4, 2048, 2048],
+                                   observation_dtype="uint8", architecture="nature_cnn", hidden_sizes=[65536])
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="bad.pt.*state_dict is missing 'trunk.2.weight'"):
+        fastac.load(_write(tmp_path, payload))
+    assert time.perf_counter() - started < 1.0
 
 
 def test_tensors_that_repeat_a_few_stored_values_over_a_huge_shape_are_refused(tmp_path, good_file, no_network_built):
@@ -359,7 +371,7 @@ def test_tensors_that_repeat_a_few_stored_values_over_a_huge_shape_are_refused(t
     # the file is a few KB, and building the network it describes would allocate it all.
     obs, hidden = 10**6, 65536
     payload = torch.load(good_file, weights_only=True)
-    payload["architecture"].update(observation_size=obs, hidden_sizes=[hidden])
+    payload["architecture"].update(observation_size=obs, observation_shape=[obs], hidden_sizes=[hidden])
     shapes = parameter_shapes(obs, gym.spaces.Discrete(2), [hidden])
     payload["state_dict"] = {key: torch.zeros(1).expand(*shape) for key, shape in shapes.items()}
     path = _write(tmp_path, payload)

@@ -1,0 +1,246 @@
+#include "nn/torch_policy.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace fastac {
+namespace {
+
+// One convolution of a CNN trunk.
+struct ConvLayer {
+  int out_channels, kernel, stride;
+};
+
+std::vector<ConvLayer> conv_layers(const std::string& architecture) {
+  if (architecture == "nature_cnn") return {{32, 8, 4}, {64, 4, 2}, {64, 3, 1}};
+  if (architecture == "minatar_cnn") return {{16, 3, 1}};
+  return {};
+}
+
+int default_features(const std::string& architecture) { return architecture == "nature_cnn" ? 512 : 128; }
+
+// The module: trunk -> actor, critic (the names are the state_dict's).
+struct Net : torch::nn::Module {
+  torch::nn::Sequential trunk;
+  torch::nn::Linear actor{nullptr}, critic{nullptr};
+};
+
+// The trunk's layers and its output width, from the spec (shapes checked beforehand).
+std::shared_ptr<Net> build(const TorchPolicySpec& spec, const std::vector<int>& hidden, int channels) {
+  auto net = std::make_shared<Net>();
+  torch::nn::Sequential trunk;
+  int width = 0;
+  if (spec.architecture == "mlp") {
+    width = 1;
+    for (int d : spec.observation_shape) width *= d;
+    for (int h : hidden) {
+      trunk->push_back(torch::nn::Linear(width, h));
+      if (spec.activation == Activation::kTanh)
+        trunk->push_back(torch::nn::Tanh());
+      else
+        trunk->push_back(torch::nn::ReLU());
+      width = h;
+    }
+  } else {
+    const int H0 = spec.channels_last ? spec.observation_shape[0] : spec.observation_shape[1];
+    const int W0 = spec.channels_last ? spec.observation_shape[1] : spec.observation_shape[2];
+    int c = channels, h = H0, w = W0;
+    for (const ConvLayer& l : conv_layers(spec.architecture)) {
+      trunk->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, l.out_channels, l.kernel).stride(l.stride)));
+      trunk->push_back(torch::nn::ReLU());
+      c = l.out_channels, h = (h - l.kernel) / l.stride + 1, w = (w - l.kernel) / l.stride + 1;
+    }
+    trunk->push_back(torch::nn::Flatten());
+    trunk->push_back(torch::nn::Linear(c * h * w, hidden.at(0)));
+    trunk->push_back(torch::nn::ReLU());
+    width = hidden.at(0);
+  }
+  net->trunk = net->register_module("trunk", trunk);
+  net->actor = net->register_module("actor", torch::nn::Linear(width, spec.head_size));
+  net->critic = net->register_module("critic", torch::nn::Linear(width, 1));
+  return net;
+}
+
+struct TorchWorkspace : PolicyWorkspace {
+  std::shared_ptr<Net> net;           // this thread's module
+  std::vector<torch::Tensor> params;  // its parameters, in the flat layout's order
+  torch::Tensor head, values;         // the last forward's outputs, with their graph
+};
+
+// An allocation failure is a std::bad_alloc (the bindings' MemoryError) wherever it happens.
+template <typename F>
+void translating_oom(F&& f) {
+  try {
+    f();
+  } catch (const c10::OutOfMemoryError&) {
+    throw std::bad_alloc();
+  }
+}
+
+}  // namespace
+
+TorchPolicy::TorchPolicy(const TorchPolicySpec& spec) : spec_(spec) {
+  const auto& shape = spec.observation_shape;
+  auto fail = [&](const std::string& what) {
+    throw std::invalid_argument("architecture '" + spec.architecture + "': " + what);
+  };
+  if (spec.architecture != "nature_cnn" && spec.architecture != "minatar_cnn" && spec.architecture != "mlp")
+    throw std::invalid_argument("architecture must be 'nature_cnn', 'minatar_cnn' or 'mlp', got '" +
+                                spec.architecture + "'");
+  if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int d) { return d < 1; }))
+    fail("the observation shape must have positive sizes");
+  if (spec.head_size < 1) fail("head_size must be >= 1");
+  std::vector<int> hidden = spec.hidden_sizes;
+  if (std::any_of(hidden.begin(), hidden.end(), [](int h) { return h < 1; })) fail("hidden sizes must be >= 1");
+  observation_size_ = 1;
+  for (int d : shape) {
+    if (observation_size_ > (1 << 30) / d) fail("the observation is too large");
+    observation_size_ *= d;
+  }
+  int channels = 0;
+  if (spec.architecture == "mlp") {
+    if (hidden.empty()) hidden = {64, 64};
+  } else {
+    if (shape.size() != 3) fail("an image observation space [C, H, W] or [H, W, C] is needed");
+    if (hidden.empty()) hidden = {default_features(spec.architecture)};
+    if (hidden.size() != 1) fail("hidden_sizes is the one feature layer's width, e.g. [512]");
+    channels = spec.channels_last ? shape[2] : shape[0];
+    int h = spec.channels_last ? shape[0] : shape[1], w = spec.channels_last ? shape[1] : shape[2];
+    for (const ConvLayer& l : conv_layers(spec.architecture)) {
+      if (h < l.kernel || w < l.kernel)
+        fail("the image (" + std::to_string(spec.channels_last ? shape[0] : shape[1]) + "x" +
+             std::to_string(spec.channels_last ? shape[1] : shape[2]) + ") is too small for its " +
+             std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + " convolutions");
+      forward_work_ += static_cast<size_t>((h - l.kernel) / l.stride + 1) * ((w - l.kernel) / l.stride + 1) *
+                       l.out_channels * channels * l.kernel * l.kernel;
+      channels = l.out_channels, h = (h - l.kernel) / l.stride + 1, w = (w - l.kernel) / l.stride + 1;
+    }
+    channels = spec.channels_last ? shape[2] : shape[0];
+  }
+  spec_.hidden_sizes = hidden;
+
+  // Parameter names, shapes and offsets from one module (the workspaces build their own).
+  torch::NoGradGuard no_grad;
+  const std::shared_ptr<Net> net = build(spec_, hidden, channels);
+  for (const auto& item : net->named_parameters()) {
+    const torch::Tensor& p = item.value();
+    TorchParameter param{item.key(), p.sizes().vec(), num_parameters_};
+    parameters_.push_back(param);
+    num_parameters_ += static_cast<size_t>(p.numel());
+    if (p.dim() >= 2) {  // a weight: orthogonal over [out, in...] (SB3's gains: trunk sqrt 2, actor 0.01, critic 1)
+      const int out = static_cast<int>(p.size(0)), in = static_cast<int>(p.numel() / p.size(0));
+      const double gain = item.key().rfind("actor", 0) == 0 ? 0.01 : item.key().rfind("critic", 0) == 0 ? 1.0
+                                                                                                         : std::sqrt(2.0);
+      initializers_.push_back({param.offset, in, out, false, gain});
+      if (p.dim() == 2) forward_work_ += static_cast<size_t>(p.numel());
+    }
+  }
+}
+
+TorchPolicy::~TorchPolicy() = default;
+
+int TorchPolicy::gradient_chunk(int batch) const {
+  // libtorch's cost is per call: chunks of about 2^30 multiply-adds (tens of ms), not the kernels' 2^24.
+  constexpr size_t kChunkWork = size_t{1} << 30;
+  return static_cast<int>(std::clamp<size_t>(kChunkWork / (3 * std::max<size_t>(forward_work_, 1)), 1,
+                                             std::max(batch, 1)));
+}
+
+std::unique_ptr<PolicyWorkspace> TorchPolicy::make_workspace() const {
+  auto ws = std::make_unique<TorchWorkspace>();
+  translating_oom([&] {
+    torch::NoGradGuard no_grad;
+    const int channels = spec_.architecture == "mlp" ? 0
+                         : spec_.channels_last       ? spec_.observation_shape[2]
+                                                     : spec_.observation_shape[0];
+    ws->net = build(spec_, spec_.hidden_sizes, channels);
+    for (auto& p : ws->net->parameters()) {
+      p.set_data(torch::empty({0}));  // the module's own values are never used: the flat buffer's are
+      ws->params.push_back(p);
+    }
+  });
+  return ws;
+}
+
+std::vector<WeightInit> TorchPolicy::initializers() const { return initializers_; }
+
+namespace {
+
+// The module's parameters as views of the flat buffer params.
+void bind(const std::vector<TorchParameter>& layout, const float* params, TorchWorkspace& ws) {
+  for (size_t i = 0; i < layout.size(); ++i)
+    ws.params[i].set_data(torch::from_blob(const_cast<float*>(params) + layout[i].offset, layout[i].shape));
+}
+
+// The observations as the network's float input: [batch, C, H, W] for a CNN, [batch, D] for the MLP.
+torch::Tensor network_input(const TorchPolicySpec& spec, const void* obs, int batch) {
+  std::vector<int64_t> shape{batch};
+  shape.insert(shape.end(), spec.observation_shape.begin(), spec.observation_shape.end());
+  torch::Tensor x;
+  if (spec.observation_dtype == ObsDtype::kFloat32) {
+    x = torch::from_blob(const_cast<void*>(obs), shape, torch::kFloat32);
+  } else {
+    x = torch::from_blob(const_cast<void*>(obs), shape, torch::kUInt8).to(torch::kFloat32);
+    if (spec.observation_dtype == ObsDtype::kUInt8) x = x.div(255.0);  // as the torch module (to_torch)
+  }
+  if (spec.architecture == "mlp") return x.reshape({batch, -1});
+  return spec.channels_last ? x.permute({0, 3, 1, 2}) : x;
+}
+
+void run(const TorchPolicySpec& spec, TorchWorkspace& ws, const void* obs, int batch, float* head, float* values) {
+  const torch::Tensor features = ws.net->trunk->forward(network_input(spec, obs, batch));
+  ws.head = ws.net->actor->forward(features);
+  ws.values = ws.net->critic->forward(features).reshape({batch});
+  torch::NoGradGuard no_grad;
+  torch::from_blob(head, {batch, spec.head_size}).copy_(ws.head);
+  torch::from_blob(values, {batch}).copy_(ws.values);
+}
+
+}  // namespace
+
+void TorchPolicy::forward(const float* params, const void* obs, int batch, PolicyWorkspace& base, float* head,
+                          float* values) const {
+  auto& ws = static_cast<TorchWorkspace&>(base);
+  translating_oom([&] {
+    bind(parameters_, params, ws);
+    run(spec_, ws, obs, batch, head, values);
+  });
+}
+
+void TorchPolicy::infer(const float* params, const void* obs, int batch, PolicyWorkspace& base, float* head,
+                        float* values) const {
+  auto& ws = static_cast<TorchWorkspace&>(base);
+  translating_oom([&] {
+    bind(parameters_, params, ws);
+    torch::NoGradGuard no_grad;  // no graph kept
+    run(spec_, ws, obs, batch, head, values);
+    ws.head = ws.values = torch::Tensor();
+  });
+}
+
+void TorchPolicy::backward(const float* /*params*/, const void* /*obs*/, int batch, PolicyWorkspace& base,
+                           const float* grad_head, const float* grad_values, float* grad) const {
+  auto& ws = static_cast<TorchWorkspace&>(base);
+  if (!ws.head.defined() || !ws.head.requires_grad())
+    throw std::logic_error("TorchPolicy::backward without a forward() of the same batch");
+  translating_oom([&] {
+    const auto grads = torch::autograd::grad(
+        {ws.head, ws.values}, ws.params,
+        {torch::from_blob(const_cast<float*>(grad_head), {batch, spec_.head_size}),
+         torch::from_blob(const_cast<float*>(grad_values), {batch})});
+    ws.head = ws.values = torch::Tensor();  // the graph is freed
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < parameters_.size(); ++i)
+      torch::from_blob(grad + parameters_[i].offset, parameters_[i].shape).add_(grads[i]);
+  });
+}
+
+void set_torch_threads(int threads) { at::set_num_threads(threads); }
+int torch_threads() { return at::get_num_threads(); }
+
+}  // namespace fastac

@@ -1,0 +1,268 @@
+// The libtorch-module policies (nn/torch_policy.h): their loss gradient against
+// autograd on a plain torch model written here with functional ops over the same flat
+// weights (CNNs on uint8, bool, channel-first and channel-last images), the MLP as a
+// module against the hand-written kernels, the flat layout, bad specs, threads.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "nn/actor_critic.h"
+#include "nn/torch_policy.h"
+#include "rl/loss.h"
+
+using namespace fastac;
+
+namespace {
+
+ActorCriticSpec image_spec(const std::string& architecture, std::vector<int> shape, bool channels_last, ObsDtype dtype,
+                           int64_t actions) {
+  ActorCriticSpec s;
+  s.observation_size = shape[0] * shape[1] * shape[2];
+  s.action_space = Space::discrete(actions);
+  s.hidden_sizes = {};
+  s.architecture = architecture;
+  s.observation_shape = std::move(shape);
+  s.channels_last = channels_last;
+  s.observation_dtype = dtype;
+  return s;
+}
+
+torch::Tensor param(const TorchPolicy& p, torch::Tensor flat, const std::string& name) {
+  for (const TorchParameter& t : p.named_parameters())
+    if (t.name == name) {
+      int64_t n = 1;
+      for (int64_t d : t.shape) n *= d;
+      return flat.slice(0, t.offset, t.offset + n).view(t.shape);
+    }
+  throw std::invalid_argument("no parameter " + name);
+}
+
+// The same network with functional ops (no module), from the flat buffer: {logits, values}.
+std::pair<torch::Tensor, torch::Tensor> plain_cnn(const ActorCriticSpec& s, const TorchPolicy& p, torch::Tensor flat,
+                                                  torch::Tensor obs) {
+  torch::Tensor x = obs.to(torch::kFloat32);
+  if (s.observation_dtype == ObsDtype::kUInt8) x = x / 255.0;
+  if (s.channels_last) x = x.permute({0, 3, 1, 2});
+  auto conv = [&](torch::Tensor h, int i, int stride) {
+    return torch::relu(torch::conv2d(h, param(p, flat, "trunk." + std::to_string(i) + ".weight"),
+                                     param(p, flat, "trunk." + std::to_string(i) + ".bias"), stride));
+  };
+  int next = 0;
+  if (s.architecture == "nature_cnn") {
+    x = conv(conv(conv(x, 0, 4), 2, 2), 4, 1);
+    next = 7;
+  } else {
+    x = conv(x, 0, 1);
+    next = 3;
+  }
+  x = x.flatten(1);
+  x = torch::relu(torch::linear(x, param(p, flat, "trunk." + std::to_string(next) + ".weight"),
+                                param(p, flat, "trunk." + std::to_string(next) + ".bias")));
+  return {torch::linear(x, param(p, flat, "actor.weight"), param(p, flat, "actor.bias")),
+          torch::linear(x, param(p, flat, "critic.weight"), param(p, flat, "critic.bias")).squeeze(1)};
+}
+
+torch::Tensor a2c_loss(torch::Tensor logits, torch::Tensor values, torch::Tensor index, torch::Tensor adv,
+                       torch::Tensor ret, float value_coef, float entropy_coef) {
+  auto log_probs = torch::log_softmax(logits, 1);
+  auto entropy = -(log_probs.exp() * log_probs).sum(1).mean();
+  auto policy_loss = -(adv * log_probs.gather(1, index.unsqueeze(1)).squeeze(1)).mean();
+  return policy_loss + value_coef * (ret - values).pow(2).mean() - entropy_coef * entropy;
+}
+
+torch::Tensor random_obs(const ActorCriticSpec& s, int batch) {
+  std::vector<int64_t> shape{batch};
+  shape.insert(shape.end(), s.observation_shape.begin(), s.observation_shape.end());
+  if (s.observation_dtype == ObsDtype::kUInt8) return torch::randint(0, 256, shape, torch::kUInt8);
+  if (s.observation_dtype == ObsDtype::kBool) return torch::randint(0, 2, shape, torch::kUInt8);
+  return torch::randn(shape);
+}
+
+}  // namespace
+
+TEST(TorchPolicy, CnnGradientMatchesAutogradOfAPlainTorchModel) {
+  struct Case {
+    ActorCriticSpec spec;
+    int batch;
+  };
+  const std::vector<Case> cases = {
+      {image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), 16},   // MinAtar Breakout's
+      {image_spec("minatar_cnn", {6, 10, 10}, false, ObsDtype::kUInt8, 5), 7},
+      {image_spec("nature_cnn", {4, 36, 36}, false, ObsDtype::kUInt8, 6), 5},   // the smallest Nature image
+      {image_spec("nature_cnn", {44, 40, 3}, true, ObsDtype::kUInt8, 4), 3},
+      {image_spec("nature_cnn", {2, 37, 40}, false, ObsDtype::kFloat32, 2), 4},
+  };
+  torch::manual_seed(0);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    ActorCritic net(c.spec, 7 + k);
+    ASSERT_NE(net.torch_policy(), nullptr);
+    const TorchPolicy& policy = *net.torch_policy();
+    auto flat = torch::from_blob(net.parameters(), {int64_t(net.num_parameters())}, torch::kFloat32);
+    flat.add_(0.05 * torch::randn_like(flat));  // every term carries gradient
+    auto obs = random_obs(c.spec, c.batch);
+    const int64_t n = c.spec.action_space.n;
+    auto index = torch::randint(0, n, {c.batch}, torch::kInt64);
+    auto adv = torch::randn({c.batch}), ret = torch::randn({c.batch});
+    const float value_coef = 0.5f, entropy_coef = 0.01f;
+
+    std::vector<float> grad(net.num_parameters(), std::nanf(""));
+    ModelWorkspace ws(net);
+    const LossStats stats = compute_gradient(net, net.parameters(), obs.data_ptr(), c.batch,
+                                             ActionBatch{index.data_ptr<int64_t>(), nullptr, 0}, adv.data_ptr<float>(),
+                                             ret.data_ptr<float>(), LossConfig{value_coef, entropy_coef, 0.0f}, ws,
+                                             grad.data());
+
+    auto leaf = flat.clone().set_requires_grad(true);
+    auto [logits, values] = plain_cnn(c.spec, policy, leaf, obs);
+    auto loss = a2c_loss(logits, values, index, adv, ret, value_coef, entropy_coef);
+    loss.backward();
+    const float ours_loss = stats.policy_loss + value_coef * stats.value_loss - entropy_coef * stats.entropy;
+    EXPECT_NEAR(ours_loss, loss.item<float>(), 1e-4 * (1 + std::abs(loss.item<float>()))) << "case " << k;
+    auto ours = torch::from_blob(grad.data(), {int64_t(grad.size())}, torch::kFloat32);
+    auto expected = leaf.grad();
+    const double atol = 1e-5 * (1 + expected.abs().max().item<double>());
+    EXPECT_TRUE(torch::allclose(ours, expected, 1e-4, atol))
+        << "case " << k << " max abs diff " << (ours - expected).abs().max().item<float>();
+
+    // The forward alone (infer: no graph) gives the plain model's outputs.
+    std::vector<float> head(c.batch * n), v(c.batch);
+    policy.infer(net.parameters(), obs.data_ptr(), c.batch, *ws.policy, head.data(), v.data());
+    torch::NoGradGuard no_grad;
+    auto [l2, v2] = plain_cnn(c.spec, policy, flat, obs);
+    EXPECT_TRUE(torch::allclose(torch::from_blob(head.data(), {c.batch, n}), l2, 1e-5, 1e-5)) << "case " << k;
+    EXPECT_TRUE(torch::allclose(torch::from_blob(v.data(), {c.batch}), v2, 1e-5, 1e-5)) << "case " << k;
+  }
+}
+
+// The MLP as a libtorch module and as the hand-written kernels: same outputs and gradient
+// for the same weights (copied through the named layout: the kernels store some weights
+// input-major).
+TEST(TorchPolicy, MlpModuleMatchesTheKernels) {
+  for (Activation activation : {Activation::kRelu, Activation::kTanh}) {
+    ActorCriticSpec kernels;
+    kernels.observation_size = 6;
+    kernels.action_space = Space::discrete(4);
+    kernels.hidden_sizes = {64, 32};
+    kernels.activation = activation;
+    ActorCriticSpec module = kernels;
+    module.architecture = "torch_mlp";
+    ActorCritic a(kernels, 1), b(module, 2);
+    ASSERT_EQ(a.num_parameters(), b.num_parameters());
+    auto flat_a = torch::from_blob(a.parameters(), {int64_t(a.num_parameters())});
+    auto flat_b = torch::from_blob(b.parameters(), {int64_t(b.num_parameters())});
+    for (const LinearLayout& l : a.mlp()->layout().layers()) {
+      auto w = flat_a.slice(0, l.weight_offset, l.weight_offset + size_t(l.in) * l.out);
+      param(*b.torch_policy(), flat_b, l.name + ".weight").copy_(l.input_major ? w.view({l.in, l.out}).t()
+                                                                                 : w.view({l.out, l.in}));
+      param(*b.torch_policy(), flat_b, l.name + ".bias").copy_(flat_a.slice(0, l.bias_offset, l.bias_offset + l.out));
+    }
+    const int batch = 9;
+    torch::manual_seed(3);
+    auto obs = torch::randn({batch, 6});
+    auto index = torch::randint(0, 4, {batch}, torch::kInt64);
+    auto adv = torch::randn({batch}), ret = torch::randn({batch});
+    std::vector<float> grad_a(a.num_parameters()), grad_b(b.num_parameters());
+    ModelWorkspace ws_a(a), ws_b(b);
+    const LossConfig config{0.5f, 0.01f, 0.0f};
+    const ActionBatch actions{index.data_ptr<int64_t>(), nullptr, 0};
+    const LossStats sa = compute_gradient(a, a.parameters(), obs.data_ptr(), batch, actions, adv.data_ptr<float>(),
+                                          ret.data_ptr<float>(), config, ws_a, grad_a.data());
+    const LossStats sb = compute_gradient(b, b.parameters(), obs.data_ptr(), batch, actions, adv.data_ptr<float>(),
+                                          ret.data_ptr<float>(), config, ws_b, grad_b.data());
+    EXPECT_NEAR(sa.policy_loss, sb.policy_loss, 1e-5);
+    EXPECT_NEAR(sa.value_loss, sb.value_loss, 1e-5);
+    EXPECT_NEAR(sa.entropy, sb.entropy, 1e-5);
+    auto ga = torch::from_blob(grad_a.data(), {int64_t(grad_a.size())});
+    auto gb = torch::from_blob(grad_b.data(), {int64_t(grad_b.size())});
+    for (const LinearLayout& l : a.mlp()->layout().layers()) {
+      auto w = ga.slice(0, l.weight_offset, l.weight_offset + size_t(l.in) * l.out);
+      EXPECT_TRUE(torch::allclose(param(*b.torch_policy(), gb, l.name + ".weight"),
+                                  l.input_major ? w.view({l.in, l.out}).t() : w.view({l.out, l.in}), 1e-4, 1e-6))
+          << l.name;
+      EXPECT_TRUE(torch::allclose(param(*b.torch_policy(), gb, l.name + ".bias"),
+                                  ga.slice(0, l.bias_offset, l.bias_offset + l.out), 1e-4, 1e-6))
+          << l.name;
+    }
+  }
+}
+
+TEST(TorchPolicy, LayoutIsTheModuleStateDictInOrder) {
+  ActorCritic net(image_spec("nature_cnn", {84, 84, 4}, true, ObsDtype::kUInt8, 6), 0);
+  const auto& params = net.torch_policy()->named_parameters();
+  const std::vector<std::string> names = {"trunk.0.weight", "trunk.0.bias", "trunk.2.weight", "trunk.2.bias",
+                                          "trunk.4.weight", "trunk.4.bias", "trunk.7.weight", "trunk.7.bias",
+                                          "actor.weight",   "actor.bias",   "critic.weight",  "critic.bias"};
+  ASSERT_EQ(params.size(), names.size());
+  size_t offset = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(params[i].name, names[i]);
+    EXPECT_EQ(params[i].offset, offset);
+    size_t n = 1;
+    for (int64_t d : params[i].shape) n *= d;
+    offset += n;
+  }
+  EXPECT_EQ(params[0].shape, (std::vector<int64_t>{32, 4, 8, 8}));
+  EXPECT_EQ(params[6].shape, (std::vector<int64_t>{512, 3136}));  // 64 x 7 x 7 from 84 x 84
+  EXPECT_EQ(offset, net.num_parameters());
+  // Orthogonal init with SB3's gains: weights nonzero, biases zero.
+  auto flat = torch::from_blob(net.parameters(), {int64_t(net.num_parameters())});
+  EXPECT_GT(flat.slice(0, 0, 2048).abs().sum().item<float>(), 0.0f);
+  EXPECT_EQ(flat.slice(0, params[1].offset, params[1].offset + 32).abs().sum().item<float>(), 0.0f);
+  auto actor = param(*net.torch_policy(), flat, "actor.weight");  // rows orthonormal times 0.01
+  EXPECT_TRUE(torch::allclose(actor.matmul(actor.t()), 1e-4 * torch::eye(6), 1e-3, 1e-6));
+}
+
+TEST(TorchPolicy, RefusesWhatItCannotTake) {
+  EXPECT_THROW(ActorCritic(image_spec("nature_cnn", {4, 30, 84}, false, ObsDtype::kUInt8, 2), 0),
+               std::invalid_argument);  // smaller than 36 pixels
+  EXPECT_THROW(ActorCritic(image_spec("resnet", {4, 84, 84}, false, ObsDtype::kUInt8, 2), 0), std::invalid_argument);
+  ActorCriticSpec flat_cnn;
+  flat_cnn.architecture = "minatar_cnn";
+  EXPECT_THROW(ActorCritic(flat_cnn, 0), std::invalid_argument);  // a CNN on a vector
+  ActorCriticSpec kernels_on_bytes = image_spec("mlp", {10, 10, 4}, true, ObsDtype::kBool, 3);
+  EXPECT_THROW(ActorCritic(kernels_on_bytes, 0), std::invalid_argument);  // the kernels take float32 vectors
+  ActorCriticSpec normalized_images = image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kUInt8, 3);
+  normalized_images.normalize_obs = true;
+  EXPECT_THROW(ActorCritic(normalized_images, 0), std::invalid_argument);
+  ActorCriticSpec separate = image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kUInt8, 3);
+  separate.share_trunk = false;
+  EXPECT_THROW(ActorCritic(separate, 0), std::invalid_argument);
+  ActorCriticSpec wrong_size = image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kUInt8, 3);
+  wrong_size.observation_size = 7;
+  EXPECT_THROW(ActorCritic(wrong_size, 0), std::invalid_argument);
+}
+
+// Two threads, each with its workspace and one intra-op thread (as A3C workers), give the
+// single-threaded result.
+TEST(TorchPolicy, WorkspacesAreIndependentAcrossThreads) {
+  ActorCritic net(image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), 5);
+  const int batch = 8;
+  torch::manual_seed(1);
+  auto obs = torch::randint(0, 2, {batch, 10, 10, 4}, torch::kUInt8);
+  std::vector<float> expected(batch * 3), values(batch);
+  ModelWorkspace ws(net);
+  net.policy().infer(net.parameters(), obs.data_ptr(), batch, *ws.policy, expected.data(), values.data());
+  std::vector<std::vector<float>> out(2, std::vector<float>(batch * 3));
+  std::vector<int> threads_seen(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      set_torch_threads(1);
+      threads_seen[t] = torch_threads();
+      ModelWorkspace own(net);
+      std::vector<float> v(batch);
+      for (int r = 0; r < 20; ++r)
+        net.policy().infer(net.parameters(), obs.data_ptr(), batch, *own.policy, out[t].data(), v.data());
+    });
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < 2; ++t) {
+    EXPECT_EQ(threads_seen[t], 1);
+    EXPECT_TRUE(torch::allclose(torch::from_blob(out[t].data(), {batch, 3}),
+                                torch::from_blob(expected.data(), {batch, 3}), 1e-5, 1e-6));
+  }
+}
