@@ -32,6 +32,7 @@ class PythonBatchedEnv final : public BatchedEnv {
     const int D = envs.attr("observation_size").cast<int>();
     const float inf = std::numeric_limits<float>::infinity();
     spec->observation_space = Space::box({D}, std::vector<float>(D, -inf), std::vector<float>(D, inf));
+    spec->observation_dtype = obs_dtype_from_name(envs.attr("observation_dtype").cast<std::string>());
     spec->action_space = envs.attr("core_action_space").cast<Space>();
     const int n = envs.attr("num_envs").cast<int>();
     return std::unique_ptr<BatchedEnv>(new PythonBatchedEnv(std::move(envs), std::move(spec), n));
@@ -56,7 +57,7 @@ class PythonBatchedEnv final : public BatchedEnv {
   void seed(int env, const std::vector<uint32_t>& words) override { pending_seeds_[env] = words; }
 
   // Reset options are not taken: the trainers reset with the env's defaults.
-  void reset(int env, float* obs, const double* /*options*/) override {
+  void reset(int env, void* obs, const double* /*options*/) override {
     py::gil_scoped_acquire gil;
     py::object seed = py::none();
     if (!pending_seeds_[env].empty()) {  // the Python int of numpy's entropy words
@@ -66,35 +67,28 @@ class PythonBatchedEnv final : public BatchedEnv {
       seed = value;
       pending_seeds_[env].clear();
     }
-    auto row = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(
-        envs_.attr("reset_one")(env, seed));
-    copy_rows(row, 1, "reset_one", last_obs_.data() + static_cast<size_t>(env) * observation_size_);
+    copy_rows(envs_.attr("reset_one")(env, seed), 1, "reset_one", last_obs_.row(env));
     if (obs != nullptr) observe(env, obs);
   }
 
-  void observe(int env, float* obs) const override {
-    std::memcpy(obs, last_obs_.data() + static_cast<size_t>(env) * observation_size_,
-                sizeof(float) * observation_size_);
-  }
+  void observe(int env, void* obs) const override { std::memcpy(obs, last_obs_.row(env), last_obs_.row_bytes()); }
 
   int step(const ActionBatch& actions, const StepResult& out) override {
-    const int n = num_envs_, D = observation_size_;
+    const int n = num_envs_;
     py::gil_scoped_acquire gil;
     py::array a = actions.discrete
                       ? py::array(py::array_t<int64_t>({n}, actions.discrete))
                       : py::array(py::array_t<float>({n, actions.box_size}, actions.box));
     py::tuple r = envs_.attr("step")(a);
     if (r.size() != 5) throw std::runtime_error("WorkerEnvs.step must return 5 arrays");
-    copy_rows(py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(r[0]), n, "obs", out.obs);
+    copy_rows(r[0], n, "obs", out.obs);
     copy_values(py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(r[1]), n, "reward", out.reward);
     copy_values(py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(r[2]), n, "terminated",
                 out.terminated);
     copy_values(py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(r[3]), n, "truncated",
                 out.truncated);
-    if (out.final_obs != nullptr)
-      copy_rows(py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(r[4]), n, "final_obs",
-                out.final_obs);
-    std::memcpy(last_obs_.data(), out.obs, sizeof(float) * static_cast<size_t>(n) * D);
+    if (out.final_obs != nullptr) copy_rows(r[4], n, "final_obs", out.final_obs);
+    std::memcpy(last_obs_.data(), out.obs, last_obs_.row_bytes() * n);
     return -1;  // WorkerEnvs raises for an invalid action
   }
 
@@ -111,7 +105,7 @@ class PythonBatchedEnv final : public BatchedEnv {
         owned_spec_(std::move(spec)),
         envs_(std::move(envs)),
         pending_seeds_(n),
-        last_obs_(static_cast<size_t>(n) * observation_size_),
+        last_obs_(n, observation_size_, spec_->observation_dtype),
         thread_(std::this_thread::get_id()) {
     py::gil_scoped_acquire keep;
     keep.inc_ref();  // released by the destructor
@@ -120,9 +114,13 @@ class PythonBatchedEnv final : public BatchedEnv {
   [[noreturn]] void unsupported(const char* what) const {
     throw std::logic_error(std::string(what) + " is not available for a Python environment ('" + spec_->id + "')");
   }
-  void copy_rows(const py::array& a, int rows, const char* what, float* to) const {
+  // Observation rows of the env's dtype (WorkerEnvs has checked and converted them).
+  void copy_rows(const py::handle& obs, int rows, const char* what, void* to) const {
+    const py::array a = observation_dtype() == ObsDtype::kFloat32
+                            ? py::array(py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(obs))
+                            : py::array(py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(obs));
     check(a, rows, observation_size_, what);
-    std::memcpy(to, a.data(), sizeof(float) * static_cast<size_t>(rows) * observation_size_);
+    std::memcpy(to, a.data(), last_obs_.row_bytes() * rows);
   }
   template <class T>
   void copy_values(const py::array& a, int rows, const char* what, T* to) const {
@@ -137,7 +135,7 @@ class PythonBatchedEnv final : public BatchedEnv {
   std::unique_ptr<EnvSpec> owned_spec_;  // BatchedEnv keeps a pointer to it
   py::object envs_;
   std::vector<std::vector<uint32_t>> pending_seeds_;  // seed() words, used by the next reset()
-  std::vector<float> last_obs_;                       // what observe() reports
+  ObservationBuffer last_obs_;                        // what observe() reports
   std::thread::id thread_;                            // the one whose Python thread state it keeps
 };
 

@@ -24,4 +24,20 @@ Space Space::box(std::vector<int> shape, std::vector<float> low, std::vector<flo
   return s;
 }
 
+const char* obs_dtype_name(ObsDtype dtype) {
+  switch (dtype) {
+    case ObsDtype::kFloat32: return "float32";
+    case ObsDtype::kUInt8: return "uint8";
+    case ObsDtype::kBool: return "bool";
+  }
+  return "?";
+}
+
+ObsDtype obs_dtype_from_name(const std::string& name) {
+  if (name == "float32") return ObsDtype::kFloat32;
+  if (name == "uint8") return ObsDtype::kUInt8;
+  if (name == "bool") return ObsDtype::kBool;
+  throw std::invalid_argument("observation dtype must be 'float32', 'uint8' or 'bool', got '" + name + "'");
+}
+
 }  // namespace fastac

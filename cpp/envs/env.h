@@ -34,6 +34,7 @@
 //   };
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -62,6 +63,32 @@ struct Space {
   }
 };
 
+// The element type of observations. Native envs give float32; Python envs may give
+// images of uint8 or bool (stored as numpy does: one byte, 0 or 1), which stay one
+// byte per value in env buffers and rollouts and become floats inside the network.
+enum class ObsDtype : uint8_t { kFloat32, kUInt8, kBool };
+inline size_t element_size(ObsDtype dtype) { return dtype == ObsDtype::kFloat32 ? 4 : 1; }
+const char* obs_dtype_name(ObsDtype dtype);             // "float32", "uint8", "bool"
+ObsDtype obs_dtype_from_name(const std::string& name);  // else std::invalid_argument
+
+// Observations of a batch as bytes: rows of size * element_size(dtype) bytes, in float
+// storage (so that float32 rows are aligned floats).
+class ObservationBuffer {
+ public:
+  ObservationBuffer(size_t rows, int size, ObsDtype dtype)
+      : row_bytes_(static_cast<size_t>(size) * element_size(dtype)),
+        storage_((rows * row_bytes_ + sizeof(float) - 1) / sizeof(float)) {}
+  size_t row_bytes() const { return row_bytes_; }
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(storage_.data()); }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(storage_.data()); }
+  uint8_t* row(size_t i) { return data() + i * row_bytes_; }
+  const uint8_t* row(size_t i) const { return data() + i * row_bytes_; }
+
+ private:
+  size_t row_bytes_;
+  std::vector<float> storage_;
+};
+
 // A named number with its default: a constructor argument of the environment
 // (gymnasium.make(id, name=value)) or a reset option (reset(options={name: value})).
 struct EnvParam {
@@ -72,7 +99,8 @@ struct EnvParam {
 
 struct EnvSpec {
   std::string id;                    // gymnasium id, e.g. "CartPole-v1"
-  Space observation_space;           // a float32 Box
+  Space observation_space;           // a Box (its shape; bounds of float32 observations)
+  ObsDtype observation_dtype = ObsDtype::kFloat32;  // what the observation buffers hold
   Space action_space;                // Discrete or float32 Box
   int max_episode_steps = 0;         // the TimeLimit of gymnasium's registration; 0: none
   double reward_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN: none

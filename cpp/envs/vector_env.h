@@ -30,13 +30,14 @@ enum class AutoresetMode {
 };
 
 // Caller-owned output buffers of one batched step, each num_envs long
-// (obs and final_obs: num_envs x observation size, row-major).
+// (obs and final_obs: num_envs x observation size, row-major, of the env's
+// observation_dtype(): float32 for every native env).
 struct StepResult {
-  float* obs;
+  void* obs;
   double* reward;
   uint8_t* terminated;
   uint8_t* truncated;
-  float* final_obs;  // kSameStep only (may be null otherwise): row i valid where i finished
+  void* final_obs;  // kSameStep only (may be null otherwise): row i valid where i finished
 };
 
 // The interface the trainers and the bindings use, whatever the environment.
@@ -46,6 +47,7 @@ class BatchedEnv {
   const EnvSpec& spec() const { return *spec_; }
   int num_envs() const { return num_envs_; }
   int observation_size() const { return observation_size_; }
+  ObsDtype observation_dtype() const { return spec_->observation_dtype; }  // of every obs buffer below
   AutoresetMode autoreset_mode() const { return mode_; }
   int max_episode_steps() const { return max_episode_steps_; }
 
@@ -54,9 +56,9 @@ class BatchedEnv {
   virtual void seed(int env, const std::vector<uint32_t>& entropy_words) = 0;
   // Starts a new episode in sub-environment `env`, continuing its stream; options:
   // spec().reset_options values, or nullptr for their defaults.
-  virtual void reset(int env, float* obs, const double* options = nullptr) = 0;
+  virtual void reset(int env, void* obs, const double* options = nullptr) = 0;
   // The observation of sub-environment `env`'s current state.
-  virtual void observe(int env, float* obs) const = 0;
+  virtual void observe(int env, void* obs) const = 0;
   // Steps every sub-environment. Returns the index of the first invalid action
   // (out of a Discrete range, or a NaN in a Box action): nothing is stepped then. Else -1.
   virtual int step(const ActionBatch& actions, const StepResult& out) = 0;
@@ -174,15 +176,15 @@ class VectorEnv final : public BatchedEnv {
 
   void seed(int i, const std::vector<uint32_t>& words) override { rng_[i] = Pcg64(words); }
 
-  void reset(int i, float* obs, const double* options = nullptr) override {
+  void reset(int i, void* obs, const double* options = nullptr) override {
     E env = envs_.get(i);
     env.reset(rng_[i], options ? options : default_options_.data());
     envs_.set(i, env);
     elapsed_[i] = 0;
     needs_reset_[i] = 0;
-    if (obs != nullptr) env.observe(obs);
+    if (obs != nullptr) env.observe(static_cast<float*>(obs));
   }
-  void observe(int i, float* obs) const override { envs_.get(i).observe(obs); }
+  void observe(int i, void* obs) const override { envs_.get(i).observe(static_cast<float*>(obs)); }
   void get_state(int i, double* state) const override { envs_.get(i).get_state(state); }
   void set_state(int i, const double* state) override {
     E env = envs_.get(i);
@@ -266,7 +268,9 @@ class VectorEnv final : public BatchedEnv {
     // uint8 stores of a fused loop would make the compiler reload every pointer);
     // then the few envs that finish or wait, which overwrite theirs.
     const size_t D = static_cast<size_t>(observation_size());
-    for (int i = 0; i < n; ++i) envs_.get(i).observe(out.obs + i * D);
+    float* const obs_out = static_cast<float*>(out.obs);
+    float* const final_out = static_cast<float*>(out.final_obs);
+    for (int i = 0; i < n; ++i) envs_.get(i).observe(obs_out + i * D);
     {  // (a scope for __restrict: reset() below writes elapsed_ too)
       const int32_t max_steps = max_episode_steps_;
       int32_t* __restrict elapsed = elapsed_.data();
@@ -280,14 +284,14 @@ class VectorEnv final : public BatchedEnv {
     for (int i = 0; i < n; ++i) {
       const bool waiting = next_step && needs_reset[i];
       if (!(waiting | out.terminated[i] | out.truncated[i])) continue;  // one branch, not three
-      float* obs = out.obs + i * D;
+      float* obs = obs_out + i * D;
       if (waiting) {
         reset(i, obs, nullptr);
         out.reward[i] = 0.0;
         out.terminated[i] = 0;
         out.truncated[i] = 0;
       } else if (same_step) {
-        std::copy_n(obs, D, out.final_obs + i * D);
+        std::copy_n(obs, D, final_out + i * D);
         reset(i, obs, nullptr);
       } else {
         needs_reset[i] = next_step;

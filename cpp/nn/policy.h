@@ -19,13 +19,9 @@
 #include <string>
 #include <vector>
 
-namespace fastac {
+#include "envs/env.h"  // ObsDtype
 
-// The element type of a policy's observations. Bool is stored as numpy does: one byte, 0 or 1.
-enum class ObsDtype : uint8_t { kFloat32, kUInt8, kBool };
-inline size_t element_size(ObsDtype dtype) { return dtype == ObsDtype::kFloat32 ? 4 : 1; }
-const char* obs_dtype_name(ObsDtype dtype);       // "float32", "uint8", "bool"
-ObsDtype obs_dtype_from_name(const std::string& name);  // else std::invalid_argument
+namespace fastac {
 
 // Activations a policy keeps from forward() for backward(); one per thread.
 struct PolicyWorkspace {

@@ -1,5 +1,6 @@
 #include "rl/a3c.h"
 
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "envs/numpy_random.h"
 #include "envs/registry.h"
+#include "nn/torch_policy.h"
 #include "rl/act.h"
 #include "rl/evaluate.h"
 #include "rl/learner.h"
@@ -115,34 +117,38 @@ void A3CTrainer::worker_loop(int worker) {
     // the final observation of a truncated episode, to bootstrap from.
     std::unique_ptr<BatchedEnv> env = envs_.training(worker, E);
     check_env_fits_model(*env, model_);
+    // A libtorch policy gets one intra-op thread here: the workers are the parallelism.
+    if (model_.torch_policy() != nullptr) set_torch_threads(1);
     const int D = env->observation_size();
-    std::vector<float> obs(static_cast<size_t>(E) * D), final_obs(obs.size()), last_values(E), final_value(1);
+    const ObsDtype dtype = env->observation_dtype();  // images stay bytes, here and in the rollout
+    ObservationBuffer obs(E, D, dtype), final_obs(E, D, dtype);
+    std::vector<float> last_values(E), final_value(1);
     std::vector<double> rewards(E);
     std::vector<uint8_t> terminated(E), truncated(E);
     for (int e = 0; e < E; ++e) {
       env->seed(e, seed_to_uint32_words(config_.seed, static_cast<uint64_t>(worker) * E + e));
-      env->reset(e, obs.data() + static_cast<size_t>(e) * D);
+      env->reset(e, obs.row(e));
     }
     Pcg64 rng({static_cast<uint32_t>(config_.seed), static_cast<uint32_t>(config_.seed >> 32),
                static_cast<uint32_t>(worker), 0xA3Cu});  // action sampling
     const Space& action_space = env->spec().action_space;
-    RolloutBuffer rollout(T, E, D, action_space);
+    RolloutBuffer rollout(T, E, D, action_space, dtype);
     std::vector<float> env_scratch;  // actions mapped into the Box (clipped or squashed)
     EpisodeAccumulator episodes(E);
     std::vector<float> local(model_.num_parameters()), grad(model_.num_parameters());
     ModelWorkspace act_ws(model_), update_ws(model_);
-    // Normalization: the rollout keeps the policy's inputs; raw_obs the observations
-    // that update the statistics once the rollout is done.
+    // Normalization (float observations only): the rollout keeps the policy's inputs;
+    // raw_obs the observations that update the statistics once the rollout is done.
     RunningStats* const obs_stats = model_.observation_stats();
     NormalizerSnapshot obs_norm, reward_norm;
     std::vector<float> raw_obs(obs_stats ? static_cast<size_t>(T) * E * D : 0), scratch_obs;
     std::optional<RewardScaler> reward_scaler;
     if (config_.normalize_reward) reward_scaler.emplace(E, config_.gamma);
-    auto inputs = [&](const float* raw, int batch) {
+    auto inputs = [&](const uint8_t* raw, int batch) -> const void* {
       if (!obs_stats) return raw;
       scratch_obs.resize(static_cast<size_t>(batch) * D);
-      obs_norm.normalize(raw, batch, scratch_obs.data());
-      return const_cast<const float*>(scratch_obs.data());
+      obs_norm.normalize(reinterpret_cast<const float*>(raw), batch, scratch_obs.data());
+      return scratch_obs.data();
     };
 
     while (!monitor_.stopping()) {
@@ -153,19 +159,19 @@ void A3CTrainer::worker_loop(int worker) {
       int t = 0;
       for (; t < T && !monitor_.check_stop(); ++t) {
         if (obs_stats) {
-          std::copy(obs.begin(), obs.end(), raw_obs.begin() + static_cast<ptrdiff_t>(t) * E * D);
-          obs_norm.normalize(obs.data(), E, rollout.obs(t));
+          const float* raw = reinterpret_cast<const float*>(obs.data());
+          std::copy(raw, raw + static_cast<size_t>(E) * D, raw_obs.begin() + static_cast<ptrdiff_t>(t) * E * D);
+          obs_norm.normalize(raw, E, rollout.obs(t));
         } else {
-          std::copy(obs.begin(), obs.end(), rollout.obs(t));
+          std::memcpy(rollout.obs_row(t), obs.data(), obs.row_bytes() * E);
         }
-        act(model_, local.data(), rollout.obs(t), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
+        act(model_, local.data(), rollout.obs_row(t), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
         env->step(model_.distribution().env_actions(rollout.actions(t), E, env_scratch),
                   {obs.data(), rewards.data(), terminated.data(), truncated.data(), final_obs.data()});
         rollout.record_step(t, rewards.data(), terminated.data(), truncated.data(), nullptr);
         for (int e = 0; e < E; ++e) {
           if (truncated[e] && !terminated[e]) {  // a truncation bootstraps from the final state
-            evaluate_values(model_, local.data(), inputs(final_obs.data() + static_cast<size_t>(e) * D, 1), 1,
-                            act_ws, final_value.data());
+            evaluate_values(model_, local.data(), inputs(final_obs.row(e), 1), 1, act_ws, final_value.data());
             rollout.set_final_value(t, e, final_value[0]);
           }
         }
@@ -182,7 +188,7 @@ void A3CTrainer::worker_loop(int worker) {
 
       LossStats stats;
       try {
-        stats = compute_gradient(model_, local.data(), rollout.obs_data(), static_cast<int>(rollout.rows()),
+        stats = compute_gradient(model_, local.data(), rollout.obs_bytes(), static_cast<int>(rollout.rows()),
                                  rollout.actions_all().as_const(), rollout.advantages_data(), rollout.returns_data(),
                                  config_.loss(), update_ws, grad.data(), [this] { return monitor_.check_stop(); });
       } catch (const GradientCancelled&) {

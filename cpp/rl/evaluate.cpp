@@ -12,16 +12,18 @@ namespace fastac {
 void check_env_fits_model(const BatchedEnv& env, const ActorCritic& model) {
   const Space& a = env.spec().action_space;
   const Space& b = model.spec().action_space;
-  if (env.observation_size() == model.spec().observation_size && a.is_discrete() == b.is_discrete() &&
+  if (env.observation_size() == model.spec().observation_size &&
+      env.observation_dtype() == model.policy().observation_dtype() && a.is_discrete() == b.is_discrete() &&
       (a.is_discrete() ? a.n == b.n : a.size() == b.size()))
     return;
   auto actions = [](const Space& s) {
     return s.is_discrete() ? "Discrete(" + std::to_string(s.n) + ")" : "Box of " + std::to_string(s.size());
   };
-  throw std::invalid_argument("env '" + env.spec().id + "' has observations of size " +
-                              std::to_string(env.observation_size()) + " and " + actions(a) +
-                              " actions; the model takes " + std::to_string(model.spec().observation_size) + " and " +
-                              actions(b));
+  throw std::invalid_argument("env '" + env.spec().id + "' has " + obs_dtype_name(env.observation_dtype()) +
+                              " observations of size " + std::to_string(env.observation_size()) + " and " +
+                              actions(a) + " actions; the model takes " +
+                              obs_dtype_name(model.policy().observation_dtype()) + " of size " +
+                              std::to_string(model.spec().observation_size) + " and " + actions(b));
 }
 
 EvaluationResult evaluate_greedy(const std::string& env_id, const ActorCritic& model, const float* params,
@@ -38,7 +40,8 @@ EvaluationResult evaluate_greedy(BatchedEnv& env, const ActorCritic& model, cons
   const int episodes = env.num_envs();
   const int D = env.observation_size();
   const Space& action_space = env.spec().action_space;
-  std::vector<float> obs(static_cast<size_t>(episodes) * D), final_obs(obs.size()), values(episodes);
+  ObservationBuffer obs(episodes, D, env.observation_dtype()), final_obs(episodes, D, env.observation_dtype());
+  std::vector<float> values(episodes);
   std::vector<double> reward(episodes), returns(episodes, 0.0);
   std::vector<uint8_t> terminated(episodes), truncated(episodes), done(episodes, 0);
   std::vector<int64_t> discrete(action_space.is_discrete() ? episodes : 0);
@@ -48,22 +51,24 @@ EvaluationResult evaluate_greedy(BatchedEnv& env, const ActorCritic& model, cons
   for (int e = 0; e < episodes; ++e) {
     env.seed(e, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(stream),
                   static_cast<uint32_t>(stream >> 32), static_cast<uint32_t>(e), kEvaluationTag});
-    env.reset(e, obs.data() + static_cast<size_t>(e) * D);
+    env.reset(e, obs.row(e));
   }
   ModelWorkspace ws(model);
   std::vector<float> env_scratch, inputs;
   NormalizerSnapshot normalizer;
   if (model.observation_stats() != nullptr) {
     normalizer = observations != nullptr ? *observations : model.observation_stats()->snapshot();
-    inputs.resize(obs.size());
+    inputs.resize(static_cast<size_t>(episodes) * D);
   }
   EvaluationResult result;
   int running = episodes;
   // Finished sub-environments keep stepping (into new episodes) until the last
   // episode ends; their results are ignored.
   while (running > 0) {
-    if (!inputs.empty()) normalizer.normalize(obs.data(), episodes, inputs.data());
-    act(model, params, inputs.empty() ? obs.data() : inputs.data(), episodes, nullptr, ws, actions, values.data());
+    // (Normalization is for float observations only.)
+    if (!inputs.empty()) normalizer.normalize(reinterpret_cast<const float*>(obs.data()), episodes, inputs.data());
+    act(model, params, inputs.empty() ? static_cast<const void*>(obs.data()) : inputs.data(), episodes, nullptr, ws,
+        actions, values.data());
     env.step(model.distribution().env_actions(actions, episodes, env_scratch),
               {obs.data(), reward.data(), terminated.data(), truncated.data(), final_obs.data()});
     for (int e = 0; e < episodes; ++e) {

@@ -134,9 +134,6 @@ class A3C(BaseAlgorithm):
         else:
             self._make_env = _env_maker(env)
             obs_spec, action_space = _probe_spaces(self._make_env, cfg.squash_output)
-            if obs_spec.is_image:
-                raise ValueError(f"env: train_a3c does not take image observations yet ({obs_spec.dtype} "
-                                 f"{obs_spec.shape}); train_a2c does")
             if cfg.vectorization_mode not in ("sync", "async"):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
         check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_spec,  # type: ignore[operator]
@@ -172,7 +169,8 @@ class A3C(BaseAlgorithm):
                 trainer = _core.A3CTrainer(run_config.to_core(), policy.network)
             else:
                 def make(mode: str, n: int) -> WorkerEnvs:
-                    return WorkerEnvs(make_env, n, env_name, policy.observation_size, policy.action_space, mode)
+                    return WorkerEnvs(make_env, n, env_name, policy.observation_size, policy.action_space, mode,
+                                      observation_dtype=policy.observation_dtype)
 
                 if config.vectorization_mode == "async":
                     for _ in range(config.num_workers):  # type: ignore[arg-type]

@@ -490,8 +490,8 @@ class ForeignEnv final : public BatchedEnv {
       : ForeignEnv(make_batched_env("CartPole-v1", n, AutoresetMode::kSameStep), counts, fail_at) {}
   ~ForeignEnv() override { ++counts_.destroyed; }
   void seed(int i, const std::vector<uint32_t>& w) override { inner_->seed(i, w); }
-  void reset(int i, float* obs, const double* o) override { inner_->reset(i, obs, o); }
-  void observe(int i, float* obs) const override { inner_->observe(i, obs); }
+  void reset(int i, void* obs, const double* o) override { inner_->reset(i, obs, o); }
+  void observe(int i, void* obs) const override { inner_->observe(i, obs); }
   int step(const ActionBatch& a, const StepResult& out) override {
     if (++counts_.steps == fail_at_) throw std::runtime_error("the env broke on step " + std::to_string(fail_at_));
     return inner_->step(a, out);

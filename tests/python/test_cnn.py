@@ -250,17 +250,41 @@ def test_a2c_on_images_continues_and_saves(tmp_path: Any) -> None:
         fastac.A2C("CartPole-v1", features_dim=64)
 
 
-def test_a3c_refuses_images_for_now() -> None:
-    with pytest.raises(ValueError, match="image observations"):
-        fastac.A3C(lambda: SideEnv(), num_workers=1)
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a3c_learns_an_image_task_from_python_envs(mode: str) -> None:
+    """The workers step the Python envs themselves (or in subprocesses), images as bytes."""
+    model = fastac.A3C(lambda: SideEnv((8, 8, 2), np.bool_, True), num_workers=2, envs_per_worker=4, seed=0,
+                       lr=1e-3, vectorization_mode=mode, stop_eval_episodes=0)
+    assert model.policy.architecture == "minatar_cnn"
+    model.learn(8000)
+    mean, _ = fastac.evaluate_policy(model.policy, SideEnv((8, 8, 2), np.bool_, True), n_eval_episodes=20,
+                                     deterministic=True)
+    assert mean >= 7.0, mean
+
+
+def test_a3c_refuses_an_image_that_is_not_its_dtype() -> None:
+    class Lying(SideEnv):
+        def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+            obs, reward, terminated, truncated, info = super().step(action)
+            return obs.astype(np.float32) * 0.5, reward, terminated, truncated, info
+
+    with pytest.raises(ValueError, match="that is not bool"):
+        fastac.train_a3c(lambda: Lying((8, 8, 2), np.bool_, True), num_workers=1, envs_per_worker=2,
+                         total_steps=1000, stop_eval_episodes=0)
 
 
 minatar = pytest.importorskip("minatar")
 
 
-def test_a2c_learns_minatar_breakout() -> None:
+@pytest.mark.parametrize("algorithm", ["a2c", "a3c"])
+def test_minatar_breakout_learns(algorithm: str) -> None:
     """60k steps (about 6 s): a sampling policy clearly above the random one's ~0.5."""
-    model = fastac.A2C("MinAtar/Breakout-v1", num_envs=16, seed=0, lr=3e-3, entropy_coef=0.01)
+    if algorithm == "a2c":
+        model: fastac.A2C | fastac.A3C = fastac.A2C("MinAtar/Breakout-v1", num_envs=16, seed=0, lr=3e-3,
+                                                    entropy_coef=0.01)
+    else:
+        model = fastac.A3C("MinAtar/Breakout-v1", num_workers=2, envs_per_worker=8, seed=0, lr=3e-3,
+                           entropy_coef=0.01)
     assert model.policy.architecture == "minatar_cnn" and model.policy.observation_dtype == "bool"
     model.learn(60_000)
     mean, _ = fastac.evaluate_policy(model.policy, "MinAtar/Breakout-v1", n_eval_episodes=20, seed=0)

@@ -58,13 +58,17 @@ class WorkerEnvs:
         observation_size: the flat observation size the policy takes.
         action_space: the single env's action space (Discrete or Box).
         mode: ``"sync"`` or ``"async"``.
+        observation_dtype: ``"float32"``, or an image's ``"uint8"`` / ``"bool"`` (kept as bytes).
     """
 
     def __init__(self, make_env: Callable[[], gym.Env], num_envs: int, env_id: str, observation_size: int,
-                 action_space: gym.spaces.Space[Any], mode: str = "sync", context: str | None = None) -> None:
+                 action_space: gym.spaces.Space[Any], mode: str = "sync", context: str | None = None,
+                 observation_dtype: str = "float32") -> None:
         from fastac.policy import core_space
 
         self.num_envs, self.env_id, self.observation_size = num_envs, env_id, observation_size
+        self.observation_dtype = observation_dtype
+        self._image = observation_dtype != "float32"
         self.core_action_space = core_space(action_space)
         self.mode = mode
         self._box_shape = action_space.shape if isinstance(action_space, gym.spaces.Box) else None
@@ -83,8 +87,8 @@ class WorkerEnvs:
             self.close()
             raise
         n = num_envs
-        self._obs = np.zeros((n, observation_size), np.float32)
-        self._final_obs = np.zeros((n, observation_size), np.float32)
+        self._obs = np.zeros((n, observation_size), observation_dtype)
+        self._final_obs = np.zeros((n, observation_size), observation_dtype)
         self._reward = np.zeros(n, np.float64)
         self._terminated = np.zeros(n, np.bool_)
         self._truncated = np.zeros(n, np.bool_)
@@ -132,6 +136,9 @@ class WorkerEnvs:
 
     def _store(self, rows: np.ndarray, index: int, obs: Any, when: str) -> None:
         """rows[index] = obs, refusing an observation of another size (numpy would broadcast a single value)."""
+        if self._image:
+            self._store_image(rows, index, obs, when)
+            return
         try:
             if len(obs) == self.observation_size:
                 rows[index] = obs
@@ -145,9 +152,24 @@ class WorkerEnvs:
         raise ValueError(f"env {self.env_id!r} (sub-env {index}) returned an observation of {size} values of shape "
                          f"{np.shape(obs)} on {when}; its observation space has {self.observation_size}")
 
+    def _store_image(self, rows: np.ndarray, index: int, obs: Any, when: str) -> None:
+        """rows[index] = an image, flattened; values that are not exactly the image dtype's
+        (a float, 256 for uint8, 2 for bool) are refused rather than cast."""
+        image = np.asarray(obs)
+        if image.size != self.observation_size:
+            raise ValueError(f"env {self.env_id!r} (sub-env {index}) returned an observation of {image.size} values "
+                             f"of shape {image.shape} on {when}; its observation space has {self.observation_size}")
+        if image.dtype != rows.dtype:
+            converted = image.astype(rows.dtype)
+            if image.dtype.kind not in "biuf" or not np.array_equal(converted, image):
+                raise ValueError(f"env {self.env_id!r} (sub-env {index}) returned a {image.dtype} observation on "
+                                 f"{when} that is not {rows.dtype}")
+            image = converted
+        rows[index] = image.reshape(-1)
+
     def _check_finite(self, obs: np.ndarray, when: str) -> None:
-        """Refuses NaN/inf observations (NaN in, NaN weights out)."""
-        if not np.isfinite(obs).all():
+        """Refuses NaN/inf observations (NaN in, NaN weights out); images are bytes."""
+        if not self._image and not np.isfinite(obs).all():
             raise ValueError(f"env {self.env_id!r} returned a non-finite observation on {when}: {obs}")
 
     def close(self) -> None:
