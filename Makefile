@@ -10,7 +10,7 @@ DEB_PACKAGES := ccache libbenchmark-dev libgtest-dev
 PY_TOOLS := "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja "numpy>=1.24" "gymnasium>=1.0" \
             "pytest>=7" "hypothesis>=6" "tqdm>=4.60" "pyyaml>=6" "matplotlib>=3.5" "tensorboard>=2.10" \
             "mypy>=1.10" types-PyYAML types-tqdm "pybind11-stubgen>=2.5" "moviepy>=1.0" "pygame>=2.1" "box2d>=2.3.10" \
-            "minatar>=1.0.15" "ale-py>=0.9"
+            "minatar>=1.0.15" "ale-py>=0.9" "opencv-python-headless>=4"
 CPP_BUILD := build/cpp
 CPP_SOURCES := $(shell find cpp -name '*.cpp' -o -name '*.h')
 JOBS := $(shell nproc)

@@ -273,6 +273,36 @@ def test_a3c_refuses_an_image_that_is_not_its_dtype() -> None:
                          total_steps=1000, stop_eval_episodes=0)
 
 
+def test_atari_frames_stay_uint8_from_the_env_to_the_network() -> None:
+    """Atari-sized observations (4 x 84 x 84 uint8, the Nature CNN's): the A2C rollout and the
+    A3C workers' env buffers hold bytes, no float copy of the batch outside the network."""
+    pytest.importorskip("ale_py")
+    pytest.importorskip("cv2")
+    from fastac.envs import atari
+    from fastac.envs.worker import WorkerEnvs
+
+    model = fastac.A2C(atari("ALE/Pong-v5"), num_envs=2, n_steps=5, seed=0, stop_eval_episodes=0)
+    assert model.policy.architecture == "nature_cnn" and model.policy.observation_shape == (4, 84, 84)
+    model.learn(20)
+    rollout = model._session.rollout
+    assert rollout.obs.dtype == np.uint8 and rollout.obs.shape == (5, 2, 4 * 84 * 84)
+    assert rollout.obs.max() > 0  # real frames went in
+    worker_envs = WorkerEnvs(atari("ALE/Pong-v5"), 2, "ALE/Pong-v5", 4 * 84 * 84, gym.spaces.Discrete(6),
+                             observation_dtype="uint8")
+    try:
+        assert worker_envs.reset_one(0, 0).dtype == np.uint8
+        worker_envs.reset_one(1, 1)
+        obs, *_ = worker_envs.step(np.zeros(2, np.int64))
+        assert obs.dtype == np.uint8 and obs.shape == (2, 4 * 84 * 84)
+    finally:
+        worker_envs.close()
+    a3c = fastac.A3C(atari("ALE/Pong-v5"), num_workers=1, envs_per_worker=2, seed=0, stop_eval_episodes=0)
+    a3c.learn(40)
+    assert a3c.num_timesteps >= 40
+    obs = model.get_env().reset(seed=1)[0]
+    np.testing.assert_array_equal(a3c.policy.predict(obs, deterministic=True)[0].shape, (2,))
+
+
 minatar = pytest.importorskip("minatar")
 
 

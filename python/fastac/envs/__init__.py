@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gymnasium
 
+from fastac.envs.atari import atari, make_atari_env
 from fastac.envs.native import CLASSES, SPECS, InvalidActionError, NativeEnv, NativeVectorEnv, reward_threshold
 
 #: gymnasium ids that have a native implementation (both "CartPole-v1" and
@@ -36,5 +37,6 @@ def native_id(env_id: str) -> str | None:
     return NATIVE_ENV_IDS.get(env_id)
 
 
-__all__ = ["InvalidActionError", "NATIVE_ENV_IDS", "NativeEnv", "NativeVectorEnv", "SPECS", "native_id",
+__all__ = ["InvalidActionError", "NATIVE_ENV_IDS", "NativeEnv", "NativeVectorEnv", "SPECS", "atari", "make_atari_env",
+           "native_id",
            *(cls.__name__ for pair in CLASSES.values() for cls in pair)]
