@@ -14,12 +14,17 @@ Needs the ``atari`` extra (``ale-py``, which ships the ROMs, and OpenCV for the 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 
 from fastac.envs.namespaces import register_namespace
+
+
+def _sign(reward: SupportsFloat) -> float:
+    """-1, 0 or +1: rl-zoo's reward clipping."""
+    return float(np.sign(float(reward)))
 
 
 def make_atari_env(env_id: str = "ALE/Pong-v5", frame_stack: int = 4, noop_max: int = 30, frame_skip: int = 4,
@@ -47,7 +52,7 @@ def make_atari_env(env_id: str = "ALE/Pong-v5", frame_stack: int = 4, noop_max: 
                                           terminal_on_life_loss=terminal_on_life_loss, grayscale_obs=True,
                                           scale_obs=False)
     if clip_reward:
-        env = gym.wrappers.TransformReward(env, np.sign)
+        env = gym.wrappers.TransformReward(env, _sign)
     return gym.wrappers.FrameStackObservation(env, frame_stack)
 
 
