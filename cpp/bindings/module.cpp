@@ -123,6 +123,13 @@ struct ActionsIn {
   ActionBatch batch;
 };
 
+py::tuple moments_tuple(const Moments& m) {
+  CArray<double> mean(m.size()), var(m.size());
+  std::copy(m.mean.begin(), m.mean.end(), mean.mutable_data());
+  std::copy(m.var.begin(), m.var.end(), var.mutable_data());
+  return py::make_tuple(m.count, mean, var);
+}
+
 py::dict loss_dict(const LossStats& s) {
   py::dict d;
   d["policy_loss"] = s.policy_loss;
@@ -446,15 +453,25 @@ void bind_model(py::module_& m) {
           },
           py::arg("x"), "clip((x - mean) / sqrt(var + 1e-8), -10, 10) of rows x [batch, size].")
       .def(
-          "moments",
-          [](const RunningStats& stats) {
-            const Moments m = stats.moments();
-            CArray<double> mean(m.size()), var(m.size());
-            std::copy(m.mean.begin(), m.mean.end(), mean.mutable_data());
-            std::copy(m.var.begin(), m.var.end(), var.mutable_data());
-            return py::make_tuple(m.count, mean, var);
-          },
+          "moments", [](const RunningStats& stats) { return moments_tuple(stats.moments()); },
           "(count, mean [size], var [size]), float64.")
+      .def(
+          "update_moments",
+          [](RunningStats& stats, double count, InArray<double> mean, InArray<double> var) {
+            check_shape(mean, "mean", {stats.size()});
+            check_shape(var, "var", {stats.size()});
+            if (!(count >= 0) || !std::isfinite(count)) throw py::value_error("count must be a finite number >= 0");
+            Moments m(stats.size());
+            m.count = count;
+            for (int j = 0; j < stats.size(); ++j) {
+              if (!std::isfinite(mean.data()[j]) || !(var.data()[j] >= 0) || !std::isfinite(var.data()[j]))
+                throw py::value_error("mean must be finite and var finite and >= 0");
+              m.mean[j] = mean.data()[j], m.var[j] = var.data()[j];
+            }
+            stats.update(m);
+          },
+          py::arg("count"), py::arg("mean"), py::arg("var"),
+          "Merges a batch's moments (count >= 0; count 0 changes nothing), as update(x) merges x's.")
       .def(
           "set",
           [](RunningStats& stats, double count, InArray<double> mean, InArray<double> var) {
@@ -544,9 +561,23 @@ void bind_model(py::module_& m) {
       .def(
           "act",
           [](const ActorCritic& model, const py::handle& observations, const py::object& rng_or_none) {
-            Pcg64* rng = rng_or_none.is_none() ? nullptr : rng_or_none.cast<Pcg64*>();
             const py::array obs = observation_batch(model, observations);
             const int batch = static_cast<int>(obs.shape(0));
+            // An Rng, a list of one Rng per row (act_per_row), or None (the mode).
+            Pcg64* rng = nullptr;
+            std::vector<Pcg64*> row_rngs;
+            if (py::isinstance<py::list>(rng_or_none) || py::isinstance<py::tuple>(rng_or_none)) {
+              const auto rngs = rng_or_none.cast<py::sequence>();
+              if (static_cast<int>(py::len(rngs)) != batch)
+                throw py::value_error("rng: a list of " + std::to_string(py::len(rngs)) + " generators for " +
+                                      std::to_string(batch) + " observations; give one per observation");
+              for (const auto& item : rngs) {
+                if (!py::isinstance<Pcg64>(item)) throw py::type_error("rng: every item of the list must be an Rng");
+                row_rngs.push_back(item.cast<Pcg64*>());
+              }
+            } else if (!rng_or_none.is_none()) {
+              rng = rng_or_none.cast<Pcg64*>();
+            }
             const Space& space = model.spec().action_space;
             CArray<float> values(batch);
             py::array actions = space.is_discrete() ? py::array(CArray<int64_t>(batch))
@@ -561,13 +592,18 @@ void bind_model(py::module_& m) {
             // libtorch policies run without the GIL; the kernels' few microseconds are not worth the handoff.
             std::optional<py::gil_scoped_release> release;
             if (model.torch_policy() != nullptr) release.emplace();
-            fastac::act(model, model.parameters(), model.policy_inputs(obs.data(), batch, scratch), batch, rng, *ws,
-                        out, values.mutable_data());
+            const void* inputs = model.policy_inputs(obs.data(), batch, scratch);
+            if (row_rngs.empty())
+              fastac::act(model, model.parameters(), inputs, batch, rng, *ws, out, values.mutable_data());
+            else
+              fastac::act_per_row(model, model.parameters(), inputs, batch, row_rngs.data(), *ws, out,
+                                  values.mutable_data());
             release.reset();
             return py::make_tuple(actions, values);
           },
           py::arg("obs"), py::arg("rng") = py::none(),
-          "(actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None. A Box's "
+          "(actions, values) of a batch: sampled with rng (one Rng, or a list of one per observation), or the "
+          "distribution's mode if rng is None. A Box's "
           "actions are the distribution's (unclipped); env_actions maps them into the space.")
       .def(
           "env_actions",
@@ -624,7 +660,11 @@ void bind_model(py::module_& m) {
           },
           py::arg("rewards"), py::arg("dones"), py::arg("valid"), py::arg("stats"),
           "Scales a float32 row of rewards in place with the return statistics `stats`.")
-      .def("flush", &RewardScaler::flush, py::arg("stats"), "Merges the returns seen into stats.");
+      .def("flush", &RewardScaler::flush, py::arg("stats"), "Merges the returns seen into stats.")
+      .def(
+          "take_pending", [](RewardScaler& scaler) { return moments_tuple(scaler.take_pending()); },
+          "(count, mean [1], var [1]) of the returns seen since the last flush or take_pending, which are "
+          "forgotten here (flush merges them into the statistics instead).");
 }
 
 void bind_training(py::module_& m) {
@@ -669,6 +709,11 @@ void bind_training(py::module_& m) {
   config.attr("FIELDS") = py::tuple(fields);
 
   py::class_<LossStats>(m, "LossStats")
+      .def(py::init([](float policy_loss, float value_loss, float entropy, float grad_norm, float explained_variance) {
+             return LossStats{policy_loss, value_loss, entropy, grad_norm, explained_variance};
+           }),
+           py::arg("policy_loss") = 0.0f, py::arg("value_loss") = 0.0f, py::arg("entropy") = 0.0f,
+           py::arg("grad_norm") = 0.0f, py::arg("explained_variance") = 0.0f)
       .def_readonly("policy_loss", &LossStats::policy_loss)
       .def_readonly("value_loss", &LossStats::value_loss)
       .def_readonly("entropy", &LossStats::entropy)
@@ -687,12 +732,35 @@ void bind_training(py::module_& m) {
       .def("start", &RunMonitor::start)
       .def("elapsed", &RunMonitor::elapsed)
       .def("after_update", &RunMonitor::after_update, py::arg("steps"), py::arg("loss"), py::arg("skipped"))
+      .def(
+          "after_updates",
+          [](RunMonitor& monitor, int64_t steps, int64_t updates, int64_t skipped, const LossStats& loss) {
+            if (steps < 0 || updates < 0 || skipped < 0) throw py::value_error("steps, updates and skipped must be >= 0");
+            monitor.after_updates(steps, updates, skipped, loss);
+          },
+          py::arg("steps"), py::arg("updates"), py::arg("skipped"), py::arg("loss"),
+          "after_update for several updates at once (another process's); loss: the latest one's.")
+      .def(
+          "record_episode",
+          [](RunMonitor& monitor, float episode_return, int32_t length) {
+            if (length < 0) throw py::value_error("length must be >= 0");
+            monitor.record_episode(episode_return, length);
+          },
+          py::arg("episode_return"), py::arg("length"), "A finished episode (another process's).")
       .def("learning_rate", &RunMonitor::learning_rate)
       .def("take_evaluation_request", &RunMonitor::take_evaluation_request)
       .def("record_evaluation", &RunMonitor::record_evaluation, py::arg("mean_return"), py::arg("env_steps"))
       .def(
-          "stop", [](RunMonitor& monitor) { return monitor.stop(StopReason::kRequested); },
-          "Requests a stop (reason 'requested'); True if it was the first reason.")
+          "stop",
+          [](RunMonitor& monitor, const std::string& reason) {
+            for (StopReason r : {StopReason::kTotalSteps, StopReason::kStopAtReturn, StopReason::kMaxSeconds,
+                                 StopReason::kRequested, StopReason::kError})
+              if (reason == stop_reason_name(r)) return monitor.stop(r);
+            throw py::value_error("reason must be 'total_steps', 'stop_at_return', 'max_seconds', 'requested' or "
+                                  "'error', got '" + reason + "'");
+          },
+          py::arg("reason") = "requested",
+          "Stops the run for `reason` (default 'requested'); True if it was the first reason.")
       .def_property_readonly("stopping", &RunMonitor::stopping)
       .def("check_stop", &RunMonitor::check_stop, "stopping, after stopping the run if max_seconds has passed.")
       .def_property_readonly("stop_reason", [](const RunMonitor& m) { return stop_reason_name(m.stop_reason()); })
@@ -918,7 +986,17 @@ void bind_training(py::module_& m) {
             py::gil_scoped_release release;
             t.optimizer().read_parameters(out.mutable_data());
           },
-          py::arg("out"), "Copies the shared parameters into out (a snapshot while the workers train).");
+          py::arg("out"), "Copies the shared parameters into out (a snapshot while the workers train).")
+      .def(
+          "add_to_parameters",
+          [](A3CTrainer& t, InArray<float> delta) {
+            check_shape(delta, "delta", {static_cast<py::ssize_t>(t.optimizer().size())});
+            py::gil_scoped_release release;
+            return t.optimizer().add_to_parameters(delta.data());
+          },
+          py::arg("delta"),
+          "Adds delta to the shared parameters while the workers train (Hogwild); False (and nothing "
+          "changed) if a parameter would become non-finite.");
 
   m.def(
       "evaluate_greedy",

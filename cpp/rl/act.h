@@ -15,6 +15,12 @@ namespace fastac {
 void act(const ActorCritic& model, const float* params, const void* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
          const ActionBuffer& actions, float* values);
 
+// As act, with one random stream per observation: row b samples with rngs[b] (none null).
+// A batch split across processes (data-parallel A2C) then samples what the whole batch
+// would in one process.
+void act_per_row(const ActorCritic& model, const float* params, const void* obs, int batch, Pcg64* const* rngs,
+                 ModelWorkspace& ws, const ActionBuffer& actions, float* values);
+
 // V(obs[b]) only (bootstrapping).
 void evaluate_values(const ActorCritic& model, const float* params, const void* obs, int batch, ModelWorkspace& ws,
                      float* values);

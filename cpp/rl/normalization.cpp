@@ -99,10 +99,10 @@ void RewardScaler::scale(float* rewards, const uint8_t* dones, const uint8_t* va
   }
 }
 
-void RewardScaler::flush(RunningStats& stats) {
-  if (pending_.empty()) return;
-  stats.update(pending_.data(), static_cast<int>(pending_.size()));
+Moments RewardScaler::take_pending() {
+  Moments moments = Moments::of(pending_.data(), static_cast<int>(pending_.size()), 1);
   pending_.clear();
+  return moments;
 }
 
 }  // namespace fastac

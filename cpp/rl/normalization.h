@@ -77,7 +77,10 @@ class RewardScaler {
   // the returns seen into `stats`. valid[n] = 0 (a NEXT_STEP autoreset row, no
   // transition) leaves sub-env n alone; valid may be null.
   void scale(float* rewards, const uint8_t* dones, const uint8_t* valid, float inv_std);
-  void flush(RunningStats& stats);
+  void flush(RunningStats& stats) { stats.update(take_pending()); }
+  // The moments of the returns seen since the last call (count 0 if none), forgotten
+  // here: what flush merges (distributed A2C merges every process's first).
+  Moments take_pending();
 
  private:
   float gamma_;

@@ -149,14 +149,15 @@ bool RunMonitor::record_evaluation(double mean_return, int64_t env_steps) {
   return stopped;
 }
 
-void RunMonitor::after_update(int64_t steps, const LossStats& stats, bool skipped) {
+void RunMonitor::after_updates(int64_t steps, int64_t updates, int64_t skipped, const LossStats& stats) {
   last_policy_loss_.store(stats.policy_loss, std::memory_order_relaxed);
   last_value_loss_.store(stats.value_loss, std::memory_order_relaxed);
   last_entropy_.store(stats.entropy, std::memory_order_relaxed);
   last_grad_norm_.store(stats.grad_norm, std::memory_order_relaxed);
   last_explained_variance_.store(stats.explained_variance, std::memory_order_relaxed);
   const int64_t total = env_steps_.fetch_add(steps, std::memory_order_relaxed) + steps;
-  (skipped ? skipped_updates_ : updates_).fetch_add(1, std::memory_order_relaxed);
+  updates_.fetch_add(updates, std::memory_order_relaxed);
+  skipped_updates_.fetch_add(skipped, std::memory_order_relaxed);
   if (total >= config_.total_steps) stop(StopReason::kTotalSteps);
   check_stop();  // max_seconds
 }

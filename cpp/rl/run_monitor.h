@@ -70,7 +70,12 @@ class RunMonitor {
   void record_episode(float episode_return, int32_t length, int64_t pending_steps = 0);
   // After an update over `steps` env steps: counts, the loss stats, and the
   // total_steps and max_seconds criteria.
-  void after_update(int64_t steps, const LossStats& stats, bool skipped);
+  void after_update(int64_t steps, const LossStats& stats, bool skipped) {
+    after_updates(steps, skipped ? 0 : 1, skipped ? 1 : 0, stats);
+  }
+  // The same for `updates` applied and `skipped` skipped updates at once (another
+  // process's, reported by distributed A3C); stats: the latest update's.
+  void after_updates(int64_t steps, int64_t updates, int64_t skipped, const LossStats& stats);
   // The learning rate for the next update (linear decay to 0 over total_steps with anneal_lr).
   float learning_rate() const;
 

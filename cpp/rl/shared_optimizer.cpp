@@ -59,6 +59,15 @@ void SharedOptimizer::read_parameters(float* out) const {
   for (size_t j = 0; j < size_; ++j) out[j] = load(params_[j]);
 }
 
+bool SharedOptimizer::add_to_parameters(const float* delta) {
+  float max_abs = 0.0f;
+  for (size_t j = 0; j < size_; ++j) max_abs = std::max(max_abs, std::fabs(load(params_[j]) + delta[j]));
+  if (!std::isfinite(max_abs)) return false;
+  for (size_t j = 0; j < size_; ++j) store(params_[j], load(params_[j]) + delta[j]);
+  raise_max_abs_param(max_abs);
+  return true;
+}
+
 // The fast path (update_is_finite) updates in one pass over blocks: relaxed atomic
 // loads of a block into locals, the arithmetic, relaxed stores back. Otherwise in two
 // passes. (1) Over blocks: relaxed atomic loads of a block of

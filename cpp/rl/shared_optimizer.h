@@ -38,6 +38,11 @@ class SharedOptimizer {
   bool apply(const float* grad, float lr);
   // A worker's local copy of the shared parameters.
   void read_parameters(float* out) const;
+  // params += delta, element by element (relaxed atomics: workers may be applying
+  // updates meanwhile; that is Hogwild): another process's change to the parameters
+  // (distributed A3C). A change that would make a parameter non-finite is refused:
+  // nothing changes and it returns false.
+  bool add_to_parameters(const float* delta);
   size_t size() const { return size_; }
   OptimizerKind kind() const { return config_.kind; }
 

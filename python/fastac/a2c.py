@@ -11,6 +11,8 @@ only moves numpy arrays between the environments and the core.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 from typing import Any, Callable
 
@@ -25,6 +27,7 @@ from fastac._validation import seed_words
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
+from fastac.distributed import GradientExchange, batch_moments
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
 from fastac.evaluation import evaluate_policy
 from fastac.policy import ActorCriticPolicy, ObservationSpec, core_space
@@ -41,6 +44,7 @@ def train_a2c(
     callback: CallbackLike = None,
     callback_interval_s: float = 1.0,
     init_model: "BaseAlgorithm | str | os.PathLike[str] | None" = None,
+    process_group: Any = None,
     **hyperparameters: Any,
 ) -> TrainResult:
     """Trains an actor-critic policy with synchronous A2C: ``A2C(env, ...).learn()`` in one call.
@@ -70,15 +74,24 @@ def train_a2c(
             (copied: it is not changed) or the path of one saved with ``.save``. Its weights,
             optimizer and normalization statistics carry on; ``total_steps`` counts steps
             *more*; keywords override its config (not ``config``).
+        process_group: train data-parallel across the processes of this
+            ``torch.distributed`` group (gloo) instead of the one ``distributed="auto"``
+            finds (torchrun's); see :mod:`fastac.distributed`.
         {config_fields}
 
     Runs with the same seed are identical, bit for bit: the seed fixes the initial weights,
-    the env seeds (sub-env ``i`` gets ``seed + i``) and action sampling.
+    the env seeds (sub-env ``i`` gets ``seed + i``) and action sampling (sub-env ``i``
+    samples from its own stream ``i``). Across ``W`` processes (:mod:`fastac.distributed`)
+    rank ``r``'s sub-env ``i`` is the one process's sub-env ``r * num_envs + i``: the run is
+    the one-process run of ``W * num_envs`` envs, up to float rounding; ``total_steps``
+    counts every process's steps.
 
     Returns:
         A :class:`~fastac.result.TrainResult`. Ctrl-C returns the partial result with
         ``interrupted=True``.
     """
+    if process_group is not None:
+        hyperparameters["process_group"] = process_group
     return train_once(A2C, env, config, hyperparameters, init_model, callback, callback_interval_s)
 
 
@@ -93,7 +106,8 @@ class A2C(BaseAlgorithm):
         env: as :func:`fastac.train_a2c`'s ``env``.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields
             (a preset applies to a known id without one, as for :func:`fastac.train_a2c`).
-        **hyperparameters: config fields (``lr``, ``n_steps``, ``total_steps``, ...).
+        **hyperparameters: config fields (``lr``, ``n_steps``, ``total_steps``, ...), and
+            ``process_group`` (as :func:`fastac.train_a2c`'s).
 
     The training loop (:func:`_train`) reads top to bottom like a CleanRL script:
     ``num_envs`` environments step in lockstep for ``n_steps``; then one update over all
@@ -148,11 +162,16 @@ class A2C(BaseAlgorithm):
 
     def _run(self, config: TrainConfig, counters: dict[str, Any], callback: BaseCallback | None,
              reset_env: bool) -> TrainResult:
+        monitor_config = config
+        if self._group is not None:
+            config, counters = self._agree_with_rank_zero(config, counters)
+            # Every process's monitor must decide alike: max_seconds goes through the exchange.
+            monitor_config = dataclasses.replace(config, max_seconds=None)
         if self._session is None:
             self._session = _Session(self, self._runs)
         elif reset_env:  # SB3's reset_num_timesteps: the envs start new episodes
             self._session.start_new_episodes(self.config)
-        monitor = _core.RunMonitor(config.to_core())
+        monitor = _core.RunMonitor(monitor_config.to_core())
         monitor.resume(counters)
         self._live = _Live(monitor, counters)
         try:
@@ -163,6 +182,16 @@ class A2C(BaseAlgorithm):
             self._counters = monitor.counters()
         return result
 
+    def _adopt_training_state(self, optimizer: dict[str, Any] | None,
+                              return_moments: tuple[float, np.ndarray, np.ndarray] | None) -> None:
+        if self._session is None:
+            super()._adopt_training_state(optimizer, return_moments)
+            return
+        if optimizer is not None:
+            self._session.learner.set_optimizer_state(optimizer)
+        if return_moments is not None:
+            self._session.return_stats.set(*return_moments)
+
 
 class _Session:
     """What an A2C model keeps between learn() calls: the optimizer (in the learner), the
@@ -172,6 +201,8 @@ class _Session:
     def __init__(self, model: A2C, runs: int) -> None:
         cfg, policy, envs = model.config, model.policy, model.get_env()
         N, T, D = envs.num_envs, cfg.n_steps, policy.observation_size
+        group = model._group
+        W, first_env = (group.world_size, group.rank * N) if group is not None else (1, 0)
         self.envs = envs
         self.learner = _core.Learner(policy.network, cfg.to_core())
         if model._optimizer_state is not None:
@@ -188,11 +219,19 @@ class _Session:
         if model._return_moments is not None:
             self.return_stats.set(*model._return_moments)
         self.reward_scaler = _core.RewardScaler(N, cfg.gamma) if cfg.normalize_reward else None
-        # Action sampling; a loaded model that has trained before draws a new stream.
-        self.rng = _core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C] + ([runs] if runs else []))
-        # The first reset: sub-env i gets seed + i (seed + runs * N + i for a loaded model that
-        # has trained before: other episodes than its earlier runs').
-        self.reset_seed: int | None = (cfg.resolved_seed() + runs * N) % 2**63
+        # Action sampling, a stream per sub-env (a process's sub-env i is sub-env first_env + i
+        # of the whole run); a loaded model that has trained before draws new streams.
+        self.rngs = [_core.Rng(seed_words(cfg.resolved_seed()) + [0xA2C, first_env + i] + ([runs] if runs else []))
+                     for i in range(N)]
+        # The first reset: sub-env i gets seed + first_env + i (seed + runs * N * W + ... for a
+        # loaded model that has trained before: other episodes than its earlier runs').
+        self.reset_seed: int | None = (cfg.resolved_seed() + runs * N * W + first_env) % 2**63
+        # Distributed: the one all-reduce per update, and a monitor of this process's own
+        # episodes (and the cancel check of its gradient, which never cancels: every
+        # process must reach the exchange).
+        self.exchange = GradientExchange(group, policy.network.num_parameters, N * T) if group is not None else None
+        self.local_config = dataclasses.replace(cfg, total_steps=2**62, stop_at_return=None,
+                                                max_seconds=None).to_core()
         self.obs: np.ndarray | None = None  # the envs' current observations; None: reset them first
         # A NEXT_STEP autoreset spends one step per finished episode on the reset
         # (reward 0, action ignored): that row is no transition, and is masked out.
@@ -239,79 +278,123 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
     box_shape = (N,) + policy.action_space.shape if isinstance(policy.action_space, gym.spaces.Box) else None
     obs_dtype = policy.observation_dtype
     interrupted = False
+    # Distributed (fastac.distributed): this process's episodes go to a monitor of its own
+    # for the exchange; the stop requests (a callback's, Ctrl-C) wait for it.
+    ddp = run.exchange
+    local = monitor if ddp is None else _core.RunMonitor(run.local_config)
+    stop_request = False
 
     monitor.start()
     try:
-        if run.obs is None:
-            run.obs = _checked(envs.reset(seed=run.reset_seed)[0], "on reset", obs_dtype)
-            run.reset_seed, run.autoreset[:] = None, False  # later resets continue the envs' streams
-        obs = run.obs
-        if callback is not None:
-            callback.on_training_start(locals(), globals())
-        while not monitor.stopping:
-            # 1. Roll out n_steps in every env with the current policy.
+        with ddp.group.deferred_signals() if ddp is not None else contextlib.nullcontext():
+            if run.obs is None:
+                run.obs = _checked(envs.reset(seed=run.reset_seed)[0], "on reset", obs_dtype)
+                run.reset_seed, run.autoreset[:] = None, False  # later resets continue the envs' streams
+            obs = run.obs
             if callback is not None:
-                callback.on_rollout_start()
-            for t in range(T):
-                if monitor.check_stop():  # max_seconds holds however long a step takes
-                    break
-                actions, values = model.act(obs, run.rng)
-                if raw_obs is not None:
-                    raw_obs[t], b_obs[t] = obs, obs_stats.normalize(obs)
-                else:
-                    b_obs[t] = obs
-                b_actions[t], b_values[t] = actions, values
-                next_obs, rewards, terminated, truncated, infos = envs.step(
-                    actions if box_shape is None else model.env_actions(actions).reshape(box_shape))
-                rollout.record_step(t, rewards, terminated, truncated, ~run.autoreset)
-                dones = np.logical_or(terminated, truncated)
-                if same_step and dones.any():  # bootstrap a truncation from the final observation
-                    ended = np.flatnonzero(dones)
-                    final = _checked(np.stack([infos["final_obs"][i] for i in ended]), "as a final observation",
-                                     obs_dtype)
-                    for i, value in zip(ended, model.act(final, None)[1]):
-                        rollout.set_final_value(t, int(i), float(value))
-                episodes.step(rollout, t, monitor)
-                if reward_scaler is not None:
-                    reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], run.return_stats)
-                live.steps += N - int(np.count_nonzero(run.autoreset))  # the transitions (what the monitor counts)
-                run.autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
-                obs = run.obs = _checked(next_obs, "during training", obs_dtype)
-                if callback is not None:  # SB3's cadence: once per vector step
-                    callback.update_locals(locals())
-                    if not callback.on_step():
-                        monitor.stop()
+                callback.on_training_start(locals(), globals())
+            while not monitor.stopping:
+                # 1. Roll out n_steps in every env with the current policy.
+                if callback is not None:
+                    callback.on_rollout_start()
+                for t in range(T):
+                    if ddp is None and monitor.check_stop():  # max_seconds holds however long a step takes
                         break
+                    actions, values = model.act(obs, run.rngs)
+                    if raw_obs is not None:
+                        raw_obs[t], b_obs[t] = obs, obs_stats.normalize(obs)
+                    else:
+                        b_obs[t] = obs
+                    b_actions[t], b_values[t] = actions, values
+                    next_obs, rewards, terminated, truncated, infos = envs.step(
+                        actions if box_shape is None else model.env_actions(actions).reshape(box_shape))
+                    rollout.record_step(t, rewards, terminated, truncated, ~run.autoreset)
+                    dones = np.logical_or(terminated, truncated)
+                    if same_step and dones.any():  # bootstrap a truncation from the final observation
+                        ended = np.flatnonzero(dones)
+                        final = _checked(np.stack([infos["final_obs"][i] for i in ended]), "as a final observation",
+                                         obs_dtype)
+                        for i, value in zip(ended, model.act(final, None)[1]):
+                            rollout.set_final_value(t, int(i), float(value))
+                    episodes.step(rollout, t, local)
+                    if reward_scaler is not None:
+                        reward_scaler.scale(b_rewards[t], b_dones[t], b_valid[t], run.return_stats)
+                    live.steps += N - int(np.count_nonzero(run.autoreset))  # the transitions (what the monitor counts)
+                    run.autoreset = dones if not same_step else np.zeros(N, dtype=np.bool_)
+                    obs = run.obs = _checked(next_obs, "during training", obs_dtype)
+                    if callback is not None:  # SB3's cadence: once per vector step
+                        callback.update_locals(locals())
+                        if not callback.on_step():
+                            if ddp is not None:  # every process stops after the next exchange
+                                stop_request = True
+                                continue
+                            monitor.stop()
+                            break
 
-            if monitor.stopping:  # stopped mid-rollout: the partial rollout is not used (nor counted)
-                episodes.take_steps()
-                live.steps = monitor.counters()["env_steps"]
-                break
-            if callback is not None:
-                callback.on_rollout_end()
-
-            # 2. Advantages: bootstrap from V of the next observation (the final one of a
-            #    truncated episode), never across a termination; keep the real transitions.
-            rollout.finish(model.act(obs, None)[1], cfg.gamma, cfg.gae_lambda)
-            batch = rollout.compact_valid()
-
-            # 3. One update over every agent's samples: gradient, (hooks), clip, apply.
-            if batch:  # (a rollout of autoreset steps only has no transition to learn from)
-                loss = learner.compute_gradient(rollout, batch, monitor)
-                if loss is None:  # the time ran out during a long update: not applied
+                if monitor.stopping:  # stopped mid-rollout: the partial rollout is not used (nor counted)
+                    episodes.take_steps()
+                    live.steps = monitor.counters()["env_steps"]
                     break
-                loss, skipped = learner.apply(loss, monitor.learning_rate())
-                monitor.after_update(episodes.take_steps(), loss, skipped)
-                live.steps = monitor.counters()["env_steps"]
-            if raw_obs is not None:  # not the NEXT_STEP reset rows, which hold the last episode's final observation
-                obs_stats.update(raw_obs[b_valid.astype(np.bool_)])
-            if reward_scaler is not None:
-                reward_scaler.flush(run.return_stats)
+                if callback is not None:
+                    callback.on_rollout_end()
 
-            # 4. The greedy confirmation of stop_at_return, when the monitor asks for one.
-            if monitor.take_evaluation_request():
-                mean, eval_steps = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
-                monitor.record_evaluation(mean, eval_steps)
+                # 2. Advantages: bootstrap from V of the next observation (the final one of a
+                #    truncated episode), never across a termination; keep the real transitions.
+                rollout.finish(model.act(obs, None)[1], cfg.gamma, cfg.gae_lambda)
+                batch = rollout.compact_valid()
+
+                # 3. One update over every agent's samples: gradient, (hooks), clip, apply.
+                if ddp is None and batch:  # (a rollout of autoreset steps only has no transition to learn from)
+                    loss = learner.compute_gradient(rollout, batch, monitor)
+                    if loss is None:  # the time ran out during a long update: not applied
+                        break
+                    loss, skipped = learner.apply(loss, monitor.learning_rate())
+                    monitor.after_update(episodes.take_steps(), loss, skipped)
+                    live.steps = monitor.counters()["env_steps"]
+                elif ddp is not None:  # ... and every process's: the mean gradient of one all-reduce
+                    loss = learner.compute_gradient(rollout, batch, local) if batch else _core.LossStats()
+                    ended = local.history()
+                    local = _core.RunMonitor(run.local_config)  # the next rollout's episodes
+                    stop = "requested" if stop_request or ddp.group.signals else \
+                        "max_seconds" if cfg.max_seconds is not None and monitor.elapsed() >= cfg.max_seconds else None
+                    every = ddp.exchange(learner.gradient, batch, episodes.take_steps(), stop, loss,
+                                         ended["episode_return"], ended["episode_length"])
+                    for returns, lengths in every.episodes:  # rank by rank: the same window everywhere
+                        for episode_return, length in zip(returns, lengths):
+                            monitor.record_episode(float(episode_return), int(length))
+                    if every.samples:
+                        loss, skipped = learner.apply(every.loss, monitor.learning_rate())
+                        monitor.after_update(every.steps, loss, skipped)
+                    else:
+                        monitor.after_updates(every.steps, 0, 0, every.loss)
+                    if every.stop is not None:
+                        monitor.stop(every.stop)
+                    if ddp.updates % cfg.dist_check_every == 0 or monitor.stopping:
+                        ddp.check_parameters(model.parameters)
+                    live.steps = monitor.counters()["env_steps"]
+                valid_obs = raw_obs[b_valid.astype(np.bool_)] if raw_obs is not None else None
+                if ddp is None:
+                    if valid_obs is not None:  # not the NEXT_STEP reset rows, which hold the last episode's final observation
+                        obs_stats.update(valid_obs)
+                    if reward_scaler is not None:
+                        reward_scaler.flush(run.return_stats)
+                elif valid_obs is not None or reward_scaler is not None:  # every process's batch, merged alike
+                    parts = ([batch_moments(valid_obs)] if valid_obs is not None else []) + \
+                        ([reward_scaler.take_pending()] if reward_scaler is not None else [])
+                    merged = ddp.merge_moments(parts)
+                    if valid_obs is not None:
+                        obs_stats.update_moments(*merged[0])
+                    if reward_scaler is not None:
+                        run.return_stats.update_moments(*merged[-1])
+
+                # 4. The greedy confirmation of stop_at_return, when the monitor asks for one
+                #    (distributed: rank 0 plays it; every process records its result).
+                if monitor.take_evaluation_request():
+                    result = None
+                    if ddp is None or ddp.group.is_main:
+                        result = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
+                    mean, eval_steps = result if ddp is None else ddp.agree_evaluation(result)
+                    monitor.record_evaluation(mean, eval_steps)
     except KeyboardInterrupt:
         interrupted = True
         monitor.stop()

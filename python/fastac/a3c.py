@@ -28,6 +28,8 @@ from fastac._run import (check_env_spaces, check_memory, describe_env, finish_re
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
+from fastac.distributed import (FAILED, LEAVING, REQUESTED, TRAINING, DistributedError, ParameterClient,
+                                ParameterServer)
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
 from fastac.envs.worker import WorkerEnvs
@@ -46,6 +48,7 @@ def train_a3c(
     callback: CallbackLike = None,
     callback_interval_s: float = 1.0,
     init_model: "BaseAlgorithm | str | os.PathLike[str] | None" = None,
+    process_group: Any = None,
     **hyperparameters: Any,
 ) -> TrainResult:
     """Trains an actor-critic policy with A3C: ``A3C(env, ...).learn()`` in one call.
@@ -85,6 +88,12 @@ def train_a3c(
             (copied: it is not changed) or the path of one saved with ``.save``. Its weights,
             optimizer and normalization statistics carry on; ``total_steps`` counts steps
             *more*; keywords override its config (not ``config``).
+        process_group: train across the processes of this ``torch.distributed`` group
+            (gloo) instead of the one ``distributed="auto"`` finds (torchrun's): each
+            process runs its own workers, and exchanges its parameter changes with rank 0
+            every ``dist_sync_interval_s`` (see :mod:`fastac.distributed`). ``total_steps``
+            and the stop criteria count every process's steps and episodes; rank 0's result
+            has them, the others' their own.
         {config_fields}
 
     With one worker a seeded run on a native env is reproducible; with more, Hogwild updates
@@ -97,6 +106,8 @@ def train_a3c(
         in a worker (a Python env's included, with its traceback) stops the others and is
         raised here; every env is closed on every path.
     """
+    if process_group is not None:
+        hyperparameters["process_group"] = process_group
     return train_once(A3C, env, config, hyperparameters, init_model, callback, callback_interval_s)
 
 
@@ -112,7 +123,8 @@ class A3C(BaseAlgorithm):
         env: as :func:`fastac.train_a3c`'s ``env``.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields
             (a preset applies to a known id without one, as for :func:`fastac.train_a3c`).
-        **hyperparameters: config fields (``num_workers``, ``t_max``, ``lr``, ...).
+        **hyperparameters: config fields (``num_workers``, ``t_max``, ``lr``, ...), and
+            ``process_group`` (as :func:`fastac.train_a3c`'s).
     """
 
     algorithm = "a3c"
@@ -124,6 +136,9 @@ class A3C(BaseAlgorithm):
         if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
             raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
                             f"returning a gymnasium.Env, not an env instance ({describe_env(env)!r})")
+        if self._group is not None and cfg.anneal_lr:
+            raise ValueError("anneal_lr: distributed A3C does not anneal the learning rate (each process's workers "
+                             "would follow their own step count, not the run's); pass anneal_lr=False")
         self._native_id = NATIVE_ENV_IDS.get(cfg.env) if isinstance(env, str) and cfg.native else None
         self._make_env: Callable[[], gym.Env] | None = None
         action_space: gym.spaces.Space[Any]
@@ -159,10 +174,17 @@ class A3C(BaseAlgorithm):
         """Starts the workers (on native envs, or on Python ones), supervises them, builds the result."""
         assert self._policy is not None
         policy, env_name, make_env = self._policy, config.env, self._make_env
+        group = self._group
+        if group is not None:
+            config, counters = self._agree_with_rank_zero(config, counters)
         run_config = config
-        if self._runs:  # a later learn(): the next env seeds and other sampling streams
-            shift = self._runs * config.num_workers * config.envs_per_worker  # type: ignore[operator]
+        envs_per_process = config.num_workers * config.envs_per_worker  # type: ignore[operator]
+        world, rank = (group.world_size, group.rank) if group is not None else (1, 0)
+        if self._runs or rank:  # a later learn(): the next env seeds; another process: its own
+            shift = (self._runs * world + rank) * envs_per_process
             run_config = dataclasses.replace(config, seed=(config.resolved_seed() + shift) % 2**63)
+        if group is not None:  # rank 0 decides when the run stops, for every process
+            run_config = dataclasses.replace(run_config, total_steps=2**62, stop_at_return=None, max_seconds=None)
         worker_envs: list[WorkerEnvs] = []  # "async": made here, before any thread runs (fork is safe then)
         try:
             if make_env is None:
@@ -184,12 +206,21 @@ class A3C(BaseAlgorithm):
                 trainer.set_optimizer_state(self._optimizer_state)
             if self._return_moments is not None:
                 trainer.reward_stats.set(*self._return_moments)
-            self._live = live = _Live(trainer, policy, config.optimizer)
+            if group is None:
+                self._live = live = _Live(trainer, policy, config.optimizer)
+            else:
+                monitor = _core.RunMonitor(config.to_core()) if group.is_main else None  # the run's, on rank 0
+                if monitor is not None:
+                    monitor.resume(counters)
+                self._live = live = _Live(trainer, policy, config.optimizer, monitor)
             try:
-                return _supervise(trainer, live, policy, config, callback, counters)
+                if group is None:
+                    return _supervise(trainer, live, policy, config, callback, counters)
+                return _supervise_distributed(group, trainer, live, policy, config, callback, counters,
+                                              self._native_id, self._make_env)
             finally:
+                self._counters = live.counts.counters()
                 self._live = None
-                self._counters = trainer.counters()
                 self._optimizer_state = {"kind": config.optimizer, **trainer.optimizer_state()}
                 if config.normalize_reward:
                     self._return_moments = trainer.reward_stats.moments()
@@ -200,11 +231,13 @@ class A3C(BaseAlgorithm):
 
 class _Live:
     """What a running A3C learn() tells the model (and so its callbacks): counts from the
-    trainer, and for ``model.policy`` a snapshot of the shared parameters, taken at most
-    once per supervisor round (the workers keep writing the live ones)."""
+    trainer (distributed, on rank 0: from the run's ``monitor``, every process's), and for
+    ``model.policy`` a snapshot of the shared parameters, taken at most once per supervisor
+    round (the workers keep writing the live ones)."""
 
-    def __init__(self, trainer: Any, policy: ActorCriticPolicy, optimizer: str) -> None:
+    def __init__(self, trainer: Any, policy: ActorCriticPolicy, optimizer: str, monitor: Any = None) -> None:
         self.trainer, self.policy, self.optimizer = trainer, policy, optimizer
+        self.counts = monitor if monitor is not None else trainer  # progress(), counters(), history()
         self.round, self.finished = 0, False
         self._view: ActorCriticPolicy | None = None
         self._view_round = -1
@@ -215,14 +248,14 @@ class _Live:
         self._return_moments: Any = None
 
     def num_timesteps(self) -> int:
-        return int(self.trainer.progress()["env_steps"])
+        return int(self.counts.progress()["env_steps"])
 
     def progress(self) -> dict[str, Any]:
-        return self.trainer.progress()  # type: ignore[no-any-return]
+        return self.counts.progress()  # type: ignore[no-any-return]
 
     def counters(self) -> dict[str, Any]:
         self.policy_view()
-        return self._counters if not self.finished else self.trainer.counters()
+        return self._counters if not self.finished else self.counts.counters()
 
     def optimizer_state(self) -> dict[str, Any]:
         self.policy_view()
@@ -240,7 +273,7 @@ class _Live:
         if self._view is None:
             self._view = ActorCriticPolicy(**p.architecture_kwargs(), metadata=p.metadata, _initialize=False)
         if self._view_round != self.round:
-            self._counters = self.trainer.counters()
+            self._counters = self.counts.counters()
             self.trainer.read_parameters(self._view.network.parameters)
             if p.observation_stats is not None:
                 self._view.observation_stats.set(*p.observation_stats.moments())
@@ -280,6 +313,111 @@ def _supervise(trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainC
         callback.on_training_end()
     return finish_result(lambda: make_result(policy, trainer.progress(), trainer.history(), trainer.stop_reason,
                                              interrupted, cfg, counters))
+
+
+def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainConfig,
+                           callback: BaseCallback | None, counters: dict[str, Any], native_id: str | None,
+                           make_env: Callable[[], gym.Env] | None) -> TrainResult:
+    """A3C across processes (fastac.distributed): this process's workers train as alone, while
+    its supervising thread exchanges parameter changes with rank 0 (rank 0: serves the
+    others' exchanges and decides, for every process, when the run stops)."""
+    P = policy.network.num_parameters
+    server = client = None
+    if group.is_main:
+        monitor = live.counts
+        server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness)
+        poll = _POLL_S
+    else:
+        client = ParameterClient(group, trainer, P, cfg.dist_sync_interval_s)
+        poll = min(_POLL_S, cfg.dist_sync_interval_s)
+    evaluated: np.ndarray | None = None  # the snapshot that met stop_at_return
+    interrupted = stop_requested = False
+    error: BaseException | None = None
+    if callback is not None:
+        callback.on_training_start(locals(), globals())
+    trainer.start()
+    try:
+        with group.deferred_signals():  # Ctrl-C: a stop request to every process, not an abandoned exchange
+            try:
+                if server is not None:
+                    monitor.start()
+                    server.start()
+                else:
+                    client.start()
+                while not trainer.wait_for(poll):
+                    live.round += 1
+                    if server is not None:
+                        server.record_own()
+                        server.check()
+                        if group.signals or stop_requested:
+                            monitor.stop("requested")
+                        if monitor.take_evaluation_request():  # the run's stop_at_return, on a snapshot
+                            view = live.policy_view()
+                            mean, steps = _evaluate_snapshot(view, native_id, make_env, cfg,
+                                                             monitor.progress()["evaluations"])
+                            if monitor.record_evaluation(mean, steps):
+                                evaluated = view.network.parameters.copy()
+                        if monitor.check_stop():
+                            trainer.request_stop()
+                    elif client.due() or group.signals or stop_requested:
+                        if client.exchange(REQUESTED if group.signals or stop_requested else TRAINING):
+                            trainer.request_stop()
+                    if callback is not None and not callback.on_step():
+                        stop_requested = True
+            except BaseException as exc:  # noqa: BLE001 (told to every process below, then raised)
+                error = exc
+            try:
+                trainer.request_stop()
+                trainer.join()  # re-raises a worker's exception
+            except BaseException as exc:  # noqa: BLE001
+                error = error or exc
+            if server is not None:  # answer the others until each has made its last exchange
+                server.record_own()
+                if error is not None:
+                    monitor.stop("error")
+                if not isinstance(error, DistributedError):
+                    server.finish()
+                if server.failed and error is None:
+                    error = DistributedError(f"rank 0: rank(s) {server.failed} stopped with an error (raised there)")
+            elif not isinstance(error, DistributedError):
+                client.exchange(FAILED if error is not None else LEAVING)
+    except KeyboardInterrupt:  # a signal received meanwhile, handed on when the exchanges are over
+        interrupted = True
+    if error is not None:
+        raise error
+    live.finished = True
+    if evaluated is not None:
+        policy.network.parameters[:] = evaluated
+    if callback is not None:
+        live.round += 1
+        callback.on_step()
+        callback.on_training_end()
+    if server is not None:
+        progress, history, reason = monitor.progress(), monitor.history(), monitor.stop_reason
+        progress["distributed"] = server.report()
+    else:
+        progress, history = trainer.progress(), trainer.history()
+        reason = client.stop_reason or trainer.stop_reason
+    return finish_result(lambda: make_result(policy, progress, history, reason, interrupted, cfg, counters))
+
+
+def _evaluate_snapshot(view: ActorCriticPolicy, native_id: str | None, make_env: Callable[[], gym.Env] | None,
+                       cfg: TrainConfig, stream: int) -> tuple[float, int]:
+    """(mean greedy return, env steps) of the snapshot ``view`` over cfg.stop_eval_episodes fresh episodes."""
+    if native_id is not None:
+        mean, steps = _core.evaluate_greedy(native_id, view.network, cfg.stop_eval_episodes, cfg.resolved_seed(), stream)
+        return float(mean), int(steps)
+    from fastac.evaluation import evaluate_policy
+
+    assert make_env is not None
+    env = make_env()
+    try:
+        rewards, lengths = evaluate_policy(view, env, n_eval_episodes=cfg.stop_eval_episodes,
+                                           seed=cfg.resolved_seed() + stream * cfg.stop_eval_episodes,
+                                           return_episode_rewards=True)
+        return float(np.mean(rewards)), int(np.sum(lengths))
+    finally:
+        env.close()
 
 
 def _env_maker(env: Any) -> Callable[[], gym.Env]:

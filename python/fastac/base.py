@@ -168,7 +168,13 @@ class BaseAlgorithm:
 
     def __init__(self, env: Any, config: TrainConfig | None, hyperparameters: dict[str, Any],
                  _loaded: dict[str, Any] | None = None) -> None:
+        from fastac.distributed import connect
+
+        hyperparameters = dict(hyperparameters)
+        process_group = hyperparameters.pop("process_group", None)
         self.config: TrainConfig = resolve_config(self.algorithm, env, config, hyperparameters)
+        # The processes this model trains across (fastac.distributed), None alone.
+        self._group = connect(self.config.distributed, process_group, self.config.dist_timeout_s)
         self.logger = Logger()
         self.result: TrainResult | None = None
         self._counters: dict[str, Any] = dict(FRESH_COUNTERS)
@@ -195,6 +201,36 @@ class BaseAlgorithm:
 
     def _live_return_moments(self) -> tuple[float, np.ndarray, np.ndarray] | None:
         return self._return_moments
+
+    def _agree_with_rank_zero(self, config: TrainConfig, counters: dict[str, Any]) -> tuple[TrainConfig, dict[str, Any]]:
+        """Distributed: every process takes rank 0's parameters, statistics, optimizer
+        state, counters, seed and total_steps (a model loaded or resumed on rank 0 only
+        trains on everywhere); the other fields of the configs must agree."""
+        from fastac.distributed import rank_zero_state
+
+        assert self._group is not None
+        policy = self.policy
+        obs_stats = policy.network.observation_stats
+        state = {"num_parameters": policy.network.num_parameters,
+                 "config": {k: v for k, v in config.to_dict().items() if k not in ("seed", "total_steps")},
+                 "seed": config.resolved_seed(), "total_steps": config.total_steps, "counters": counters,
+                 "parameters": policy.network.parameters.copy(), "runs": self._runs,
+                 "observation_moments": obs_stats.moments() if obs_stats is not None else None,
+                 "optimizer": self._live_optimizer_state(), "return_moments": self._live_return_moments()}
+        chosen = rank_zero_state(self._group, state, "rank 0's model")
+        if not self._group.is_main:
+            policy.network.parameters[:] = chosen["parameters"]
+            if obs_stats is not None:
+                obs_stats.set(*chosen["observation_moments"])
+            self._runs = chosen["runs"]
+            self._adopt_training_state(chosen["optimizer"], chosen["return_moments"])
+            self.config.seed = chosen["seed"]
+        return dataclasses.replace(config, seed=chosen["seed"], total_steps=chosen["total_steps"]), chosen["counters"]
+
+    def _adopt_training_state(self, optimizer: dict[str, Any] | None,
+                              return_moments: tuple[float, np.ndarray, np.ndarray] | None) -> None:
+        """Takes another process's optimizer statistics and return statistics (before the trainer takes them)."""
+        self._optimizer_state, self._return_moments = optimizer, return_moments
 
     def get_env(self) -> Any:
         """The training env (A2C's vector env), or None (A3C: each worker makes its own)."""

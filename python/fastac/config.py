@@ -32,9 +32,11 @@ OPTIMIZERS = ("rmsprop", "adam", "sgd")
 ACTIVATIONS = ("relu", "tanh")
 ARCHITECTURES = ("auto", "mlp", "torch_mlp", "nature_cnn", "minatar_cnn")
 VECTORIZATION_MODES = ("sync", "async", "vector_entry_point")
-#: Fields that only the Python layer reads (how the envs are made); all others have a
-#: C++ twin in ``fastac._core.TrainConfig``.
-PYTHON_ONLY_FIELDS = ("native", "vectorization_mode")
+DISTRIBUTED_MODES = ("auto", "on", "off")
+#: Fields that only the Python layer reads (how the envs are made, how processes
+#: exchange); all others have a C++ twin in ``fastac._core.TrainConfig``.
+PYTHON_ONLY_FIELDS = ("native", "vectorization_mode", "distributed", "dist_timeout_s", "dist_check_every",
+                      "dist_sync_interval_s", "dist_max_staleness")
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT32_TINY = float(np.finfo(np.float32).smallest_subnormal)
@@ -185,6 +187,27 @@ class TrainConfig:
                 "thread), 'async' (in subprocesses: an AsyncVectorEnv, per worker for A3C) or 'vector_entry_point' "
                 "(A2C, ids only).",
         lambda n, v: check_choice(n, v, VECTORIZATION_MODES), choices=VECTORIZATION_MODES)
+    distributed: str = _param(
+        "auto", "Training across processes on torch.distributed (fastac.distributed): 'auto' joins the process group "
+                "of a run started by torchrun (WORLD_SIZE > 1), the default group if the script initialized one, or "
+                "the process_group passed; 'on' the same, but an error without a group; 'off' trains this process "
+                "alone.", lambda n, v: check_choice(n, v, DISTRIBUTED_MODES), choices=DISTRIBUTED_MODES)
+    dist_timeout_s: float = _param(
+        120.0, "Distributed runs: the longest a process waits for the others (an exchange, rank 0's evaluation) "
+               "before it stops with a DistributedError, in (0, 86400]: a process that died or hangs stops the "
+               "others within it.", lambda n, v: check_float(n, v, low=0, high=86400, low_inclusive=False))
+    dist_check_every: int = _param(
+        100, "Distributed A2C: updates between checks that every process holds the same parameters (a checksum "
+             "all-reduce; a difference is an error), in [1, 2**31).",
+        lambda n, v: check_int(n, v, minimum=1, maximum=2**31 - 1), algorithms=("a2c",))
+    dist_sync_interval_s: float = _param(
+        0.05, "Distributed A3C: seconds between a process's exchanges with rank 0 (its parameter change out, the "
+              "global parameters back), in [0.001, 3600].",
+        lambda n, v: check_float(n, v, low=0.001, high=3600), algorithms=("a3c",))
+    dist_max_staleness: int = _param(
+        16, "Distributed A3C: a process's parameter change is dropped (and counted) if rank 0 applied more than "
+            "this many other changes since that process last took the global parameters, in [0, 2**31).",
+        lambda n, v: check_int(n, v, minimum=0, maximum=2**31 - 1), algorithms=("a3c",))
 
     # ---- construction and checks -------------------------------------------------
 

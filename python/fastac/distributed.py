@@ -1,0 +1,625 @@
+"""Training across processes and machines on ``torch.distributed`` (gloo on CPU).
+
+Start the same training in every process with ``torchrun``::
+
+    torchrun --nnodes 2 --nproc-per-node 2 --rdzv-backend c10d --rdzv-endpoint HOST:29400 \\
+        -m fastac train --algo a2c --env CartPole-v1
+
+or call :func:`fastac.train_a2c` / :func:`fastac.train_a3c` (or the model objects) in a script
+that torchrun starts: with ``distributed="auto"`` (the default) a run joins the process group
+torchrun describes in the environment (``WORLD_SIZE`` > 1), or the default group if the
+script made one; ``process_group=`` passes another. One process alone trains as always.
+
+- **Data-parallel A2C** (:class:`GradientExchange`): every process steps its own envs
+  (sub-env ``i`` of rank ``r`` is seeded ``seed + r * num_envs + i`` and samples its actions
+  from stream ``r * num_envs + i``: the same as one process with all the envs), computes
+  the gradient of its samples and takes part in one ``all_reduce`` per update of the
+  gradient weighted by its sample count, with the counts, the loss statistics, its
+  finished episodes and its stop requests in the same buffer. Every process then applies
+  the same averaged gradient with the same optimizer state, so parameters stay identical
+  (a checksum every ``dist_check_every`` updates; a difference is an error); the episode
+  window, the step count and the stop decisions are the same everywhere.
+- **A3C across processes** (:class:`ParameterServer`, :class:`ParameterClient`): each process
+  runs its Hogwild workers on its own copy of the parameters; rank 0's copy is the global
+  one. Every ``dist_sync_interval_s`` seconds a process sends rank 0 the change its workers
+  made since its last exchange and gets the global parameters back (point-to-point
+  ``isend``/``irecv``); rank 0 adds the change to its parameters while its own workers train.
+  No process waits for another's rollouts. A change computed from parameters more than
+  ``dist_max_staleness`` exchanges old is dropped (and counted): staleness is bounded.
+
+Every wait is bounded by ``dist_timeout_s`` (a process that died or hangs stops the others
+with :class:`DistributedError`) and can be interrupted: Ctrl-C or SIGTERM in any process
+becomes a stop request that every process agrees on. docs/distributed.md has the design,
+the bytes exchanged and a cost model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from fastac import _core
+from fastac.config import DISTRIBUTED_MODES
+
+
+class DistributedError(RuntimeError):
+    """Another process of a distributed run failed, died or did not answer within
+    ``dist_timeout_s``, or the processes disagree (configs, parameters)."""
+
+
+@dataclass
+class Group:
+    """The processes a run trains across, as fastac uses them."""
+
+    process_group: Any  #: the torch.distributed process group
+    rank: int  #: this process's rank in it
+    world_size: int  #: how many processes
+    timeout_s: float  #: the longest wait for the others
+    #: the signals (SIGINT, SIGTERM) received while they were deferred (:meth:`deferred_signals`)
+    signals: list[int] = field(default_factory=list)
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0: it logs, evaluates and saves."""
+        return self.rank == 0
+
+    def wait(self, work: Any, what: str) -> None:
+        """Waits for a torch.distributed request, at most ``timeout_s`` seconds; an error of
+        the request (gloo: a peer closed its connection) or the timeout is a
+        :class:`DistributedError` naming ``what``. Ctrl-C does not break the wait (the other
+        processes are in the same exchange): it is recorded as a stop request."""
+        start = time.monotonic()
+        deadline = start + self.timeout_s
+        while True:
+            try:
+                if work.is_completed():
+                    break
+                now = time.monotonic()
+                if now > deadline:
+                    raise DistributedError(
+                        f"rank {self.rank}: {what}: no answer from the other processes within dist_timeout_s="
+                        f"{self.timeout_s:g} s (a process died or hangs)")
+                if now - start > 1e-3:  # spin for a millisecond (an exchange on one machine), then sleep
+                    time.sleep(min(5e-3, (now - start) / 10))
+            except KeyboardInterrupt:
+                self.signals.append(signal.SIGINT)
+        try:
+            work.wait()
+        except RuntimeError as error:
+            raise DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably "
+                                   f"died or stopped with an error)") from None
+
+    def all_reduce(self, tensor: torch.Tensor, what: str, op: Any = None) -> None:
+        """``tensor`` summed (or ``op``) over every process, in place."""
+        import torch.distributed as dist
+
+        work = dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM, group=self.process_group, async_op=True)
+        self.wait(work, what)
+
+    def broadcast(self, tensor: torch.Tensor, what: str) -> None:
+        """Rank 0's ``tensor`` into every process's."""
+        import torch.distributed as dist
+
+        work = dist.broadcast(tensor, src=self.global_rank(0), group=self.process_group, async_op=True)
+        self.wait(work, what)
+
+    def send(self, tensor: torch.Tensor, to: int, tag: int, what: str) -> None:
+        """Sends ``tensor`` to rank ``to`` of the group and waits until it has gone."""
+        import torch.distributed as dist
+
+        self.wait_blocking(dist.isend(tensor, self.global_rank(to), group=self.process_group, tag=tag), what)
+
+    def receive(self, tensor: torch.Tensor, source: int | None, tag: int, what: str) -> int:
+        """Receives ``tensor`` from rank ``source`` of the group (any rank if None); returns
+        the rank it came from."""
+        import torch.distributed as dist
+
+        src = None if source is None else self.global_rank(source)
+        work = dist.irecv(tensor, src, group=self.process_group, tag=tag)
+        self.wait_blocking(work, what)
+        return source if source is not None else self.group_rank(int(work._source_rank()))
+
+    def wait_blocking(self, work: Any, what: str) -> None:
+        """Waits for a point-to-point request (gloo completes them only in ``wait``, which
+        its own timeout, the group's, bounds: ``dist_timeout_s`` for a group fastac made)."""
+        try:
+            work.wait()
+        except RuntimeError as error:
+            raise DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably "
+                                   f"died, stopped with an error, or hangs)") from None
+
+    def group_rank(self, global_rank: int) -> int:
+        """This group's rank of a default group's rank."""
+        import torch.distributed as dist
+
+        if self.process_group is None or self.process_group == dist.group.WORLD:
+            return global_rank
+        return int(dist.get_group_rank(self.process_group, global_rank))
+
+    def global_rank(self, rank: int) -> int:
+        """The default group's rank of this group's ``rank`` (what point-to-point calls take)."""
+        import torch.distributed as dist
+
+        if self.process_group is None or self.process_group == dist.group.WORLD:
+            return rank
+        return int(dist.get_global_rank(self.process_group, rank))
+
+    def broadcast_object(self, value: Any, what: str) -> Any:
+        """Rank 0's ``value`` (any picklable object) in every process."""
+        import torch.distributed as dist
+
+        objects = [value if self.is_main else None]
+        try:
+            dist.broadcast_object_list(objects, src=self.global_rank(0), group=self.process_group)
+        except RuntimeError as error:
+            raise DistributedError(f"rank {self.rank}: {what} failed: {error}") from None
+        return objects[0]
+
+    def check_same(self, value: bytes, what: str) -> None:
+        """A :class:`DistributedError` unless ``value`` is the same in every process."""
+        import torch.distributed as dist
+
+        h = int.from_bytes(hashlib.blake2b(value, digest_size=6).digest(), "little")  # 48 bits: exact in float64
+        t = torch.tensor([h, -h], dtype=torch.float64)
+        self.all_reduce(t, f"the check of {what}", op=dist.ReduceOp.MAX)
+        if t[0].item() != -t[1].item():
+            raise DistributedError(f"rank {self.rank}: {what} differ across the processes")
+
+    @contextlib.contextmanager
+    def deferred_signals(self) -> Iterator[None]:
+        """While training: SIGINT and SIGTERM are recorded in :attr:`signals` (a stop request
+        the next exchange tells every process) instead of raising ``KeyboardInterrupt`` in
+        the middle of an exchange the others wait for. On exit, the first one received is
+        handed to the handler that was in place (``KeyboardInterrupt`` by default), so the
+        caller sees it as usual. Outside the main thread (no signals there) it does nothing."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.signals.clear()
+
+        def record(signum: int, frame: Any) -> None:
+            self.signals.append(signum)
+
+        for s in previous:
+            signal.signal(s, record)
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            if self.signals:
+                handler = previous[self.signals[0]]
+                if callable(handler):
+                    handler(self.signals[0], None)
+                elif handler == signal.SIG_DFL and self.signals[0] == signal.SIGINT:
+                    raise KeyboardInterrupt
+
+
+
+def connect(mode: str, process_group: Any, timeout_s: float) -> Group | None:
+    """The processes a run trains across, or None for one process alone.
+
+    ``mode``: ``"off"`` (one process), ``"auto"`` (``process_group`` if given, else the
+    default group if one is initialized, else torchrun's environment if ``WORLD_SIZE`` > 1,
+    where this call initializes the default group with gloo), ``"on"`` (the same, but a
+    ``ValueError`` if there is no group). A group of one process is no group.
+    """
+    if mode not in DISTRIBUTED_MODES:
+        raise ValueError(f"distributed must be one of {DISTRIBUTED_MODES}, got {mode!r}")
+    if mode == "off":
+        if process_group is not None:
+            raise ValueError("process_group: given with distributed='off'")
+        return None
+    import torch.distributed as dist
+
+    if process_group is not None:
+        if not dist.is_available() or not dist.is_initialized():
+            raise ValueError("process_group: torch.distributed is not initialized (call init_process_group first)")
+        group = process_group
+    elif dist.is_available() and dist.is_initialized():
+        group = dist.group.WORLD
+    elif _world_size_from_environment() > 1:
+        missing = [v for v in ("RANK", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ]
+        if missing:
+            raise ValueError(f"distributed: WORLD_SIZE={os.environ['WORLD_SIZE']} but {', '.join(missing)} not set: "
+                             f"start the processes with torchrun, or set distributed='off'")
+        try:
+            dist.init_process_group("gloo", timeout=timedelta(seconds=timeout_s))
+        except RuntimeError as error:
+            raise DistributedError(f"distributed: could not join the process group of rank "
+                                   f"{os.environ.get('RANK')} of {os.environ['WORLD_SIZE']}: {error}") from None
+        group = dist.group.WORLD
+    else:
+        if mode == "on":
+            raise ValueError("distributed='on' but there is no process group: start the processes with torchrun "
+                             "(WORLD_SIZE > 1), initialize torch.distributed, or pass process_group")
+        return None
+    backend = str(dist.get_backend(group))
+    if backend not in ("gloo", "mpi"):
+        raise ValueError(f"process_group: fastac exchanges CPU tensors; it needs a gloo (or mpi) group, got {backend}")
+    world_size = dist.get_world_size(group)
+    if world_size == 1:
+        return None
+    return Group(group, dist.get_rank(group), world_size, timeout_s)
+
+
+def _world_size_from_environment() -> int:
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        raise ValueError(f"WORLD_SIZE must be an integer, got {os.environ['WORLD_SIZE']!r}") from None
+
+
+def rank_zero_state(group: Group, state: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """Rank 0's training state (parameters, statistics, optimizer, counters, config) in
+    every process, checked against the process's own: a run starts from the same point
+    everywhere (a model loaded on rank 0 only, a checkpoint resumed)."""
+    chosen = group.broadcast_object(state, f"the broadcast of {what}")
+    assert state is not None and chosen is not None
+    for key in ("num_parameters", "config"):
+        if chosen[key] != state[key]:
+            raise DistributedError(f"rank {group.rank}: the processes were started with different {key.replace('_', ' ')}s: "
+                                   f"rank 0 has {chosen[key]!r}, this one {state[key]!r}")
+    return chosen
+
+
+# ---- data-parallel A2C ---------------------------------------------------------------
+
+#: The header of an A2C exchange: summed over the processes.
+_A2C_HEADER = ("samples", "steps", "stop_requested", "stop_max_seconds", "policy_loss", "value_loss", "entropy",
+               "explained_variance")
+
+
+@dataclass
+class Exchanged:
+    """What one A2C exchange tells every process."""
+
+    samples: int  #: every process's samples of this update
+    steps: int  #: every process's env steps
+    stop: str | None  #: "requested" or "max_seconds" if a process asked to stop, else None
+    loss: Any  #: the sample-weighted mean loss statistics (a ``_core.LossStats``)
+    episodes: list[tuple[np.ndarray, np.ndarray]]  #: (returns, lengths) of each process's finished episodes
+
+
+class GradientExchange:
+    """Data-parallel A2C's exchange: one float32 ``all_reduce`` per update of
+
+    ``[gradient x samples | header | episodes of rank 0 | ... | of rank W-1]``:
+
+    the gradient of each process's batch mean, weighted by its sample count (the sum,
+    divided by the total, is the mean over every sample: one process's gradient of the
+    whole batch); the header (:data:`_A2C_HEADER`); each process's finished episodes in
+    its own slot (zeros elsewhere, so the sum is a gather): their count, returns and
+    lengths, at most ``num_envs * n_steps`` of them (one per env and step). The
+    normalization statistics take a second, float64 ``all_reduce`` of their batch moments.
+    """
+
+    def __init__(self, group: Group, num_parameters: int, max_episodes: int) -> None:
+        self.group, self.P, self.E = group, num_parameters, max_episodes
+        self.slot = 1 + 2 * max_episodes
+        self.header = num_parameters
+        self.slots = num_parameters + len(_A2C_HEADER)
+        self.buffer = torch.zeros(self.slots + group.world_size * self.slot, dtype=torch.float32)
+        self.values = self.buffer.numpy()
+        self.updates = 0
+
+    @property
+    def bytes_per_update(self) -> int:
+        """The all-reduce's buffer size (each process sends and receives about twice this in
+        gloo's ring all-reduce)."""
+        return int(self.buffer.numel()) * 4
+
+    def exchange(self, gradient: np.ndarray, samples: int, steps: int, stop: str | None, loss: Any,
+                 returns: np.ndarray, lengths: np.ndarray) -> Exchanged:
+        """Sums every process's contribution; ``gradient`` becomes the mean gradient over
+        every sample (zero if there is none)."""
+        v, P, h = self.values, self.P, self.header
+        n = len(returns)
+        if n > self.E:
+            raise ValueError(f"{n} episodes ended in one rollout, more than num_envs x n_steps = {self.E}")
+        v[:] = 0.0
+        if samples:
+            np.multiply(gradient, samples, out=v[:P])
+            v[h + 4:h + 8] = [loss.policy_loss * samples, loss.value_loss * samples, loss.entropy * samples,
+                              (0.0 if not np.isfinite(loss.explained_variance) else loss.explained_variance) * samples]
+        v[h:h + 4] = [samples, steps, stop == "requested", stop == "max_seconds"]
+        slot = v[self.slots + self.group.rank * self.slot:][:self.slot]
+        slot[0] = n
+        slot[1:1 + n] = returns
+        slot[1 + self.E:1 + self.E + n] = lengths
+        self.group.all_reduce(self.buffer, f"the all-reduce of update {self.updates + 1}")
+        self.updates += 1
+        total = int(round(float(v[h])))
+        if total:
+            np.divide(v[:P], total, out=gradient)
+        else:
+            gradient[:] = 0.0
+        mean = v[h + 4:h + 8] / max(total, 1)
+        stop_all = "requested" if v[h + 2] > 0 else "max_seconds" if v[h + 3] > 0 else None
+        episodes = []
+        for r in range(self.group.world_size):
+            s = v[self.slots + r * self.slot:][:self.slot]
+            k = int(round(float(s[0])))
+            episodes.append((s[1:1 + k].copy(), s[1 + self.E:1 + self.E + k].astype(np.int32)))
+        loss_mean = _core.LossStats(policy_loss=float(mean[0]), value_loss=float(mean[1]), entropy=float(mean[2]),
+                                    explained_variance=float(mean[3]))
+        return Exchanged(total, int(round(float(v[h + 1]))), stop_all, loss_mean, episodes)
+
+    def merge_moments(self, parts: list[tuple[float, np.ndarray, np.ndarray]]) -> list[tuple[float, np.ndarray, np.ndarray]]:
+        """Each of ``parts`` (count, mean, var) of this process's batch, combined with the
+        other processes' same part: one float64 all-reduce of (count, count x mean,
+        count x (var + mean^2)). Every process gets the same moments."""
+        sizes = [len(mean) for _, mean, _ in parts]
+        t = torch.zeros(sum(1 + 2 * s for s in sizes), dtype=torch.float64)
+        v, at = t.numpy(), 0
+        for (count, mean, var), s in zip(parts, sizes):
+            v[at] = count
+            v[at + 1:at + 1 + s] = count * mean
+            v[at + 1 + s:at + 1 + 2 * s] = count * (var + mean * mean)
+            at += 1 + 2 * s
+        self.group.all_reduce(t, f"the normalization statistics' all-reduce of update {self.updates}")
+        merged, at = [], 0
+        for s in sizes:
+            count = float(v[at])
+            mean = v[at + 1:at + 1 + s] / max(count, 1.0)
+            var = np.maximum(v[at + 1 + s:at + 1 + 2 * s] / max(count, 1.0) - mean * mean, 0.0)
+            merged.append((count, mean, var))
+            at += 1 + 2 * s
+        return merged
+
+    def check_parameters(self, parameters: np.ndarray) -> None:
+        """A :class:`DistributedError` unless the parameters are bit-identical everywhere."""
+        self.group.check_same(parameters.tobytes(), f"the parameters after update {self.updates}")
+
+    def agree_evaluation(self, result: tuple[float, int] | None) -> tuple[float, int]:
+        """Rank 0's greedy evaluation (mean return, env steps) in every process."""
+        t = torch.tensor(result if result is not None else (0.0, 0.0), dtype=torch.float64)
+        self.group.broadcast(t, "the broadcast of the greedy evaluation")
+        return float(t[0].item()), int(t[1].item())
+
+
+def batch_moments(x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """(count, mean, var) of rows ``x`` [batch, size], float64 (count 0: zeros)."""
+    if len(x) == 0:
+        return 0.0, np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    x64 = x.astype(np.float64)
+    return float(len(x)), x64.mean(axis=0), x64.var(axis=0)
+
+
+# ---- A3C across processes ---------------------------------------------------------------
+
+#: The header after the parameter change a process sends rank 0.
+_PUSH_HEADER = ("base_version", "steps", "updates", "skipped", "episodes", "state", "policy_loss", "value_loss",
+                "entropy", "grad_norm", "explained_variance")
+#: ... and after the global parameters rank 0 sends back.
+_PULL_HEADER = ("version", "stop", "dropped")
+#: A process's state in its push: training, stopped by a request (Ctrl-C, a callback),
+#: failed (its own error, raised there), finished (its last push).
+TRAINING, REQUESTED, FAILED, LEAVING = 0, 1, 2, 3
+#: Stop reasons rank 0 sends back, by code.
+STOP_REASONS = ("", "total_steps", "stop_at_return", "max_seconds", "requested", "error")
+
+
+class _Counts:
+    """What a process's A3C workers did since it last reported: steps, updates, episodes."""
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+        self.steps = self.updates = self.skipped = self.episodes = 0
+        progress = trainer.progress()
+        self.steps, self.updates, self.skipped = (int(progress["env_steps"]), int(progress["updates"]),
+                                                  int(progress["skipped_updates"]))
+        self.episodes = len(trainer.history()["episode_return"])
+
+    def take(self) -> tuple[int, int, int, np.ndarray, np.ndarray, Any]:
+        """(steps, updates, skipped, returns, lengths, last loss) since the last call."""
+        progress = self.trainer.progress()
+        history = self.trainer.history()
+        steps, updates, skipped = (int(progress["env_steps"]), int(progress["updates"]),
+                                   int(progress["skipped_updates"]))
+        returns, lengths = history["episode_return"][self.episodes:], history["episode_length"][self.episodes:]
+        out = (steps - self.steps, updates - self.updates, skipped - self.skipped, returns, lengths, loss_of(progress))
+        self.steps, self.updates, self.skipped, self.episodes = steps, updates, skipped, self.episodes + len(returns)
+        return out
+
+
+def loss_of(progress: dict[str, Any]) -> Any:
+    """The last loss statistics of a progress dict, as a ``_core.LossStats``."""
+    def value(key: str) -> float:
+        x = progress.get(key)
+        return float(x) if x is not None else 0.0
+
+    return _core.LossStats(policy_loss=value("policy_loss"), value_loss=value("value_loss"), entropy=value("entropy"),
+                           grad_norm=value("grad_norm"), explained_variance=value("explained_variance"))
+
+
+#: Tags of the A3C messages: a push (parameter change and header), its episodes, the answer.
+_PUSH, _EPISODES, _ANSWER = 1, 2, 3
+
+
+class ParameterClient:
+    """A3C on ranks 1..W-1: every ``interval_s`` it sends rank 0 the change its workers made
+    to its parameters since the last exchange (with its steps, updates and episodes), and
+    takes the global parameters back, keeping the changes its workers made meanwhile."""
+
+    def __init__(self, group: Group, trainer: Any, num_parameters: int, interval_s: float) -> None:
+        self.group, self.trainer, self.P, self.interval_s = group, trainer, num_parameters, interval_s
+        self.push = torch.zeros(num_parameters + len(_PUSH_HEADER), dtype=torch.float32)
+        self.pull = torch.zeros(num_parameters + len(_PULL_HEADER), dtype=torch.float32)
+        self.base = np.empty(num_parameters, np.float32)
+        trainer.read_parameters(self.base)
+        self.snapshot = np.empty(num_parameters, np.float32)
+        self.version = 0
+        self.counts: _Counts | None = None
+        self.next_sync = 0.0
+        self.stop_reason = ""  # rank 0's, once it has said stop
+        self.exchanges = 0
+        self.dropped = 0  # of this process's changes, too stale to apply
+        self.seconds = 0.0  # spent exchanging
+
+    def start(self) -> None:
+        """The workers have started: count from here."""
+        self.counts = _Counts(self.trainer)
+        self.next_sync = time.monotonic() + self.interval_s
+
+    def due(self) -> bool:
+        """Whether the next exchange is due."""
+        return time.monotonic() >= self.next_sync
+
+    def exchange(self, state: int = TRAINING) -> str:
+        """One push and pull; returns rank 0's stop reason ("" to go on)."""
+        assert self.counts is not None
+        began = time.monotonic()
+        self.trainer.read_parameters(self.snapshot)
+        v = self.push.numpy()
+        np.subtract(self.snapshot, self.base, out=v[:self.P])
+        steps, updates, skipped, returns, lengths, loss = self.counts.take()
+        v[self.P:] = [self.version, steps, updates, skipped, len(returns), state, loss.policy_loss, loss.value_loss,
+                      loss.entropy, loss.grad_norm, loss.explained_variance]
+        what = f"exchange {self.exchanges + 1} with rank 0"
+        self.group.send(self.push, 0, _PUSH, what)
+        if len(returns):
+            episodes = torch.from_numpy(np.concatenate([returns.astype(np.float32), lengths.astype(np.float32)]))
+            self.group.send(episodes, 0, _EPISODES, what)
+        self.group.receive(self.pull, 0, _ANSWER, what)
+        w = self.pull.numpy()
+        # Keep what the workers did since the snapshot: params += global - snapshot.
+        if not self.trainer.add_to_parameters(w[:self.P] - self.snapshot):
+            raise DistributedError(f"rank {self.group.rank}: rank 0's parameters would make this process's "
+                                   f"non-finite")
+        self.base[:] = w[:self.P]
+        self.version = int(w[self.P])
+        self.stop_reason = STOP_REASONS[int(w[self.P + 1])]
+        self.dropped += int(w[self.P + 2])
+        self.exchanges += 1
+        self.seconds += time.monotonic() - began
+        self.next_sync = time.monotonic() + self.interval_s
+        return self.stop_reason
+
+
+class ParameterServer:
+    """A3C on rank 0: its workers train the global parameters, while a thread of its own
+    answers the other processes' exchanges (whichever comes first: a receive from any
+    rank), and it keeps the run's bookkeeping for everyone: the global ``RunMonitor``
+    (every process's steps and episodes, the stop criteria, the greedy confirmation of
+    stop_at_return)."""
+
+    def __init__(self, group: Group, trainer: Any, monitor: Any, num_parameters: int, max_staleness: int) -> None:
+        self.group, self.trainer, self.monitor, self.P = group, trainer, monitor, num_parameters
+        self.max_staleness = max_staleness
+        self.weight = np.float32(1.0 / group.world_size)
+        self.version = 0
+        self.push = torch.zeros(num_parameters + len(_PUSH_HEADER), dtype=torch.float32)
+        self.pull = torch.zeros(num_parameters + len(_PULL_HEADER), dtype=torch.float32)
+        self.active = set(range(1, group.world_size))  # processes that have not made their last exchange
+        self.last_heard = {r: time.monotonic() for r in self.active}
+        self.counts: _Counts | None = None
+        self.failed: list[int] = []
+        self.error: BaseException | None = None  # the serving thread's
+        self.exchanges = self.dropped = 0
+        self.staleness: list[int] = []
+        self.seconds = 0.0
+        self._lock = threading.Lock()  # the counts the two threads share
+        self._thread = threading.Thread(target=self._serve, name="fastac-parameter-server", daemon=True)
+
+    def start(self) -> None:
+        """The workers have started: count from here, and answer."""
+        self.counts = _Counts(self.trainer)
+        self._thread.start()
+
+    def record_own(self) -> None:
+        """This process's workers' steps, updates and episodes since the last round, into the monitor."""
+        assert self.counts is not None
+        steps, updates, skipped, returns, lengths, loss = self.counts.take()
+        self._record(steps, updates, skipped, returns, lengths, loss)
+
+    def _record(self, steps: int, updates: int, skipped: int, returns: np.ndarray, lengths: np.ndarray,
+                loss: Any) -> None:
+        for ret, length in zip(returns, lengths):
+            self.monitor.record_episode(float(ret), int(length))
+        if steps or updates or skipped:
+            self.monitor.after_updates(steps, updates, skipped, loss)
+
+    def check(self) -> None:
+        """A :class:`DistributedError` if the serving thread failed or a process has been
+        silent for longer than the timeout (it died or hangs)."""
+        if self.error is not None:
+            raise self.error
+        now = time.monotonic()
+        with self._lock:
+            for r in self.active:
+                if now - self.last_heard[r] > self.group.timeout_s:
+                    raise DistributedError(f"rank 0: no exchange from rank {r} within dist_timeout_s="
+                                           f"{self.group.timeout_s:g} s (it died or hangs)")
+
+    def _serve(self) -> None:
+        try:
+            while self.active:
+                r = self.group.receive(self.push, None, _PUSH, "waiting for the other processes' exchanges")
+                self._answer(r)
+        except BaseException as error:  # noqa: BLE001 (handed to the main thread by check())
+            self.error = error if isinstance(error, DistributedError) else DistributedError(f"rank 0: {error!r}")
+
+    def _answer(self, r: int) -> None:
+        began = time.monotonic()
+        v = self.push.numpy()
+        P = self.P
+        base_version, steps, updates, skipped, n, state = (int(x) for x in v[P:P + 6])
+        loss = _core.LossStats(policy_loss=float(v[P + 6]), value_loss=float(v[P + 7]), entropy=float(v[P + 8]),
+                               grad_norm=float(v[P + 9]), explained_variance=float(v[P + 10]))
+        returns = lengths = np.zeros(0)
+        if n:
+            episodes = torch.zeros(2 * n, dtype=torch.float32)
+            self.group.receive(episodes, r, _EPISODES, f"the episodes of rank {r}")
+            returns, lengths = episodes.numpy()[:n], episodes.numpy()[n:].astype(np.int32)
+        staleness = self.version - base_version
+        # The average of the processes' progress, not its sum (see the class docstring).
+        dropped = staleness > self.max_staleness or not self.trainer.add_to_parameters(v[:P] * self.weight)
+        if not dropped:  # (a change that would make a parameter non-finite is refused, too)
+            self.version += 1
+        self._record(steps, updates, skipped, returns, lengths, loss)
+        if state == REQUESTED:
+            self.monitor.stop("requested")
+        elif state == FAILED:
+            self.monitor.stop("error")
+        w = self.pull.numpy()
+        self.trainer.read_parameters(w[:P])
+        self.monitor.check_stop()
+        reason = self.monitor.stop_reason if self.monitor.stopping else ""
+        w[P:] = [self.version, STOP_REASONS.index(reason), float(dropped)]
+        self.group.send(self.pull, r, _ANSWER, f"the answer to rank {r}")
+        with self._lock:
+            self.staleness.append(staleness)
+            self.dropped += dropped
+            self.exchanges += 1
+            self.last_heard[r] = time.monotonic()
+            if state == FAILED:
+                self.failed.append(r)
+            if state in (LEAVING, FAILED):  # its last exchange
+                self.active.discard(r)
+            self.seconds += time.monotonic() - began
+
+    def finish(self) -> None:
+        """After a stop: waits until every other process has made its last exchange."""
+        while self._thread.is_alive():
+            self.check()
+            self._thread.join(0.01)
+        self.check()
+
+    def report(self) -> dict[str, Any]:
+        """Exchanges served, changes dropped as too stale, staleness (mean, max), seconds serving."""
+        with self._lock:
+            s = np.asarray(self.staleness) if self.staleness else np.zeros(1)
+            return {"exchanges": self.exchanges, "dropped": self.dropped, "staleness_mean": float(s.mean()),
+                    "staleness_max": int(s.max()), "server_seconds": self.seconds}
