@@ -123,11 +123,11 @@ struct ActionsIn {
   ActionBatch batch;
 };
 
-py::tuple moments_tuple(const Moments& m) {
+std::tuple<double, CArray<double>, CArray<double>> moments_tuple(const Moments& m) {
   CArray<double> mean(m.size()), var(m.size());
   std::copy(m.mean.begin(), m.mean.end(), mean.mutable_data());
   std::copy(m.var.begin(), m.var.end(), var.mutable_data());
-  return py::make_tuple(m.count, mean, var);
+  return {m.count, mean, var};
 }
 
 py::dict loss_dict(const LossStats& s) {

@@ -164,6 +164,10 @@ class RunningStats:
         """
         Merges the moments of rows x [batch, size].
         """
+    def update_moments(self, count: typing.SupportsFloat | typing.SupportsIndex, mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], var: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
+        """
+        Merges a batch's moments (count >= 0; count 0 changes nothing), as update(x) merges x's.
+        """
     @property
     def size(self) -> int:
         ...
@@ -175,7 +179,7 @@ class ActorCritic:
         ...
     def act(self, obs: typing.Any, rng: typing.Any = None) -> tuple[numpy.ndarray, numpy.typing.NDArray[numpy.float32]]:
         """
-        (actions, values) of a batch: sampled with rng, or the distribution's mode if rng is None. A Box's actions are the distribution's (unclipped); env_actions maps them into the space.
+        (actions, values) of a batch: sampled with rng (one Rng, or a list of one per observation), or the distribution's mode if rng is None. A Box's actions are the distribution's (unclipped); env_actions maps them into the space.
         """
     def env_actions(self, actions: typing.Any) -> typing.Any:
         """
@@ -234,6 +238,10 @@ class RewardScaler:
     def scale(self, rewards: numpy.ndarray, dones: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], valid: typing.Any, stats: RunningStats) -> None:
         """
         Scales a float32 row of rewards in place with the return statistics `stats`.
+        """
+    def take_pending(self) -> tuple[float, numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+        """
+        (count, mean [1], var [1]) of the returns seen since the last flush or take_pending, which are forgotten here (flush merges them into the statistics instead).
         """
 class TrainConfig:
     """
@@ -384,6 +392,8 @@ class TrainConfig:
     def value_coef(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
 class LossStats:
+    def __init__(self, policy_loss: typing.SupportsFloat | typing.SupportsIndex = 0.0, value_loss: typing.SupportsFloat | typing.SupportsIndex = 0.0, entropy: typing.SupportsFloat | typing.SupportsIndex = 0.0, grad_norm: typing.SupportsFloat | typing.SupportsIndex = 0.0, explained_variance: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> None:
+        ...
     def as_dict(self) -> dict:
         ...
     @property
@@ -409,6 +419,10 @@ class RunMonitor:
         ...
     def after_update(self, steps: typing.SupportsInt | typing.SupportsIndex, loss: LossStats, skipped: bool) -> None:
         ...
+    def after_updates(self, steps: typing.SupportsInt | typing.SupportsIndex, updates: typing.SupportsInt | typing.SupportsIndex, skipped: typing.SupportsInt | typing.SupportsIndex, loss: LossStats) -> None:
+        """
+        after_update for several updates at once (another process's); loss: the latest one's.
+        """
     def check_stop(self) -> bool:
         """
         stopping, after stopping the run if max_seconds has passed.
@@ -425,6 +439,10 @@ class RunMonitor:
         ...
     def progress(self) -> dict:
         ...
+    def record_episode(self, episode_return: typing.SupportsFloat | typing.SupportsIndex, length: typing.SupportsInt | typing.SupportsIndex) -> None:
+        """
+        A finished episode (another process's).
+        """
     def record_evaluation(self, mean_return: typing.SupportsFloat | typing.SupportsIndex, env_steps: typing.SupportsInt | typing.SupportsIndex) -> bool:
         ...
     def resume(self, counters: dict) -> None:
@@ -433,9 +451,9 @@ class RunMonitor:
         """
     def start(self) -> None:
         ...
-    def stop(self) -> bool:
+    def stop(self, reason: str = 'requested') -> bool:
         """
-        Requests a stop (reason 'requested'); True if it was the first reason.
+        Stops the run for `reason` (default 'requested'); True if it was the first reason.
         """
     def take_evaluation_request(self) -> bool:
         ...
@@ -531,6 +549,10 @@ class A3CTrainer:
     def __init__(self, config: TrainConfig, model: ActorCritic, make_envs: typing.Any = None, make_eval_envs: typing.Any = None) -> None:
         """
         Without make_envs, the workers step config.env natively; with them, make_envs(worker, num_envs) and make_eval_envs(num_envs) return fastac.envs.worker.WorkerEnvs, called on the worker threads.
+        """
+    def add_to_parameters(self, delta: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> bool:
+        """
+        Adds delta to the shared parameters while the workers train (Hogwild); False (and nothing changed) if a parameter would become non-finite.
         """
     def counters(self) -> dict:
         """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from fastac.config import TrainConfig, _int_text
+from fastac.distributed import DistributedError
 from fastac.presets import preset_config
 
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
@@ -157,8 +159,27 @@ def _check_save_path(path: str) -> None:
     os.unlink(probe)
 
 
+def latest_checkpoint(run_dir: str) -> tuple[str, int]:
+    """(path, steps) of the newest ``rl_model_<steps>_steps.pt`` checkpoint in ``run_dir``
+    (what ``--checkpoint-every`` writes there); a ``ValueError`` if there is none."""
+    if not os.path.isdir(run_dir):
+        raise ValueError(f"--resume: {run_dir!r} is not a directory")
+    found = []
+    for name in os.listdir(run_dir):
+        match = re.fullmatch(r"rl_model_(\d+)_steps\.pt", name)
+        if match:
+            found.append((int(match.group(1)), name))
+    if not found:
+        raise ValueError(f"--resume: no checkpoint (rl_model_<steps>_steps.pt) in {run_dir!r}")
+    steps, name = max(found)
+    return os.path.join(run_dir, name), steps
+
+
 def _train(args: argparse.Namespace) -> int:
-    """Train, report progress, log, evaluate and checkpoint on the way, save."""
+    """Train, report progress, log, evaluate and checkpoint on the way, save.
+
+    Distributed (started by torchrun, fastac.distributed), every process trains; rank 0
+    alone prints, logs, evaluates, checkpoints and saves."""
     if args.save is not None:
         _check_save_path(args.save)
     if args.save is not None and args.no_save:
@@ -167,18 +188,28 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--save-best: the best model is the best of the evaluations: give --eval-every too")
     import fastac
     from fastac.callbacks import CheckpointCallback, EvalCallback
+    from fastac.distributed import connect
     from fastac.monitor import TrainingMonitor, next_run_dir
 
     cfg = _train_config(args)
+    group = connect(cfg.distributed, None, cfg.dist_timeout_s)
+    main_process = group is None or group.is_main
+    if not main_process:  # the other ranks train only
+        args.quiet, args.save, args.no_save, args.save_best = True, None, True, False
+        args.eval_every = args.checkpoint_every = args.log_dir = args.tensorboard = None
     algorithm = fastac.A3C if args.algo == "a3c" else fastac.A2C
     # Only the fields this algorithm reads; the others keep their defaults.
     names = {f.name for f in TrainConfig.fields_for(args.algo)} - {"env"}
     kwargs = {name: value for name, value in cfg.to_dict().items() if name in names}
     kwargs["hidden_sizes"] = tuple(kwargs["hidden_sizes"])
-    # The run folder (rl-zoo's logs/ALGO/ENV_N): the model, unless --save names a file or
-    # --no-save; the best model, the checkpoints and evaluations.npz.
+    resume = latest_checkpoint(args.resume) if args.resume is not None else None
+    # The run folder (rl-zoo's logs/ALGO/ENV_N; the resumed one with --resume): the model,
+    # unless --save names a file or --no-save; the best model, the checkpoints and
+    # evaluations.npz.
     run_dir = None
-    if (args.save is None and not args.no_save) or args.save_best or args.checkpoint_every is not None \
+    if resume is not None and main_process:
+        run_dir = args.resume
+    elif (args.save is None and not args.no_save) or args.save_best or args.checkpoint_every is not None \
             or args.eval_every is not None:
         env_name = cfg.env.replace("/", "-")
         run_dir = next_run_dir(os.path.join(args.run_dir, args.algo), env_name)
@@ -205,8 +236,19 @@ def _train(args: argparse.Namespace) -> int:
     with _StopSignals(restore=not getattr(args, "ends_process", False)) as signals:
         try:
             try:
-                model = algorithm(cfg.env, **kwargs)
-                model.learn(callback=callbacks, callback_interval_s=0.2)
+                if resume is None:
+                    model = algorithm(cfg.env, **kwargs)
+                    model.learn(callback=callbacks, callback_interval_s=0.2)
+                else:  # on from the checkpoint: its config, its counts; --total-steps counts them too
+                    model = algorithm.load(resume[0])
+                    total = args.total_steps if args.total_steps is not None else model.config.total_steps
+                    if total <= model.num_timesteps:
+                        raise ValueError(f"--resume: {resume[0]!r} has trained {model.num_timesteps:,} steps, "
+                                         f"total_steps {total:,} already")
+                    if not args.quiet:
+                        print(f"resuming from {resume[0]} at {model.num_timesteps:,} steps", file=sys.stderr)
+                    model.learn(total - model.num_timesteps, callback=callbacks, callback_interval_s=0.2,
+                                reset_num_timesteps=False)
                 result = model.result
             except KeyboardInterrupt:  # before the trainer was running: there is nothing to save
                 pass
@@ -390,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the best evaluated model as the run folder's best_model.pt (needs --eval-every)")
     train.add_argument("--checkpoint-every", type=_positive_int, default=None, metavar="STEPS",
                        help="save the model every STEPS env steps as the run folder's rl_model_<steps>_steps.pt")
+    train.add_argument("--resume", default=None, metavar="RUN_DIR",
+                       help="continue the run whose checkpoints (--checkpoint-every) are in RUN_DIR from the newest "
+                            "one: its model, optimizer, statistics and step count (total_steps counts them); "
+                            "the run's files go on in RUN_DIR. Distributed, every process reads it")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
     train.add_argument("--tensorboard", default=None, metavar="DIR",
                        help="write TensorBoard events in a new subfolder DIR/RUN_NAME_N, N = 1 + the largest "
@@ -458,6 +504,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             code = args.run(args)
         except (ValueError, TypeError, ImportError, OSError) as error:
             parser.exit(2, f"fastac {args.command}: error: {error}\n")
+        except DistributedError as error:  # another process died, hangs or failed
+            parser.exit(1, f"fastac {args.command}: distributed run failed: {error}\n")
         except KeyboardInterrupt:
             parser.exit(EXIT_INTERRUPTED, f"fastac {args.command}: interrupted\n")
         sys.exit(code)
