@@ -353,12 +353,12 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                     live.steps = monitor.counters()["env_steps"]
                 elif ddp is not None:  # ... and every process's: the mean gradient of one all-reduce
                     loss = learner.compute_gradient(rollout, batch, local) if batch else _core.LossStats()
-                    ended = local.history()
+                    finished = local.history()
                     local = _core.RunMonitor(run.local_config)  # the next rollout's episodes
                     stop = "requested" if stop_request or ddp.group.signals else \
                         "max_seconds" if cfg.max_seconds is not None and monitor.elapsed() >= cfg.max_seconds else None
                     every = ddp.exchange(learner.gradient, batch, episodes.take_steps(), stop, loss,
-                                         ended["episode_return"], ended["episode_length"])
+                                         finished["episode_return"], finished["episode_length"])
                     for returns, lengths in every.episodes:  # rank by rank: the same window everywhere
                         for episode_return, length in zip(returns, lengths):
                             monitor.record_episode(float(episode_return), int(length))
@@ -390,18 +390,22 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                 # 4. The greedy confirmation of stop_at_return, when the monitor asks for one
                 #    (distributed: rank 0 plays it; every process records its result).
                 if monitor.take_evaluation_request():
-                    result = None
+                    evaluation = None
                     if ddp is None or ddp.group.is_main:
-                        result = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
-                    mean, eval_steps = result if ddp is None else ddp.agree_evaluation(result)
+                        evaluation = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
+                    mean, eval_steps = ddp.agree_evaluation(evaluation) if ddp is not None else evaluation  # type: ignore[misc]
                     monitor.record_evaluation(mean, eval_steps)
     except KeyboardInterrupt:
         interrupted = True
         monitor.stop()
     if callback is not None:
         callback.on_training_end()
-    return finish_result(lambda: make_result(policy, monitor.progress(), monitor.history(), monitor.stop_reason,
-                                             interrupted, cfg, counters))
+    result = finish_result(lambda: make_result(policy, monitor.progress(), monitor.history(), monitor.stop_reason,
+                                               interrupted, cfg, counters))
+    if ddp is not None:
+        result.distributed = {"rank": ddp.group.rank, "world_size": ddp.group.world_size,
+                              "bytes_per_update": ddp.bytes_per_update, "exchanges": ddp.updates}
+    return result
 
 
 def _checked(obs: Any, when: str, dtype: str = "float32") -> np.ndarray:

@@ -319,13 +319,15 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                            callback: BaseCallback | None, counters: dict[str, Any], native_id: str | None,
                            make_env: Callable[[], gym.Env] | None) -> TrainResult:
     """A3C across processes (fastac.distributed): this process's workers train as alone, while
-    its supervising thread exchanges parameter changes with rank 0 (rank 0: serves the
-    others' exchanges and decides, for every process, when the run stops)."""
+    its supervising thread exchanges their parameter changes with the global parameters on
+    rank 0 (on rank 0 itself too; a thread serves the others' exchanges there, and rank 0
+    decides, for every process, when the run stops). Rank 0 ends with the global
+    parameters; the others with what their last exchange gave them."""
     P = policy.network.num_parameters
     server = client = None
     if group.is_main:
         monitor = live.counts
-        server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness)
+        server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness, cfg.dist_sync_interval_s)
         poll = _POLL_S
     else:
         client = ParameterClient(group, trainer, P, cfg.dist_sync_interval_s)
@@ -343,23 +345,27 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                     monitor.start()
                     server.start()
                 else:
+                    assert client is not None
                     client.start()
                 while not trainer.wait_for(poll):
                     live.round += 1
                     if server is not None:
                         server.record_own()
                         server.check()
+                        if server.due():
+                            server.exchange_own()
                         if group.signals or stop_requested:
                             monitor.stop("requested")
-                        if monitor.take_evaluation_request():  # the run's stop_at_return, on a snapshot
+                        if monitor.take_evaluation_request():  # the run's stop_at_return, on the global parameters
                             view = live.policy_view()
+                            view.network.parameters[:] = server.global_snapshot()
                             mean, steps = _evaluate_snapshot(view, native_id, make_env, cfg,
                                                              monitor.progress()["evaluations"])
                             if monitor.record_evaluation(mean, steps):
                                 evaluated = view.network.parameters.copy()
                         if monitor.check_stop():
                             trainer.request_stop()
-                    elif client.due() or group.signals or stop_requested:
+                    elif client is not None and (client.due() or group.signals or stop_requested):
                         if client.exchange(REQUESTED if group.signals or stop_requested else TRAINING):
                             trainer.request_stop()
                     if callback is not None and not callback.on_step():
@@ -377,10 +383,16 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                     monitor.stop("error")
                 if not isinstance(error, DistributedError):
                     server.finish()
+                    server.exchange_own()  # the last of its own workers' changes
+                policy.network.parameters[:] = server.global_snapshot()
                 if server.failed and error is None:
                     error = DistributedError(f"rank 0: rank(s) {server.failed} stopped with an error (raised there)")
-            elif not isinstance(error, DistributedError):
-                client.exchange(FAILED if error is not None else LEAVING)
+            elif client is not None and not isinstance(error, DistributedError):
+                try:
+                    client.exchange(FAILED if error is not None else LEAVING)
+                except DistributedError:
+                    if error is None:
+                        raise  # (else this process's own error is the one to raise)
     except KeyboardInterrupt:  # a signal received meanwhile, handed on when the exchanges are over
         interrupted = True
     if error is not None:
@@ -394,11 +406,15 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
         callback.on_training_end()
     if server is not None:
         progress, history, reason = monitor.progress(), monitor.history(), monitor.stop_reason
-        progress["distributed"] = server.report()
+        report = server.report()
     else:
+        assert client is not None
         progress, history = trainer.progress(), trainer.history()
         reason = client.stop_reason or trainer.stop_reason
-    return finish_result(lambda: make_result(policy, progress, history, reason, interrupted, cfg, counters))
+        report = {"exchanges": client.exchanges, "dropped": client.dropped, "exchange_seconds": client.seconds}
+    result = finish_result(lambda: make_result(policy, progress, history, reason, interrupted, cfg, counters))
+    result.distributed = {"rank": group.rank, "world_size": group.world_size, **report}
+    return result
 
 
 def _evaluate_snapshot(view: ActorCriticPolicy, native_id: str | None, make_env: Callable[[], gym.Env] | None,

@@ -268,6 +268,9 @@ def _train(args: argparse.Namespace) -> int:
         if result is None:
             print("fastac train: interrupted before training returned a result; nothing to save", file=sys.stderr)
         elif not args.quiet:
+            if result.distributed is not None:
+                print("distributed: " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                                  for k, v in result.distributed.items()), file=sys.stderr)
             if save_path is not None:
                 print(f"saved the model to {save_path}", file=sys.stderr)
             if run_dir is not None and (args.save_best or args.checkpoint_every is not None

@@ -20,12 +20,13 @@ script made one; ``process_group=`` passes another. One process alone trains as 
   (a checksum every ``dist_check_every`` updates; a difference is an error); the episode
   window, the step count and the stop decisions are the same everywhere.
 - **A3C across processes** (:class:`ParameterServer`, :class:`ParameterClient`): each process
-  runs its Hogwild workers on its own copy of the parameters; rank 0's copy is the global
-  one. Every ``dist_sync_interval_s`` seconds a process sends rank 0 the change its workers
-  made since its last exchange and gets the global parameters back (point-to-point
-  ``isend``/``irecv``); rank 0 adds the change to its parameters while its own workers train.
-  No process waits for another's rollouts. A change computed from parameters more than
-  ``dist_max_staleness`` exchanges old is dropped (and counted): staleness is bounded.
+  runs its Hogwild workers on its own copy of the parameters; rank 0 holds the global
+  parameters. Every ``dist_sync_interval_s`` seconds a process sends rank 0 the change its
+  workers made since its last exchange and gets the global parameters back (point-to-point
+  ``isend``/``irecv``; rank 0's own exchange is in memory); each change is mixed in with
+  weight 1 / world_size. No process waits for another's rollouts. A change computed from
+  global parameters more than ``dist_max_staleness`` exchanges old is dropped (and
+  counted): staleness is bounded.
 
 Every wait is bounded by ``dist_timeout_s`` (a process that died or hangs stops the others
 with :class:`DistributedError`) and can be interrupted: Ctrl-C or SIGTERM in any process
@@ -89,8 +90,8 @@ class Group:
                     raise DistributedError(
                         f"rank {self.rank}: {what}: no answer from the other processes within dist_timeout_s="
                         f"{self.timeout_s:g} s (a process died or hangs)")
-                if now - start > 1e-3:  # spin for a millisecond (an exchange on one machine), then sleep
-                    time.sleep(min(5e-3, (now - start) / 10))
+                # Short sleeps, not a spin: the cores are busy training, gloo's thread needs one.
+                time.sleep(5e-5 if now - start < 0.01 else min(5e-3, (now - start) / 10))
             except KeyboardInterrupt:
                 self.signals.append(signal.SIGINT)
         try:
@@ -126,6 +127,7 @@ class Group:
 
         src = None if source is None else self.global_rank(source)
         work = dist.irecv(tensor, src, group=self.process_group, tag=tag)
+        assert work is not None  # (None only for a process outside the group)
         self.wait_blocking(work, what)
         return source if source is not None else self.group_rank(int(work._source_rank()))
 
@@ -199,7 +201,7 @@ class Group:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             if self.signals:
-                handler = previous[self.signals[0]]
+                handler = previous[signal.Signals(self.signals[0])]
                 if callable(handler):
                     handler(self.signals[0], None)
                 elif handler == signal.SIG_DFL and self.signals[0] == signal.SIGINT:
@@ -269,9 +271,10 @@ def rank_zero_state(group: Group, state: dict[str, Any] | None, what: str) -> di
     assert state is not None and chosen is not None
     for key in ("num_parameters", "config"):
         if chosen[key] != state[key]:
-            raise DistributedError(f"rank {group.rank}: the processes were started with different {key.replace('_', ' ')}s: "
-                                   f"rank 0 has {chosen[key]!r}, this one {state[key]!r}")
-    return chosen
+            raise DistributedError(f"rank {group.rank}: the processes were started with different "
+                                   f"{key.replace('_', ' ')}s: rank 0 has {chosen[key]!r}, this one {state[key]!r}")
+    agreed: dict[str, Any] = chosen
+    return agreed
 
 
 # ---- data-parallel A2C ---------------------------------------------------------------
@@ -316,8 +319,8 @@ class GradientExchange:
 
     @property
     def bytes_per_update(self) -> int:
-        """The all-reduce's buffer size (each process sends and receives about twice this in
-        gloo's ring all-reduce)."""
+        """The all-reduce's buffer size (in a ring all-reduce each process sends and
+        receives 2 (W - 1) / W times this)."""
         return int(self.buffer.numel()) * 4
 
     def exchange(self, gradient: np.ndarray, samples: int, steps: int, stop: str | None, loss: Any,
@@ -509,19 +512,41 @@ class ParameterClient:
 
 
 class ParameterServer:
-    """A3C on rank 0: its workers train the global parameters, while a thread of its own
-    answers the other processes' exchanges (whichever comes first: a receive from any
-    rank), and it keeps the run's bookkeeping for everyone: the global ``RunMonitor``
-    (every process's steps and episodes, the stop criteria, the greedy confirmation of
-    stop_at_return)."""
+    """A3C on rank 0: the global parameters, and the run's bookkeeping for every process.
 
-    def __init__(self, group: Group, trainer: Any, monitor: Any, num_parameters: int, max_staleness: int) -> None:
+    The global parameters are an array of their own. Every process, rank 0's included, is
+    a client of them: its workers train its own copy (Hogwild), and every
+    ``dist_sync_interval_s`` it hands in the change they made since its last exchange and
+    takes the global parameters back (keeping what its workers did meanwhile). A thread
+    answers the other processes' exchanges (a receive from any rank: whoever comes
+    first); rank 0's supervising thread makes its own. Each change is added with weight
+    1 / world_size: the global parameters move by the average of the processes' progress,
+    as asynchronous model averaging. Their sum would not do: each change is many updates
+    (a CartPole process makes hundreds in 50 ms) made on parameters up to an interval
+    old, the processes' changes disagree, and their sum took 3 processes on CartPole to a
+    collapsed policy where the average solved it. A change made from global parameters
+    more than ``max_staleness`` exchanges old (counting every process's) is dropped,
+    and counted.
+
+    The global ``RunMonitor`` gets every process's steps, updates and episodes; its stop
+    criteria and the greedy confirmation of stop_at_return (on the global parameters)
+    decide when every process stops.
+    """
+
+    def __init__(self, group: Group, trainer: Any, monitor: Any, num_parameters: int, max_staleness: int,
+                 interval_s: float) -> None:
         self.group, self.trainer, self.monitor, self.P = group, trainer, monitor, num_parameters
-        self.max_staleness = max_staleness
+        self.max_staleness, self.interval_s = max_staleness, interval_s
         self.weight = np.float32(1.0 / group.world_size)
         self.version = 0
+        self.global_parameters = np.empty(num_parameters, np.float32)
+        trainer.read_parameters(self.global_parameters)
         self.push = torch.zeros(num_parameters + len(_PUSH_HEADER), dtype=torch.float32)
         self.pull = torch.zeros(num_parameters + len(_PULL_HEADER), dtype=torch.float32)
+        # Rank 0's own exchanges: its workers' copy against the global parameters.
+        self.base, self.snapshot = self.global_parameters.copy(), np.empty(num_parameters, np.float32)
+        self.own_version = 0
+        self.next_sync = 0.0
         self.active = set(range(1, group.world_size))  # processes that have not made their last exchange
         self.last_heard = {r: time.monotonic() for r in self.active}
         self.counts: _Counts | None = None
@@ -530,12 +555,48 @@ class ParameterServer:
         self.exchanges = self.dropped = 0
         self.staleness: list[int] = []
         self.seconds = 0.0
-        self._lock = threading.Lock()  # the counts the two threads share
+        self._lock = threading.Lock()  # the global parameters and the counts, shared by the two threads
         self._thread = threading.Thread(target=self._serve, name="fastac-parameter-server", daemon=True)
+
+    def _mix(self, change: np.ndarray, base_version: int) -> bool:
+        """Adds ``change`` (made from the global parameters of ``base_version``) with the
+        process weight, unless it is too stale or would make a parameter non-finite
+        (holding the lock); returns whether it was dropped."""
+        staleness = self.version - base_version
+        mixed = self.global_parameters + change * self.weight
+        dropped = staleness > self.max_staleness or not bool(np.isfinite(mixed).all())
+        if not dropped:
+            self.global_parameters[:] = mixed
+            self.version += 1
+        self.staleness.append(staleness)
+        self.dropped += dropped
+        self.exchanges += 1
+        return dropped
+
+    def global_snapshot(self) -> np.ndarray:
+        """A copy of the global parameters."""
+        with self._lock:
+            return self.global_parameters.copy()
+
+    def due(self) -> bool:
+        """Whether rank 0's own exchange is due."""
+        return time.monotonic() >= self.next_sync
+
+    def exchange_own(self) -> None:
+        """Rank 0's own exchange: its workers' change in, the global parameters back."""
+        self.trainer.read_parameters(self.snapshot)
+        with self._lock:
+            self._mix(self.snapshot - self.base, self.own_version)
+            self.base[:] = self.global_parameters
+            self.own_version = self.version
+        if not self.trainer.add_to_parameters(self.base - self.snapshot):
+            raise DistributedError("rank 0: the global parameters would make its workers' copy non-finite")
+        self.next_sync = time.monotonic() + self.interval_s
 
     def start(self) -> None:
         """The workers have started: count from here, and answer."""
         self.counts = _Counts(self.trainer)
+        self.next_sync = time.monotonic() + self.interval_s
         self._thread.start()
 
     def record_own(self) -> None:
@@ -583,26 +644,21 @@ class ParameterServer:
             episodes = torch.zeros(2 * n, dtype=torch.float32)
             self.group.receive(episodes, r, _EPISODES, f"the episodes of rank {r}")
             returns, lengths = episodes.numpy()[:n], episodes.numpy()[n:].astype(np.int32)
-        staleness = self.version - base_version
-        # The average of the processes' progress, not its sum (see the class docstring).
-        dropped = staleness > self.max_staleness or not self.trainer.add_to_parameters(v[:P] * self.weight)
-        if not dropped:  # (a change that would make a parameter non-finite is refused, too)
-            self.version += 1
+        with self._lock:
+            dropped = self._mix(v[:P], base_version)
+            w = self.pull.numpy()
+            w[:P] = self.global_parameters
+            version = self.version
         self._record(steps, updates, skipped, returns, lengths, loss)
         if state == REQUESTED:
             self.monitor.stop("requested")
         elif state == FAILED:
             self.monitor.stop("error")
-        w = self.pull.numpy()
-        self.trainer.read_parameters(w[:P])
         self.monitor.check_stop()
         reason = self.monitor.stop_reason if self.monitor.stopping else ""
-        w[P:] = [self.version, STOP_REASONS.index(reason), float(dropped)]
+        w[P:] = [version, STOP_REASONS.index(reason), float(dropped)]
         self.group.send(self.pull, r, _ANSWER, f"the answer to rank {r}")
         with self._lock:
-            self.staleness.append(staleness)
-            self.dropped += dropped
-            self.exchanges += 1
             self.last_heard[r] = time.monotonic()
             if state == FAILED:
                 self.failed.append(r)
@@ -618,7 +674,9 @@ class ParameterServer:
         self.check()
 
     def report(self) -> dict[str, Any]:
-        """Exchanges served, changes dropped as too stale, staleness (mean, max), seconds serving."""
+        """Exchanges (rank 0's own included), changes dropped (too stale, or non-finite),
+        staleness (mean, max; in exchanges applied since the sender's last pull), seconds
+        the serving thread spent answering."""
         with self._lock:
             s = np.asarray(self.staleness) if self.staleness else np.zeros(1)
             return {"exchanges": self.exchanges, "dropped": self.dropped, "staleness_mean": float(s.mean()),

@@ -31,6 +31,11 @@ class TrainResult:
             that the weights stay finite; a warning is raised when there are any.
         num_timesteps: env steps of the model over every run it continues (``env_steps``
             counts this run's only).
+        distributed: a run across processes (:mod:`fastac.distributed`): ``rank`` and
+            ``world_size``; for A2C ``bytes_per_update`` and ``exchanges`` (all-reduces);
+            for A3C ``exchanges`` and ``dropped`` (changes too stale to apply) and on rank 0
+            the ``staleness_mean`` / ``staleness_max`` of the changes it received (in
+            exchanges applied since the sender's last pull). None for one process.
     """
 
     policy: ActorCriticPolicy
@@ -44,6 +49,7 @@ class TrainResult:
     updates: int = 0
     skipped_updates: int = 0
     num_timesteps: int = 0
+    distributed: dict[str, Any] | None = None
 
     def warn_if_updates_skipped(self) -> None:
         """Warns (RuntimeWarning) if any update was skipped for a non-finite gradient."""

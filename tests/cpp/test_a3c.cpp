@@ -67,6 +67,22 @@ TEST(SharedOptimizer, AdamFirstStepIsLrTimesSign) {
   EXPECT_NEAR(p[1], 0.1f, 1e-4);
 }
 
+// Another process's change (distributed A3C): added as is, refused whole if it would
+// make a parameter non-finite, and the finiteness bound follows the new values.
+TEST(SharedOptimizer, AddToParameters) {
+  std::vector<float> p = {1.0f, -2.0f};
+  SharedOptimizer opt(p.data(), 2, {OptimizerKind::kSgd});
+  const float delta[2] = {0.5f, 1e30f};
+  EXPECT_TRUE(opt.add_to_parameters(delta));
+  EXPECT_EQ(p, (std::vector<float>{1.5f, 1e30f}));
+  const float half_max[2] = {1.0f, 2e38f};
+  EXPECT_TRUE(opt.add_to_parameters(half_max));
+  EXPECT_FALSE(opt.add_to_parameters(half_max));  // 4e38 overflows float: refused whole
+  const float to_inf[2] = {0.0f, std::numeric_limits<float>::infinity()};
+  EXPECT_FALSE(opt.add_to_parameters(to_inf));
+  EXPECT_EQ(p[0], 2.5f);  // nothing changed by a refused change
+}
+
 TEST(SharedOptimizer, Sgd) {
   std::vector<float> p = {1.0f};
   const float g[1] = {2.0f};

@@ -173,6 +173,30 @@ TEST(Act, GaussianModelActionsAndClipping) {
   EXPECT_THROW(ActorCritic({3, space, {8}, 0.0f, true}, 1), std::invalid_argument);  // an infinite bound
 }
 
+// act_per_row: row b samples with its own stream, as act() on that row alone would.
+TEST(Act, PerRowStreamsSampleEachRowAsAlone) {
+  ActorCritic net({3, Space::discrete(4), {8}}, 1);
+  const int batch = 3;
+  std::vector<float> obs(batch * 3);
+  for (size_t i = 0; i < obs.size(); ++i) obs[i] = std::sin(float(i));
+  ModelWorkspace ws(net);
+  std::vector<int64_t> together(batch);
+  std::vector<float> values(batch);
+  std::vector<Pcg64> rngs = {Pcg64::from_seed(1), Pcg64::from_seed(2), Pcg64::from_seed(3)};
+  std::vector<Pcg64*> pointers = {&rngs[0], &rngs[1], &rngs[2]};
+  act_per_row(net, net.parameters(), obs.data(), batch, pointers.data(), ws, {together.data(), nullptr, 0},
+              values.data());
+  for (int b = 0; b < batch; ++b) {
+    Pcg64 alone = Pcg64::from_seed(static_cast<uint64_t>(b + 1));
+    int64_t action = -1;
+    float value = 0;
+    act(net, net.parameters(), obs.data() + 3 * b, 1, &alone, ws, {&action, nullptr, 0}, &value);
+    EXPECT_EQ(action, together[b]);
+    EXPECT_FLOAT_EQ(value, values[b]);
+    EXPECT_EQ(alone.state_words(), rngs[b].state_words());  // each stream drew as much
+  }
+}
+
 // act(): the policy's forward then the distribution; values are the critic's.
 TEST(Act, ActionsAndValuesOfTheModel) {
   ActorCritic net({3, Space::discrete(4, 10), {8}}, 1);

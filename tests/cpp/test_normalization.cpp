@@ -123,6 +123,25 @@ TEST(Normalization, RewardScalerKeepsDiscountedReturnsPerEnv) {
   EXPECT_NEAR(stats.moments().count, 5.0001, 1e-12);
 }
 
+// take_pending: the moments flush would merge, handed out (distributed A2C merges every
+// process's before its statistics take them) and forgotten.
+TEST(Normalization, RewardScalerTakePending) {
+  RewardScaler scaler(2, 1.0f);
+  std::vector<float> rewards = {1.0f, 3.0f};
+  const std::vector<uint8_t> not_done = {0, 0};
+  scaler.scale(rewards.data(), not_done.data(), nullptr, 1.0f);
+  rewards = {1.0f, 3.0f};
+  scaler.scale(rewards.data(), not_done.data(), nullptr, 1.0f);  // R = {1, 3}, then {2, 6}
+  const Moments m = scaler.take_pending();
+  EXPECT_EQ(m.count, 4.0);
+  EXPECT_DOUBLE_EQ(m.mean[0], 3.0);
+  EXPECT_DOUBLE_EQ(m.var[0], (4.0 + 0.0 + 1.0 + 9.0) / 4);
+  EXPECT_EQ(scaler.take_pending().count, 0.0);
+  RunningStats stats(1);
+  scaler.flush(stats);  // nothing pending: unchanged
+  EXPECT_NEAR(stats.moments().count, 1e-4, 1e-12);
+}
+
 // Workers update and snapshot one RunningStats concurrently (TSan checks the locking);
 // the result is the moments of everything they merged, in any order.
 TEST(Normalization, ConcurrentUpdatesAndSnapshots) {

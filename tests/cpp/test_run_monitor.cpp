@@ -29,6 +29,24 @@ void record(RunMonitor& m, int episodes, float episode_return) {
 
 }  // namespace
 
+// after_updates: several updates (another process's) at once, with the total_steps criterion.
+TEST(RunMonitor, AfterUpdatesCountsSeveral) {
+  TrainConfig c;
+  c.total_steps = 100;
+  RunMonitor m(c);
+  m.start();
+  LossStats loss;
+  loss.policy_loss = 0.25f;
+  m.after_updates(60, 3, 1, loss);
+  EXPECT_EQ(m.progress().env_steps, 60);
+  EXPECT_EQ(m.progress().updates, 3);
+  EXPECT_EQ(m.progress().skipped_updates, 1);
+  EXPECT_EQ(m.progress().last_loss.policy_loss, 0.25f);
+  EXPECT_FALSE(m.stopping());
+  m.after_updates(40, 0, 0, loss);
+  EXPECT_EQ(m.stop_reason(), StopReason::kTotalSteps);
+}
+
 TEST(RunMonitor, StartsEmpty) {
   RunMonitor m(TrainConfig{});
   const Progress p = m.progress();
