@@ -222,8 +222,9 @@ py::dict progress_dict(const RunMonitor& monitor) {
   return d;
 }
 
-py::dict history_dict(const RunMonitor& monitor) {
-  const auto history = monitor.history();
+py::dict history_dict(const RunMonitor& monitor, int64_t from = 0) {
+  if (from < 0) throw py::value_error("start must be >= 0");
+  const auto history = monitor.history(static_cast<size_t>(from));
   const py::ssize_t n = static_cast<py::ssize_t>(history.size());
   CArray<double> wall(n);
   CArray<int64_t> steps(n);
@@ -765,7 +766,9 @@ void bind_training(py::module_& m) {
       .def("check_stop", &RunMonitor::check_stop, "stopping, after stopping the run if max_seconds has passed.")
       .def_property_readonly("stop_reason", [](const RunMonitor& m) { return stop_reason_name(m.stop_reason()); })
       .def("progress", &progress_dict)
-      .def("history", &history_dict);
+      .def(
+          "history", [](const RunMonitor& m, int64_t start) { return history_dict(m, start); }, py::arg("start") = 0,
+          "This run's episodes from the start-th on (arrays wall_time_s, env_steps, episode_return, episode_length).");
 
   py::class_<RolloutBuffer>(m, "RolloutBuffer", "[T, N] rollout storage and advantages (rl/rollout.h).")
       .def(py::init([](int steps, int num_envs, int observation_size, const Space& action_space,
@@ -957,7 +960,9 @@ void bind_training(py::module_& m) {
       .def_property_readonly("finished", &A3CTrainer::finished)
       .def_property_readonly("stop_reason", [](const A3CTrainer& t) { return stop_reason_name(t.monitor().stop_reason()); })
       .def("progress", [](const A3CTrainer& t) { return progress_dict(t.monitor()); })
-      .def("history", [](const A3CTrainer& t) { return history_dict(t.monitor()); })
+      .def(
+          "history", [](const A3CTrainer& t, int64_t start) { return history_dict(t.monitor(), start); },
+          py::arg("start") = 0, "This run's episodes from the start-th on.")
       .def(
           "resume", [](A3CTrainer& t, const py::dict& counters) { t.monitor().resume(run_counters_from(counters)); },
           py::arg("counters"), "Continues from an earlier run's counters, before start().")

@@ -196,9 +196,10 @@ Progress RunMonitor::progress() const {
   return p;
 }
 
-std::vector<EpisodeRecord> RunMonitor::history() const {
+std::vector<EpisodeRecord> RunMonitor::history(size_t from) const {
   std::lock_guard lock(episodes_mutex_);
-  return episodes_;
+  if (from >= episodes_.size()) return {};
+  return std::vector<EpisodeRecord>(episodes_.begin() + static_cast<std::ptrdiff_t>(from), episodes_.end());
 }
 
 }  // namespace fastac

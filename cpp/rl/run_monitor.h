@@ -97,7 +97,9 @@ class RunMonitor {
   StopReason stop_reason() const { return reason_.load(); }
 
   Progress progress() const;
-  std::vector<EpisodeRecord> history() const;
+  // This run's episodes from the from-th on (all by default): a caller that follows the
+  // run copies only what is new.
+  std::vector<EpisodeRecord> history(size_t from = 0) const;
   const TrainConfig& config() const { return config_; }
 
  private:

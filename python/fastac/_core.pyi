@@ -433,8 +433,10 @@ class RunMonitor:
         """
     def elapsed(self) -> float:
         ...
-    def history(self) -> dict:
-        ...
+    def history(self, start: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+        """
+        This run's episodes from the start-th on (arrays wall_time_s, env_steps, episode_return, episode_length).
+        """
     def learning_rate(self) -> float:
         ...
     def progress(self) -> dict:
@@ -558,8 +560,10 @@ class A3CTrainer:
         """
         Totals and the last episodes, for a run that continues this one.
         """
-    def history(self) -> dict:
-        ...
+    def history(self, start: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+        """
+        This run's episodes from the start-th on.
+        """
     def join(self) -> None:
         """
         Waits for the workers; re-raises the first exception a worker raised.

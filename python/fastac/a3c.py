@@ -136,9 +136,18 @@ class A3C(BaseAlgorithm):
         if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
             raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
                             f"returning a gymnasium.Env, not an env instance ({describe_env(env)!r})")
-        if self._group is not None and cfg.anneal_lr:
-            raise ValueError("anneal_lr: distributed A3C does not anneal the learning rate (each process's workers "
-                             "would follow their own step count, not the run's); pass anneal_lr=False")
+        if self._group is not None:
+            if cfg.anneal_lr:
+                raise ValueError("anneal_lr: distributed A3C does not anneal the learning rate (each process's "
+                                 "workers would follow their own step count, not the run's); pass anneal_lr=False")
+            if cfg.normalize_obs or cfg.normalize_reward:
+                raise ValueError("normalize_obs / normalize_reward: distributed A3C does not merge the processes' "
+                                 "normalization statistics; pass normalize_obs=False, normalize_reward=False (or "
+                                 "train with distributed A2C, which merges them)")
+            if cfg.dist_sync_interval_s >= cfg.dist_timeout_s / 2:
+                raise ValueError(f"dist_sync_interval_s={cfg.dist_sync_interval_s:g} must be < dist_timeout_s / 2 = "
+                                 f"{cfg.dist_timeout_s / 2:g}: rank 0 takes a process silent for dist_timeout_s as "
+                                 f"dead")
         self._native_id = NATIVE_ENV_IDS.get(cfg.env) if isinstance(env, str) and cfg.native else None
         self._make_env: Callable[[], gym.Env] | None = None
         action_space: gym.spaces.Space[Any]
@@ -179,9 +188,9 @@ class A3C(BaseAlgorithm):
             config, counters = self._agree_with_rank_zero(config, counters)
         run_config = config
         envs_per_process = config.num_workers * config.envs_per_worker  # type: ignore[operator]
-        world, rank = (group.world_size, group.rank) if group is not None else (1, 0)
-        if self._runs or rank:  # a later learn(): the next env seeds; another process: its own
-            shift = (self._runs * world + rank) * envs_per_process
+        rank = group.rank if group is not None else 0
+        if self._runs or rank:  # a later learn(): the next env seeds; rank r: seeds from seed + r * 2**32
+            shift = rank * 2**32 + self._runs * envs_per_process
             run_config = dataclasses.replace(config, seed=(config.resolved_seed() + shift) % 2**63)
         if group is not None:  # rank 0 decides when the run stops, for every process
             run_config = dataclasses.replace(run_config, total_steps=2**62, stop_at_return=None, max_seconds=None)
@@ -238,6 +247,7 @@ class _Live:
     def __init__(self, trainer: Any, policy: ActorCriticPolicy, optimizer: str, monitor: Any = None) -> None:
         self.trainer, self.policy, self.optimizer = trainer, policy, optimizer
         self.counts = monitor if monitor is not None else trainer  # progress(), counters(), history()
+        self.read_parameters = trainer.read_parameters  # what model.policy shows
         self.round, self.finished = 0, False
         self._view: ActorCriticPolicy | None = None
         self._view_round = -1
@@ -274,7 +284,7 @@ class _Live:
             self._view = ActorCriticPolicy(**p.architecture_kwargs(), metadata=p.metadata, _initialize=False)
         if self._view_round != self.round:
             self._counters = self.counts.counters()
-            self.trainer.read_parameters(self._view.network.parameters)
+            self.read_parameters(self._view.network.parameters)
             if p.observation_stats is not None:
                 self._view.observation_stats.set(*p.observation_stats.moments())
             self._optimizer_state = self.trainer.optimizer_state()
@@ -335,18 +345,20 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
     evaluated: np.ndarray | None = None  # the snapshot that met stop_at_return
     interrupted = stop_requested = False
     error: BaseException | None = None
+    if server is not None:  # callbacks (checkpoints, evaluations) see the global parameters
+        live.read_parameters = server.read_global
     if callback is not None:
         callback.on_training_start(locals(), globals())
-    trainer.start()
     try:
         with group.deferred_signals():  # Ctrl-C: a stop request to every process, not an abandoned exchange
             try:
-                if server is not None:
+                if server is not None:  # (counting from before the workers' first step)
                     monitor.start()
                     server.start()
                 else:
                     assert client is not None
                     client.start()
+                trainer.start()
                 while not trainer.wait_for(poll):
                     live.round += 1
                     if server is not None:
@@ -382,17 +394,22 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                 if error is not None:
                     monitor.stop("error")
                 if not isinstance(error, DistributedError):
-                    server.finish()
+                    server.finish()  # (the others learn of an error in its answers)
                     server.exchange_own()  # the last of its own workers' changes
+                else:
+                    server.abandon()
                 policy.network.parameters[:] = server.global_snapshot()
                 if server.failed and error is None:
                     error = DistributedError(f"rank 0: rank(s) {server.failed} stopped with an error (raised there)")
-            elif client is not None and not isinstance(error, DistributedError):
+            elif client is not None:
                 try:
                     client.exchange(FAILED if error is not None else LEAVING)
                 except DistributedError:
                     if error is None:
                         raise  # (else this process's own error is the one to raise)
+                if error is None and client.stop_reason == "error":
+                    error = DistributedError(f"rank {group.rank}: rank 0 stopped the run after an error in another "
+                                             f"process (raised there)")
     except KeyboardInterrupt:  # a signal received meanwhile, handed on when the exchanges are over
         interrupted = True
     if error is not None:

@@ -212,7 +212,8 @@ class BaseAlgorithm:
         policy = self.policy
         obs_stats = policy.network.observation_stats
         state = {"num_parameters": policy.network.num_parameters,
-                 "config": {k: v for k, v in config.to_dict().items() if k not in ("seed", "total_steps")},
+                 # (num_workers may differ: machines differ; A3C's seeds leave room for any count)
+                 "config": {k: v for k, v in config.to_dict().items() if k not in ("seed", "total_steps", "num_workers")},
                  "seed": config.resolved_seed(), "total_steps": config.total_steps, "counters": counters,
                  "parameters": policy.network.parameters.copy(), "runs": self._runs,
                  "observation_moments": obs_stats.moments() if obs_stats is not None else None,

@@ -100,25 +100,39 @@ class Group:
             raise DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably "
                                    f"died or stopped with an error)") from None
 
+    def _failed(self, what: str, error: BaseException) -> DistributedError:
+        return DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably died, "
+                                f"stopped with an error, or hangs)")
+
     def all_reduce(self, tensor: torch.Tensor, what: str, op: Any = None) -> None:
         """``tensor`` summed (or ``op``) over every process, in place."""
         import torch.distributed as dist
 
-        work = dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM, group=self.process_group, async_op=True)
+        try:
+            work = dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM, group=self.process_group, async_op=True)
+        except RuntimeError as error:  # (gloo raises here too once a peer has gone)
+            raise self._failed(what, error) from None
         self.wait(work, what)
 
     def broadcast(self, tensor: torch.Tensor, what: str) -> None:
         """Rank 0's ``tensor`` into every process's."""
         import torch.distributed as dist
 
-        work = dist.broadcast(tensor, src=self.global_rank(0), group=self.process_group, async_op=True)
+        try:
+            work = dist.broadcast(tensor, src=self.global_rank(0), group=self.process_group, async_op=True)
+        except RuntimeError as error:
+            raise self._failed(what, error) from None
         self.wait(work, what)
 
     def send(self, tensor: torch.Tensor, to: int, tag: int, what: str) -> None:
         """Sends ``tensor`` to rank ``to`` of the group and waits until it has gone."""
         import torch.distributed as dist
 
-        self.wait_blocking(dist.isend(tensor, self.global_rank(to), group=self.process_group, tag=tag), what)
+        try:
+            work = dist.isend(tensor, self.global_rank(to), group=self.process_group, tag=tag)
+        except RuntimeError as error:
+            raise self._failed(what, error) from None
+        self.wait_blocking(work, what)
 
     def receive(self, tensor: torch.Tensor, source: int | None, tag: int, what: str) -> int:
         """Receives ``tensor`` from rank ``source`` of the group (any rank if None); returns
@@ -126,19 +140,21 @@ class Group:
         import torch.distributed as dist
 
         src = None if source is None else self.global_rank(source)
-        work = dist.irecv(tensor, src, group=self.process_group, tag=tag)
+        try:
+            work = dist.irecv(tensor, src, group=self.process_group, tag=tag)
+        except RuntimeError as error:
+            raise self._failed(what, error) from None
         assert work is not None  # (None only for a process outside the group)
         self.wait_blocking(work, what)
         return source if source is not None else self.group_rank(int(work._source_rank()))
 
     def wait_blocking(self, work: Any, what: str) -> None:
-        """Waits for a point-to-point request (gloo completes them only in ``wait``, which
-        its own timeout, the group's, bounds: ``dist_timeout_s`` for a group fastac made)."""
+        """Waits for a point-to-point request at most ``timeout_s`` (gloo completes them only
+        in ``wait``; a timeout there fails the group's pending requests: the run is over)."""
         try:
-            work.wait()
+            work.wait(timedelta(seconds=self.timeout_s))
         except RuntimeError as error:
-            raise DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably "
-                                   f"died, stopped with an error, or hangs)") from None
+            raise self._failed(what, error) from None
 
     def group_rank(self, global_rank: int) -> int:
         """This group's rank of a default group's rank."""
@@ -197,15 +213,20 @@ class Group:
             signal.signal(s, record)
         try:
             yield
-        finally:
+        except BaseException:  # an error is on its way: it, not a signal, is what the caller sees
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            if self.signals:
-                handler = previous[signal.Signals(self.signals[0])]
-                if callable(handler):
-                    handler(self.signals[0], None)
-                elif handler == signal.SIG_DFL and self.signals[0] == signal.SIGINT:
+            raise
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(self.signals):  # each kind once, in the order received
+            handler = previous[signal.Signals(signum)]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:  # what the signal would have done: SIGTERM ends the process
+                if signum == signal.SIGINT:
                     raise KeyboardInterrupt
+                os.kill(os.getpid(), signum)
 
 
 
@@ -266,13 +287,25 @@ def _world_size_from_environment() -> int:
 def rank_zero_state(group: Group, state: dict[str, Any] | None, what: str) -> dict[str, Any]:
     """Rank 0's training state (parameters, statistics, optimizer, counters, config) in
     every process, checked against the process's own: a run starts from the same point
-    everywhere (a model loaded on rank 0 only, a checkpoint resumed)."""
+    everywhere (a model loaded on rank 0 only, a checkpoint resumed). Processes whose
+    parameter count or config (``state["config"]``) differ from rank 0's make every process
+    raise :class:`DistributedError`, naming the fields on the processes that differ."""
     chosen = group.broadcast_object(state, f"the broadcast of {what}")
     assert state is not None and chosen is not None
-    for key in ("num_parameters", "config"):
-        if chosen[key] != state[key]:
-            raise DistributedError(f"rank {group.rank}: the processes were started with different "
-                                   f"{key.replace('_', ' ')}s: rank 0 has {chosen[key]!r}, this one {state[key]!r}")
+    differing = [key for key in sorted(set(state["config"]) | set(chosen["config"]))
+                 if state["config"].get(key) != chosen["config"].get(key)]
+    if chosen["num_parameters"] != state["num_parameters"]:
+        differing.append("num_parameters")
+    flags = torch.zeros(group.world_size, dtype=torch.float64)
+    flags[group.rank] = float(bool(differing))
+    group.all_reduce(flags, f"the check of {what}")
+    if differing:
+        raise DistributedError(f"rank {group.rank}: started with another config than rank 0's: " + ", ".join(
+            f"{k}={state['config'].get(k, state.get(k))!r} (rank 0: {chosen['config'].get(k, chosen.get(k))!r})"
+            for k in differing))
+    if flags.any():
+        raise DistributedError(f"rank {group.rank}: rank(s) {flags.nonzero().flatten().tolist()} were started with "
+                               f"another config than rank 0's (their errors name the fields)")
     agreed: dict[str, Any] = chosen
     return agreed
 
@@ -402,11 +435,24 @@ def batch_moments(x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
 
 # ---- A3C across processes ---------------------------------------------------------------
 
-#: The header after the parameter change a process sends rank 0.
-_PUSH_HEADER = ("base_version", "steps", "updates", "skipped", "episodes", "state", "policy_loss", "value_loss",
+#: The header after the parameter change a process sends rank 0 (counts as two float32
+#: words each, high and low 24 bits: exact up to 2**48).
+_PUSH_HEADER = ("base_version_high", "base_version_low", "steps_high", "steps_low", "updates_high", "updates_low",
+                "skipped_high", "skipped_low", "episodes_high", "episodes_low", "state", "policy_loss", "value_loss",
                 "entropy", "grad_norm", "explained_variance")
 #: ... and after the global parameters rank 0 sends back.
-_PULL_HEADER = ("version", "stop", "dropped")
+_PULL_HEADER = ("version_high", "version_low", "stop", "dropped")
+_WORD = 2**24  # float32 holds every integer below it exactly
+
+
+def _words(*counts: int) -> list[float]:
+    """Counts as float32-exact (high, low) word pairs."""
+    return [float(w) for c in counts for w in divmod(int(c), _WORD)]
+
+
+def _counts(words: np.ndarray) -> list[int]:
+    """The inverse of :func:`_words`."""
+    return [int(words[k]) * _WORD + int(words[k + 1]) for k in range(0, len(words), 2)]
 #: A process's state in its push: training, stopped by a request (Ctrl-C, a callback),
 #: failed (its own error, raised there), finished (its last push).
 TRAINING, REQUESTED, FAILED, LEAVING = 0, 1, 2, 3
@@ -419,19 +465,18 @@ class _Counts:
 
     def __init__(self, trainer: Any) -> None:
         self.trainer = trainer
-        self.steps = self.updates = self.skipped = self.episodes = 0
         progress = trainer.progress()
         self.steps, self.updates, self.skipped = (int(progress["env_steps"]), int(progress["updates"]),
                                                   int(progress["skipped_updates"]))
-        self.episodes = len(trainer.history()["episode_return"])
+        self.episodes = len(trainer.history()["episode_return"])  # (0: made before the workers start)
 
     def take(self) -> tuple[int, int, int, np.ndarray, np.ndarray, Any]:
         """(steps, updates, skipped, returns, lengths, last loss) since the last call."""
         progress = self.trainer.progress()
-        history = self.trainer.history()
+        history = self.trainer.history(self.episodes)  # only the new ones
         steps, updates, skipped = (int(progress["env_steps"]), int(progress["updates"]),
                                    int(progress["skipped_updates"]))
-        returns, lengths = history["episode_return"][self.episodes:], history["episode_length"][self.episodes:]
+        returns, lengths = history["episode_return"], history["episode_length"]
         out = (steps - self.steps, updates - self.updates, skipped - self.skipped, returns, lengths, loss_of(progress))
         self.steps, self.updates, self.skipped, self.episodes = steps, updates, skipped, self.episodes + len(returns)
         return out
@@ -488,8 +533,8 @@ class ParameterClient:
         v = self.push.numpy()
         np.subtract(self.snapshot, self.base, out=v[:self.P])
         steps, updates, skipped, returns, lengths, loss = self.counts.take()
-        v[self.P:] = [self.version, steps, updates, skipped, len(returns), state, loss.policy_loss, loss.value_loss,
-                      loss.entropy, loss.grad_norm, loss.explained_variance]
+        v[self.P:] = _words(self.version, steps, updates, skipped, len(returns)) + [
+            state, loss.policy_loss, loss.value_loss, loss.entropy, loss.grad_norm, loss.explained_variance]
         what = f"exchange {self.exchanges + 1} with rank 0"
         self.group.send(self.push, 0, _PUSH, what)
         if len(returns):
@@ -502,9 +547,9 @@ class ParameterClient:
             raise DistributedError(f"rank {self.group.rank}: rank 0's parameters would make this process's "
                                    f"non-finite")
         self.base[:] = w[:self.P]
-        self.version = int(w[self.P])
-        self.stop_reason = STOP_REASONS[int(w[self.P + 1])]
-        self.dropped += int(w[self.P + 2])
+        self.version = _counts(w[self.P:self.P + 2])[0]
+        self.stop_reason = STOP_REASONS[int(w[self.P + 2])]
+        self.dropped += int(w[self.P + 3])
         self.exchanges += 1
         self.seconds += time.monotonic() - began
         self.next_sync = time.monotonic() + self.interval_s
@@ -578,6 +623,18 @@ class ParameterServer:
         with self._lock:
             return self.global_parameters.copy()
 
+    def read_global(self, out: np.ndarray) -> None:
+        """The global parameters into ``out`` (what rank 0's callbacks see as ``model.policy``)."""
+        with self._lock:
+            out[:] = self.global_parameters
+
+    def abandon(self) -> None:
+        """After an error: no more answers. Waits (at most the timeout, which bounds its
+        receive) for the serving thread to end, so that none is left inside gloo when the
+        process exits."""
+        self.active.clear()
+        self._thread.join(self.group.timeout_s + 5.0)
+
     def due(self) -> bool:
         """Whether rank 0's own exchange is due."""
         return time.monotonic() >= self.next_sync
@@ -626,7 +683,7 @@ class ParameterServer:
 
     def _serve(self) -> None:
         try:
-            while self.active:
+            while self.active and self.error is None:
                 r = self.group.receive(self.push, None, _PUSH, "waiting for the other processes' exchanges")
                 self._answer(r)
         except BaseException as error:  # noqa: BLE001 (handed to the main thread by check())
@@ -636,9 +693,10 @@ class ParameterServer:
         began = time.monotonic()
         v = self.push.numpy()
         P = self.P
-        base_version, steps, updates, skipped, n, state = (int(x) for x in v[P:P + 6])
-        loss = _core.LossStats(policy_loss=float(v[P + 6]), value_loss=float(v[P + 7]), entropy=float(v[P + 8]),
-                               grad_norm=float(v[P + 9]), explained_variance=float(v[P + 10]))
+        base_version, steps, updates, skipped, n = _counts(v[P:P + 10])
+        state = int(v[P + 10])
+        loss = _core.LossStats(policy_loss=float(v[P + 11]), value_loss=float(v[P + 12]), entropy=float(v[P + 13]),
+                               grad_norm=float(v[P + 14]), explained_variance=float(v[P + 15]))
         returns = lengths = np.zeros(0)
         if n:
             episodes = torch.zeros(2 * n, dtype=torch.float32)
@@ -656,7 +714,7 @@ class ParameterServer:
             self.monitor.stop("error")
         self.monitor.check_stop()
         reason = self.monitor.stop_reason if self.monitor.stopping else ""
-        w[P:] = [version, STOP_REASONS.index(reason), float(dropped)]
+        w[P:] = _words(version) + [STOP_REASONS.index(reason), float(dropped)]
         self.group.send(self.pull, r, _ANSWER, f"the answer to rank {r}")
         with self._lock:
             self.last_heard[r] = time.monotonic()

@@ -217,3 +217,28 @@ def test_bad_distributed_settings():
         fastac.A2C("CartPole-v1", distributed="off", process_group=object())
     with pytest.raises(ValueError, match="dist_timeout_s"):
         fastac.A2C("CartPole-v1", dist_timeout_s=0)
+
+
+A3C_RANK_DIES = """
+    import os, sys, threading, fastac
+    if os.environ["RANK"] == "2":  # dies 4 s in, mid-run
+        threading.Timer(4.0, lambda: os._exit(9)).start()
+    try:
+        fastac.train_a3c("CartPole-v1", num_workers=1, total_steps=10**10, hidden_sizes=(64,), dist_timeout_s=6)
+    except fastac.distributed.DistributedError as error:
+        print("DistributedError", error, flush=True)
+        sys.exit(1)
+"""
+
+
+def test_a3c_a_process_that_dies_stops_the_others(tmp_path):
+    """Rank 2 of 3 dies: rank 0 (serving) and rank 1 raise DistributedError and exit cleanly
+    (no abort from a thread left inside gloo), within the timeout."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(A3C_RANK_DIES))
+    procs = _spawn([sys.executable, str(path)], 3, tmp_path)
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert procs[2].returncode == 9
+    for p, (out, err) in zip(procs[:2], outs[:2]):
+        assert p.returncode == 1, err[-3000:]
+        assert "DistributedError" in out, out + err[-3000:]
