@@ -239,8 +239,10 @@ def _train(args: argparse.Namespace) -> int:
                 if resume is None:
                     model = algorithm(cfg.env, **kwargs)
                     model.learn(callback=callbacks, callback_interval_s=0.2)
-                else:  # on from the checkpoint: its config, its counts; --total-steps counts them too
-                    model = algorithm.load(resume[0])
+                else:  # on from the checkpoint: its config (the options given override it), its counts
+                    overrides = {f.name: getattr(args, f.name) for f in TrainConfig.fields_for(args.algo)
+                                 if getattr(args, f.name) is not None and f.name not in ("env", "total_steps")}
+                    model = algorithm.load(resume[0], **overrides)
                     total = args.total_steps if args.total_steps is not None else model.config.total_steps
                     if total <= model.num_timesteps:
                         raise ValueError(f"--resume: {resume[0]!r} has trained {model.num_timesteps:,} steps, "
@@ -437,8 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="save the model every STEPS env steps as the run folder's rl_model_<steps>_steps.pt")
     train.add_argument("--resume", default=None, metavar="RUN_DIR",
                        help="continue the run whose checkpoints (--checkpoint-every) are in RUN_DIR from the newest "
-                            "one: its model, optimizer, statistics and step count (total_steps counts them); "
-                            "the run's files go on in RUN_DIR. Distributed, every process reads it")
+                            "one: its model, optimizer, statistics, config (options given override it) and step "
+                            "count (total_steps counts them); the run's files go on in RUN_DIR. Distributed, "
+                            "every process reads it (a shared or copied folder)")
     train.add_argument("--log-dir", default=None, help="write progress.csv and episodes.csv here")
     train.add_argument("--tensorboard", default=None, metavar="DIR",
                        help="write TensorBoard events in a new subfolder DIR/RUN_NAME_N, N = 1 + the largest "

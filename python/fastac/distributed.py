@@ -97,12 +97,11 @@ class Group:
         try:
             work.wait()
         except RuntimeError as error:
-            raise DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably "
-                                   f"died or stopped with an error)") from None
+            raise self._failed(what, error) from None
 
     def _failed(self, what: str, error: BaseException) -> DistributedError:
         return DistributedError(f"rank {self.rank}: {what} failed: {error} (another process has probably died, "
-                                f"stopped with an error, or hangs)")
+                                f"stopped with an error, or hangs; dist_timeout_s={self.timeout_s:g})")
 
     def all_reduce(self, tensor: torch.Tensor, what: str, op: Any = None) -> None:
         """``tensor`` summed (or ``op``) over every process, in place."""
@@ -394,24 +393,35 @@ class GradientExchange:
 
     def merge_moments(self, parts: list[tuple[float, np.ndarray, np.ndarray]]) -> list[tuple[float, np.ndarray, np.ndarray]]:
         """Each of ``parts`` (count, mean, var) of this process's batch, combined with the
-        other processes' same part: one float64 all-reduce of (count, count x mean,
-        count x (var + mean^2)). Every process gets the same moments."""
+        other processes' same part: one float64 all-reduce in which each process fills its
+        own slot (a gather), then Chan et al.'s merge in rank order, the one
+        ``RunningStats`` uses. Every process gets the same moments."""
         sizes = [len(mean) for _, mean, _ in parts]
-        t = torch.zeros(sum(1 + 2 * s for s in sizes), dtype=torch.float64)
-        v, at = t.numpy(), 0
+        width = sum(1 + 2 * s for s in sizes)
+        t = torch.zeros(self.group.world_size * width, dtype=torch.float64)
+        v = t.numpy()
+        at = self.group.rank * width
         for (count, mean, var), s in zip(parts, sizes):
-            v[at] = count
-            v[at + 1:at + 1 + s] = count * mean
-            v[at + 1 + s:at + 1 + 2 * s] = count * (var + mean * mean)
+            v[at], v[at + 1:at + 1 + s], v[at + 1 + s:at + 1 + 2 * s] = count, mean, var
             at += 1 + 2 * s
         self.group.all_reduce(t, f"the normalization statistics' all-reduce of update {self.updates}")
-        merged, at = [], 0
+        merged = []
+        offset = 0
         for s in sizes:
-            count = float(v[at])
-            mean = v[at + 1:at + 1 + s] / max(count, 1.0)
-            var = np.maximum(v[at + 1 + s:at + 1 + 2 * s] / max(count, 1.0) - mean * mean, 0.0)
+            count, mean, var = 0.0, np.zeros(s), np.zeros(s)
+            for r in range(self.group.world_size):
+                at = r * width + offset
+                n = float(v[at])
+                if n <= 0:
+                    continue
+                m, q = v[at + 1:at + 1 + s], v[at + 1 + s:at + 1 + 2 * s]
+                total = count + n
+                delta = m - mean
+                var = (var * count + q * n + delta * delta * count * n / total) / total
+                mean = mean + delta * n / total
+                count = total
             merged.append((count, mean, var))
-            at += 1 + 2 * s
+            offset += 1 + 2 * s
         return merged
 
     def check_parameters(self, parameters: np.ndarray) -> None:

@@ -242,3 +242,31 @@ def test_a3c_a_process_that_dies_stops_the_others(tmp_path):
     for p, (out, err) in zip(procs[:2], outs[:2]):
         assert p.returncode == 1, err[-3000:]
         assert "DistributedError" in out, out + err[-3000:]
+
+
+A2C_UNTIL_STOPPED = """
+    import json, fastac
+    result = fastac.train_a2c("CartPole-v1", num_envs=4, total_steps=10**10, seed=0)
+    print(json.dumps({"stop": result.stop_reason, "steps": result.num_timesteps,
+                      "interrupted": result.interrupted}), flush=True)
+"""
+
+
+def test_sigterm_in_one_rank_of_a_script(tmp_path):
+    """SIGTERM to rank 1 of a script: both stop after the same update; rank 0 returns its
+    result (stopped on request), rank 1 then dies of the SIGTERM it was sent, as a process
+    with the default handler does, instead of swallowing it."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(A2C_UNTIL_STOPPED))
+    procs = _spawn([sys.executable, str(path)], 2, tmp_path)
+    try:
+        time.sleep(8)
+        procs[1].send_signal(signal.SIGTERM)
+        outs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert procs[1].returncode == -signal.SIGTERM, outs[1][1][-3000:]
+    assert procs[0].returncode == 0, outs[0][1][-3000:]
+    result = json.loads(outs[0][0].strip().splitlines()[-1])
+    assert result["stop"] == "callback" and not result["interrupted"] and result["steps"] > 0
