@@ -170,3 +170,26 @@ def with_config_signature(algorithm: str) -> Callable[[Callable[..., Any]], Call
         return fn
 
     return decorate
+
+
+def evaluate_for_stop(policy: ActorCriticPolicy, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
+                      cfg: TrainConfig, stream: int) -> tuple[float, int]:
+    """The greedy confirmation of stop_at_return: (mean greedy return, env steps) of ``policy`` over
+    ``cfg.stop_eval_episodes`` fresh episodes (evaluation ``stream``): in C++ for native envs, else
+    through gymnasium."""
+    from fastac import _core
+    from fastac.evaluation import evaluate_policy
+
+    if native_id is not None:
+        mean, steps = _core.evaluate_greedy(native_id, policy.network, cfg.stop_eval_episodes, cfg.resolved_seed(),
+                                            stream)
+        return float(mean), int(steps)
+    assert make_eval_env is not None
+    eval_env = make_eval_env()
+    try:
+        rewards, lengths = evaluate_policy(policy, eval_env, n_eval_episodes=cfg.stop_eval_episodes,
+                                           seed=cfg.resolved_seed() + stream * cfg.stop_eval_episodes,
+                                           return_episode_rewards=True)
+        return float(np.mean(rewards)), int(np.sum(lengths))
+    finally:
+        eval_env.close()

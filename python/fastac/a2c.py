@@ -21,15 +21,14 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from fastac import _core
-from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_policy, make_result,
-                         registered_spec, with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, evaluate_for_stop, finish_result, make_policy,
+                         make_result, registered_spec, with_config_signature)
 from fastac._validation import seed_words
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.distributed import GradientExchange, batch_moments
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
-from fastac.evaluation import evaluate_policy
 from fastac.policy import ActorCriticPolicy, ObservationSpec, core_space
 from fastac.result import TrainResult
 
@@ -392,7 +391,7 @@ def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Li
                 if monitor.take_evaluation_request():
                     evaluation = None
                     if ddp is None or ddp.group.is_main:
-                        evaluation = _evaluate(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
+                        evaluation = evaluate_for_stop(policy, native_id, make_eval_env, cfg, monitor.progress()["evaluations"])
                     mean, eval_steps = ddp.agree_evaluation(evaluation) if ddp is not None else evaluation  # type: ignore[misc]
                     monitor.record_evaluation(mean, eval_steps)
     except KeyboardInterrupt:
@@ -466,21 +465,3 @@ def _check_spaces(envs: VectorEnv, squash_output: bool) -> tuple[ObservationSpec
     if envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.DISABLED:
         raise ValueError("env: train_a2c needs a vector env that autoresets (NEXT_STEP or SAME_STEP), got DISABLED")
     return checked
-
-
-def _evaluate(policy: ActorCriticPolicy, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
-              cfg: TrainConfig, stream: int) -> tuple[float, int]:
-    """(mean greedy return, env steps) over fresh episodes: in C++ for native envs, else through gymnasium."""
-    if native_id is not None:
-        mean, steps = _core.evaluate_greedy(native_id, policy.network, cfg.stop_eval_episodes, cfg.resolved_seed(),
-                                            stream)
-        return float(mean), int(steps)
-    assert make_eval_env is not None
-    eval_env = make_eval_env()
-    try:
-        rewards, lengths = evaluate_policy(policy, eval_env, n_eval_episodes=cfg.stop_eval_episodes,
-                                           seed=cfg.resolved_seed() + stream * cfg.stop_eval_episodes,
-                                           return_episode_rewards=True)
-        return float(np.mean(rewards)), int(np.sum(lengths))
-    finally:
-        eval_env.close()

@@ -23,8 +23,8 @@ import gymnasium as gym
 import numpy as np
 
 from fastac import _core
-from fastac._run import (check_env_spaces, check_memory, describe_env, finish_result, make_policy, make_result,
-                         registered_spec, to_completion, with_config_signature)
+from fastac._run import (check_env_spaces, check_memory, describe_env, evaluate_for_stop, finish_result, make_policy,
+                         make_result, registered_spec, to_completion, with_config_signature)
 from fastac.base import BaseAlgorithm, CallbackLike, train_once
 from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
@@ -371,7 +371,7 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                         if monitor.take_evaluation_request():  # the run's stop_at_return, on the global parameters
                             view = live.policy_view()
                             view.network.parameters[:] = server.global_snapshot()
-                            mean, steps = _evaluate_snapshot(view, native_id, make_env, cfg,
+                            mean, steps = evaluate_for_stop(view, native_id, make_env, cfg,
                                                              monitor.progress()["evaluations"])
                             if monitor.record_evaluation(mean, steps):
                                 evaluated = view.network.parameters.copy()
@@ -432,25 +432,6 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
     result = finish_result(lambda: make_result(policy, progress, history, reason, interrupted, cfg, counters))
     result.distributed = {"rank": group.rank, "world_size": group.world_size, **report}
     return result
-
-
-def _evaluate_snapshot(view: ActorCriticPolicy, native_id: str | None, make_env: Callable[[], gym.Env] | None,
-                       cfg: TrainConfig, stream: int) -> tuple[float, int]:
-    """(mean greedy return, env steps) of the snapshot ``view`` over cfg.stop_eval_episodes fresh episodes."""
-    if native_id is not None:
-        mean, steps = _core.evaluate_greedy(native_id, view.network, cfg.stop_eval_episodes, cfg.resolved_seed(), stream)
-        return float(mean), int(steps)
-    from fastac.evaluation import evaluate_policy
-
-    assert make_env is not None
-    env = make_env()
-    try:
-        rewards, lengths = evaluate_policy(view, env, n_eval_episodes=cfg.stop_eval_episodes,
-                                           seed=cfg.resolved_seed() + stream * cfg.stop_eval_episodes,
-                                           return_episode_rewards=True)
-        return float(np.mean(rewards)), int(np.sum(lengths))
-    finally:
-        env.close()
 
 
 def _env_maker(env: Any) -> Callable[[], gym.Env]:

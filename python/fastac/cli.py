@@ -511,7 +511,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         except (ValueError, TypeError, ImportError, OSError) as error:
             parser.exit(2, f"fastac {args.command}: error: {error}\n")
         except DistributedError as error:  # another process died, hangs or failed
-            parser.exit(1, f"fastac {args.command}: distributed run failed: {error}\n")
+            message = f"fastac {args.command}: distributed run failed: {error}\n"
+            if args.ends_process:  # the process ends here: not through an interpreter shutdown that a
+                sys.stderr.write(message)  # request left inside gloo could abort
+                sys.stderr.flush()
+                sys.stdout.flush()
+                os._exit(1)
+            parser.exit(1, message)
         except KeyboardInterrupt:
             parser.exit(EXIT_INTERRUPTED, f"fastac {args.command}: interrupted\n")
         sys.exit(code)

@@ -80,7 +80,10 @@ class Group:
         :class:`DistributedError` naming ``what``. Ctrl-C does not break the wait (the other
         processes are in the same exchange): it is recorded as a stop request."""
         start = time.monotonic()
-        deadline = start + self.timeout_s
+        # A little after the group's own timeout (dist_timeout_s for a group fastac made):
+        # gloo then ends the request itself, and no request is left pending inside gloo
+        # when the process exits (which would abort it).
+        deadline = start + self.timeout_s * 1.05 + 2.0
         while True:
             try:
                 if work.is_completed():

@@ -164,6 +164,7 @@ def test_a_killed_rank_stops_the_other_and_resume_continues(tmp_path):
         for p in procs:
             p.kill()
             p.communicate()
+    assert sorted(p.name for p in (tmp_path / "runs" / "a2c").iterdir()) == ["CartPole-v1_1"]  # rank 0's only
     path, steps = latest_checkpoint(str(run_dir))
     assert steps >= 20000
     total = steps + 10_000
