@@ -251,3 +251,37 @@ def test_ctrl_c_stops_workers_stepping_python_envs_within_a_second(mode):
     assert out.split() == ["True", "interrupted", "1", "0"]
     assert "KeyboardInterrupt" not in err and "ERROR" not in err  # the subprocesses left it to the parent
     assert elapsed < 1.0
+
+
+def test_worker_envs_step_as_gymnasiums_same_step_vector_env():
+    """WorkerEnvs' sync loop (flags cleared only after an ended episode, numpy actions) gives
+    what gymnasium's SyncVectorEnv gives with same-step autoreset, step for step."""
+    from gymnasium.vector import AutoresetMode
+
+    from fastac.envs.worker import WorkerEnvs
+
+    n = 4
+    ours = WorkerEnvs(lambda: gym.make("CartPole-v1", max_episode_steps=20), n, "CartPole-v1", 4,
+                      gym.spaces.Discrete(2))
+    theirs = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1", max_episode_steps=20)] * n,
+                                      autoreset_mode=AutoresetMode.SAME_STEP)
+    obs, _ = theirs.reset(seed=list(range(n)))
+    for i in range(n):
+        np.testing.assert_array_equal(ours.reset_one(i, i), obs[i])
+    rng = np.random.default_rng(0)
+    ended_total = 0
+    for _ in range(300):
+        actions = rng.integers(0, 2, n).astype(np.int64)
+        obs, reward, terminated, truncated, final_obs = ours.step(actions)
+        obs2, reward2, terminated2, truncated2, info = theirs.step(actions)
+        np.testing.assert_array_equal(obs, obs2)
+        np.testing.assert_array_equal(reward, reward2)
+        assert terminated.dtype == truncated.dtype == np.uint8  # the core's flag type, no conversion
+        np.testing.assert_array_equal(terminated.astype(bool), terminated2)
+        np.testing.assert_array_equal(truncated.astype(bool), truncated2)
+        for i in np.flatnonzero(terminated2 | truncated2):
+            np.testing.assert_array_equal(final_obs[i], info["final_obs"][i])
+        ended_total += int((terminated2 | truncated2).sum())
+    assert ended_total > 20  # both kinds of ends happened many times
+    ours.close()
+    theirs.close()
