@@ -248,12 +248,13 @@ def test_a2c_learns_a_custom_box2_env(squash_output):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a3c_preset_solves_native_pendulum_and_holds_on_gymnasium(seed):
     # The Pendulum-v1 preset (fastac.presets): 3M steps, about 5 s; rl-zoo's tuned A2C
-    # reaches -163 +- 103 after 1M steps.
+    # reaches -163 +- 103 after 1M steps, the preset's final greedy policies -154 to -166
+    # (seeds 0-5; the margin is for Hogwild's nondeterminism).
     result = fastac.train_a3c("Pendulum-v1", seed=seed, max_seconds=120)
     assert result.config["normalize_obs"] and result.config["total_steps"] == 3_000_000  # the preset
     assert result.stop_reason == "total_steps", result.stop_reason
     mean, _ = fastac.evaluate_policy(result.policy, gym.make("Pendulum-v1"), n_eval_episodes=100, seed=10_000)
-    assert mean >= -200, mean
+    assert mean >= -185, mean
 
 
 def test_a2c_preset_learns_pendulum_and_holds_on_gymnasium():
