@@ -228,6 +228,7 @@ def main() -> None:
     parser.add_argument("--envs", nargs="+", default=list(TARGETS), choices=list(TARGETS))
     parser.add_argument("--algos", nargs="+", default=["a3c", "a2c", "sb3"], choices=["a3c", "a2c", "sb3"])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="run seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--eval-every", type=int, default=20_000, help="env steps between evaluations")
     parser.add_argument("--eval-episodes", type=int, default=10, help="episodes per evaluation")
     parser.add_argument("--out", default="bench/suite.json", help="all runs, as JSON (appended to if it exists)")
@@ -238,7 +239,7 @@ def main() -> None:
     runs: list[dict[str, Any]] = json.loads(out.read_text()) if out.exists() else []
     for env_id in args.envs:
         for algo in args.algos:
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 if algo == "sb3":
                     run = run_sb3(env_id, seed, args.eval_every, args.eval_episodes)
                 else:
