@@ -194,16 +194,22 @@ def test_a_hung_rank_times_out(tmp_path):
             p.communicate()
 
 
-def test_ctrl_c_in_one_rank_stops_every_rank(tmp_path):
-    """SIGINT to rank 1 alone: both stop at the same update and rank 0 saves the model."""
-    procs = _spawn(_train_command("--total-steps", "1e9", "--save", "model.pt"), 2, tmp_path)
+def _signal_rank_one_once_running(procs: list[subprocess.Popen[str]], sig: int) -> list[tuple[str, str]]:
+    """Sends ``sig`` to rank 1 once the run is under way (8 s in); every rank's (stdout,
+    stderr). Every process is killed on the way out, whatever happened."""
     try:
         time.sleep(8)
-        procs[1].send_signal(signal.SIGINT)
-        outs = [p.communicate(timeout=60) for p in procs]
+        procs[1].send_signal(sig)
+        return [p.communicate(timeout=60) for p in procs]
     finally:
         for p in procs:
             p.kill()
+
+
+def test_ctrl_c_in_one_rank_stops_every_rank(tmp_path):
+    """SIGINT to rank 1 alone: both stop at the same update and rank 0 saves the model."""
+    procs = _spawn(_train_command("--total-steps", "1e9", "--save", "model.pt"), 2, tmp_path)
+    outs = _signal_rank_one_once_running(procs, signal.SIGINT)
     assert procs[1].returncode == 130, outs[1][1][-3000:]
     assert procs[0].returncode == 0, outs[0][1][-3000:]
     assert fastac.A2C.load(tmp_path / "model.pt").num_timesteps > 0
@@ -260,13 +266,7 @@ def test_sigterm_in_one_rank_of_a_script(tmp_path):
     path = tmp_path / "script.py"
     path.write_text(textwrap.dedent(A2C_UNTIL_STOPPED))
     procs = _spawn([sys.executable, str(path)], 2, tmp_path)
-    try:
-        time.sleep(8)
-        procs[1].send_signal(signal.SIGTERM)
-        outs = [p.communicate(timeout=60) for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
+    outs = _signal_rank_one_once_running(procs, signal.SIGTERM)
     assert procs[1].returncode == -signal.SIGTERM, outs[1][1][-3000:]
     assert procs[0].returncode == 0, outs[0][1][-3000:]
     result = json.loads(outs[0][0].strip().splitlines()[-1])
