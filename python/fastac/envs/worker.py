@@ -124,8 +124,8 @@ class WorkerEnvs:
                 self._store(self._obs, index, obs[index], "step")
         else:
             # The hot loop of a worker on Python envs: one check per batch, and the actions as
-            # numpy scalars (what SB3's DummyVecEnv passes): gymnasium's Discrete.contains costs
-            # about 1.5 µs more for a Python int (it builds an np.iinfo each call).
+            # numpy scalars (what SB3's DummyVecEnv passes): gymnasium's Discrete.contains builds
+            # an np.iinfo for each Python int, about 1 µs a step (bench/before_after_worker_envs.py).
             reward, terminated, truncated = self._reward, self._terminated, self._truncated
             if self._any_ended:
                 terminated[:] = truncated[:] = False
