@@ -964,6 +964,13 @@ void bind_training(py::module_& m) {
           "history", [](const A3CTrainer& t, int64_t start) { return history_dict(t.monitor(), start); },
           py::arg("start") = 0, "This run's episodes from the start-th on.")
       .def(
+          "set_learning_rate",
+          [](A3CTrainer& t, float lr) {
+            if (!std::isfinite(lr) || lr < 0) throw py::value_error("lr must be finite and >= 0");
+            t.monitor().set_learning_rate(lr);
+          },
+          py::arg("lr"), "Distributed A3C: the run's learning rate from now on (rank 0's schedule), for every worker.")
+      .def(
           "resume", [](A3CTrainer& t, const py::dict& counters) { t.monitor().resume(run_counters_from(counters)); },
           py::arg("counters"), "Continues from an earlier run's counters, before start().")
       .def(

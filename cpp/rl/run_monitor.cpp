@@ -169,6 +169,8 @@ bool RunMonitor::check_stop() {
 }
 
 float RunMonitor::learning_rate() const {
+  const float set = learning_rate_set_.load(std::memory_order_relaxed);
+  if (!std::isnan(set)) return set;
   if (!config_.anneal_lr) return config_.lr;
   const double done = static_cast<double>(env_steps_.load(std::memory_order_relaxed)) / config_.total_steps;
   return config_.lr * static_cast<float>(std::max(0.0, 1.0 - done));

@@ -76,8 +76,12 @@ class RunMonitor {
   // The same for `updates` applied and `skipped` skipped updates at once (another
   // process's, reported by distributed A3C); stats: the latest update's.
   void after_updates(int64_t steps, int64_t updates, int64_t skipped, const LossStats& stats);
-  // The learning rate for the next update (linear decay to 0 over total_steps with anneal_lr).
+  // The learning rate for the next update (linear decay to 0 over total_steps with anneal_lr),
+  // or the one set_learning_rate gave.
   float learning_rate() const;
+  // Distributed A3C: a process's own steps are not the run's, so its supervisor sets the
+  // run's learning rate (rank 0's schedule) after every exchange; workers read it from then on.
+  void set_learning_rate(float lr) { learning_rate_set_.store(lr, std::memory_order_relaxed); }
 
   // True once each time the training episodes meet stop_at_return and a greedy
   // confirmation is due (the caller runs it and reports with record_evaluation).
@@ -118,6 +122,7 @@ class RunMonitor {
   std::atomic<float> last_explained_variance_{std::numeric_limits<float>::quiet_NaN()};
   std::atomic<int64_t> evaluations_{0}, eval_env_steps_{0};
   std::atomic<double> last_eval_return_{std::numeric_limits<double>::quiet_NaN()};
+  std::atomic<float> learning_rate_set_{std::numeric_limits<float>::quiet_NaN()};  // NaN: none set
 
   mutable std::mutex episodes_mutex_;  // taken once per finished episode, not per step
   std::vector<EpisodeRecord> episodes_;  // of this run

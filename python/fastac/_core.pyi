@@ -584,6 +584,10 @@ class A3CTrainer:
         """
         Continues from an earlier run's counters, before start().
         """
+    def set_learning_rate(self, lr: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        """
+        Distributed A3C: the run's learning rate from now on (rank 0's schedule), for every worker.
+        """
     def set_optimizer_state(self, state: dict) -> None:
         """
         Replaces the shared optimizer's statistics, before start().

@@ -32,8 +32,9 @@ from fastac.distributed import (FAILED, LEAVING, REQUESTED, TRAINING, Distribute
                                 ParameterServer)
 from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
-from fastac.envs.worker import WorkerEnvs
-from fastac.policy import ActorCriticPolicy, ObservationSpec
+from fastac.envs.worker import WorkerEnvs, parallel_step_speedup
+from fastac.policy import ActorCriticPolicy, ObservationSpec, resolve_architecture
+from fastac.presets import preset
 from fastac.result import TrainResult
 
 #: How often the supervising thread wakes up (Ctrl-C and callbacks are served this fast).
@@ -70,8 +71,10 @@ def train_a3c(
             ``AsyncVectorEnv`` subprocesses: the pick for slow pure-Python envs, which the GIL
             would otherwise serialize. For a quick env whose step holds the GIL (gymnasium's
             classic control in Python), the env steps are the run's cost and are serialized
-            either way: expect A2C's speed, and prefer ``num_workers=1`` (no GIL handoffs
-            between workers) or the native env.
+            either way: expect A2C's speed, or use the native env. Unless ``num_workers`` is
+            given (or a preset gives it), A3C measures whether the env's step holds the GIL
+            (:func:`fastac.envs.worker.parallel_step_speedup`, ~0.15 s) and then runs one
+            worker, which no GIL handoffs slow down.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
             Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
             ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
@@ -131,15 +134,13 @@ class A3C(BaseAlgorithm):
 
     def __init__(self, env: str | Callable[[], gym.Env] = "CartPole-v1", *, config: TrainConfig | None = None,
                  _loaded: dict[str, Any] | None = None, **hyperparameters: Any) -> None:
+        choose_workers = _loaded is None and _num_workers_unset(env, config, hyperparameters)
         super().__init__(env, config, hyperparameters, _loaded)
         cfg = self.config
         if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
             raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
                             f"returning a gymnasium.Env, not an env instance ({describe_env(env)!r})")
         if self._group is not None:
-            if cfg.anneal_lr:
-                raise ValueError("anneal_lr: distributed A3C does not anneal the learning rate (each process's "
-                                 "workers would follow their own step count, not the run's); pass anneal_lr=False")
             if cfg.normalize_obs or cfg.normalize_reward:
                 raise ValueError("normalize_obs / normalize_reward: distributed A3C does not merge the processes' "
                                  "normalization statistics; pass normalize_obs=False, normalize_reward=False (or "
@@ -160,6 +161,13 @@ class A3C(BaseAlgorithm):
             obs_spec, action_space = _probe_spaces(self._make_env, cfg.squash_output)
             if cfg.vectorization_mode not in ("sync", "async"):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
+            if choose_workers and cfg.vectorization_mode == "sync" and cfg.num_workers != 1 and \
+                    resolve_architecture(cfg.architecture, obs_spec) == "mlp" and \
+                    parallel_step_speedup(self._make_env, seed=cfg.resolved_seed()) < _PARALLEL_STEPS_FOR_WORKERS:
+                # The env's step holds the GIL and the MLP kernels take a few µs a step: the env
+                # steps are the run, serialized whatever the count, and a second worker only adds
+                # GIL handoffs (Python CartPole: 41.6K env steps/s with 2 workers, 55.7K with 1).
+                cfg.num_workers = 1
         check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_spec,  # type: ignore[operator]
                      "num_workers x envs_per_worker x t_max")
         policy = make_policy(obs_spec, action_space, cfg, "a3c", cfg.env, initialize=_loaded is None)
@@ -335,6 +343,10 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
     parameters; the others with what their last exchange gave them."""
     P = policy.network.num_parameters
     server = client = None
+    # The run's learning rate, from the run's counters: rank 0's monitor sets it from here on.
+    schedule = _core.RunMonitor(cfg.to_core())
+    schedule.resume(counters)
+    trainer.set_learning_rate(schedule.learning_rate())
     if group.is_main:
         monitor = live.counts
         server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness, cfg.dist_sync_interval_s)
@@ -363,6 +375,7 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                     live.round += 1
                     if server is not None:
                         server.record_own()
+                        trainer.set_learning_rate(monitor.learning_rate())
                         server.check()
                         if server.due():
                             server.exchange_own()
@@ -441,6 +454,21 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
     if callable(env):
         return env  # type: ignore[no-any-return]
     raise TypeError(f"env must be a gymnasium id or a callable making a gymnasium.Env, got {describe_env(env)!r}")
+
+
+#: parallel_step_speedup below which a Python env's step is taken to hold the GIL (it
+#: measures ~1.0 for gymnasium's classic control, ~2 for a step that releases it).
+_PARALLEL_STEPS_FOR_WORKERS = 1.5
+
+
+def _num_workers_unset(env: Any, config: TrainConfig | None, hyperparameters: dict[str, Any]) -> bool:
+    """Whether neither the keywords, nor ``config``, nor the env id's preset set ``num_workers``
+    (resolve_config's order): A3C then chooses it."""
+    if "num_workers" in hyperparameters:
+        return hyperparameters["num_workers"] is None
+    if config is not None:
+        return config.num_workers is None
+    return not isinstance(env, str) or preset(env, "a3c").get("num_workers") is None
 
 
 def _probe_spaces(make_env: Callable[[], gym.Env], squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:

@@ -170,7 +170,9 @@ class TrainConfig:
         check_bool)
     native: bool = _param(True, "Use the native C++ environment for ids that have one.", check_bool)
     num_workers: int | None = _param(
-        None, "A3C worker threads, in [1, 1024] (None: the machine's hardware threads).",
+        None, "A3C worker threads, in [1, 1024] (None: the machine's hardware threads; for a Python env that the "
+              "workers step themselves with the MLP kernels, 1 if its step holds the GIL, which A3C measures by "
+              "stepping two copies at once: a second worker would only wait for the GIL).",
         _optional(lambda n, v: check_int(n, v, minimum=1, maximum=1024)), algorithms=("a3c",))
     envs_per_worker: int = _param(
         8, "Environments each A3C worker steps together, in [1, 65536]; 1 is the classic algorithm.",

@@ -454,7 +454,7 @@ _PUSH_HEADER = ("base_version_high", "base_version_low", "steps_high", "steps_lo
                 "skipped_high", "skipped_low", "episodes_high", "episodes_low", "state", "policy_loss", "value_loss",
                 "entropy", "grad_norm", "explained_variance")
 #: ... and after the global parameters rank 0 sends back.
-_PULL_HEADER = ("version_high", "version_low", "stop", "dropped")
+_PULL_HEADER = ("version_high", "version_low", "stop", "dropped", "learning_rate")
 _WORD = 2**24  # float32 holds every integer below it exactly
 
 
@@ -512,7 +512,8 @@ _PUSH, _EPISODES, _ANSWER = 1, 2, 3
 class ParameterClient:
     """A3C on ranks 1..W-1: every ``interval_s`` it sends rank 0 the change its workers made
     to its parameters since the last exchange (with its steps, updates and episodes), and
-    takes the global parameters back, keeping the changes its workers made meanwhile."""
+    takes the global parameters back, keeping the changes its workers made meanwhile, and
+    the run's learning rate (rank 0's schedule over every process's steps)."""
 
     def __init__(self, group: Group, trainer: Any, num_parameters: int, interval_s: float) -> None:
         self.group, self.trainer, self.P, self.interval_s = group, trainer, num_parameters, interval_s
@@ -563,6 +564,7 @@ class ParameterClient:
         self.version = _counts(w[self.P:self.P + 2])[0]
         self.stop_reason = STOP_REASONS[int(w[self.P + 2])]
         self.dropped += int(w[self.P + 3])
+        self.trainer.set_learning_rate(float(w[self.P + 4]))  # the run's schedule, not this process's steps
         self.exchanges += 1
         self.seconds += time.monotonic() - began
         self.next_sync = time.monotonic() + self.interval_s
@@ -588,7 +590,8 @@ class ParameterServer:
 
     The global ``RunMonitor`` gets every process's steps, updates and episodes; its stop
     criteria and the greedy confirmation of stop_at_return (on the global parameters)
-    decide when every process stops.
+    decide when every process stops, and its learning-rate schedule (``anneal_lr``) sets
+    every process's learning rate: rank 0's at each round, the others' at each exchange.
     """
 
     def __init__(self, group: Group, trainer: Any, monitor: Any, num_parameters: int, max_staleness: int,
@@ -727,7 +730,7 @@ class ParameterServer:
             self.monitor.stop("error")
         self.monitor.check_stop()
         reason = self.monitor.stop_reason if self.monitor.stopping else ""
-        w[P:] = _words(version) + [STOP_REASONS.index(reason), float(dropped)]
+        w[P:] = _words(version) + [STOP_REASONS.index(reason), float(dropped), self.monitor.learning_rate()]
         self.group.send(self.pull, r, _ANSWER, f"the answer to rank {r}")
         with self._lock:
             self.last_heard[r] = time.monotonic()

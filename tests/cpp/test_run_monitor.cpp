@@ -248,6 +248,22 @@ TEST(RunMonitor, LearningRateAnnealsLinearlyToZero) {
   EXPECT_EQ(constant.learning_rate(), 0.5f);
 }
 
+// Distributed A3C: the rate set from the run's schedule replaces this monitor's own.
+TEST(RunMonitor, SetLearningRateOverridesTheOwnSchedule) {
+  TrainConfig c;
+  c.lr = 0.5f;
+  c.total_steps = 1000;
+  c.anneal_lr = true;
+  RunMonitor m(c);
+  m.set_learning_rate(0.125f);
+  EXPECT_EQ(m.learning_rate(), 0.125f);
+  m.after_update(250, {}, false);  // this process's steps no longer move it
+  EXPECT_EQ(m.learning_rate(), 0.125f);
+  EXPECT_EQ(m.progress().learning_rate, 0.125f);
+  m.set_learning_rate(0.0f);
+  EXPECT_EQ(m.learning_rate(), 0.0f);
+}
+
 // Several threads record episodes and updates, take and answer evaluation
 // requests and read progress at once: every count adds up, each request is taken
 // once, and exactly one stop() call sets the reason.

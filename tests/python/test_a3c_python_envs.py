@@ -4,12 +4,14 @@ errors raised by a user's env, cleanup of threads, processes and envs."""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import traceback
 
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 
 import fastac
+from fastac.envs.worker import parallel_step_speedup
 
 
 def _os_threads() -> int:
@@ -285,3 +288,55 @@ def test_worker_envs_step_as_gymnasiums_same_step_vector_env():
     assert ended_total > 20  # both kinds of ends happened many times
     ours.close()
     theirs.close()
+
+
+class GilFreeSleepEnv(MatchTheSignEnv):
+    """Sleeps 100 µs per step in a native call that releases the GIL (ctypes drops it)."""
+
+    usleep = ctypes.CDLL(None).usleep
+
+    def step(self, action):
+        self.usleep(100)
+        return super().step(action)
+
+
+def test_parallel_step_speedup_tells_a_gil_holding_step_from_a_gil_releasing_one():
+    assert parallel_step_speedup(lambda: gym.make("CartPole-v1")) < 1.5  # pure Python: ~1
+    assert parallel_step_speedup(GilFreeSleepEnv) > 1.5  # ~1.9 measured
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two hardware threads")
+def test_default_workers_for_a_python_env_follow_whether_its_step_holds_the_gil():
+    cores = os.cpu_count()
+    assert fastac.A3C("CartPole-v1", native=False).config.num_workers == 1  # a second would only wait for the GIL
+    assert fastac.A3C(GilFreeSleepEnv).config.num_workers == cores
+    # Chosen by the user, a config, or a preset: kept as it is; native and subprocess envs: one per core.
+    assert fastac.A3C("CartPole-v1", native=False, num_workers=2).config.num_workers == 2
+    config = fastac.TrainConfig(num_workers=2)
+    assert fastac.A3C(lambda: gym.make("CartPole-v1"), config=config).config.num_workers == 2
+    assert fastac.A3C("CartPole-v1").config.num_workers == cores
+    assert fastac.A3C("CartPole-v1", native=False, vectorization_mode="async").config.num_workers == cores
+    assert fastac.A3C("CartPole-v1", native=False, architecture="torch_mlp").config.num_workers == cores
+
+
+class BreaksOffTheMainThreadEnv(CountedEnv):
+    def step(self, action):
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("the simulator broke in a thread")
+        return super().step(action)
+
+
+def test_the_workers_probe_raises_an_env_error_and_closes_its_envs():
+    BreaksEnv.steps = BreaksEnv.closed = 0
+    threads = _os_threads()
+    with pytest.raises(RuntimeError, match="broke on step 30"):  # stepping alone
+        parallel_step_speedup(lambda: BreaksEnv(30))
+    assert BreaksEnv.closed == 2 and _os_threads() == threads
+    BreaksOffTheMainThreadEnv.made = BreaksOffTheMainThreadEnv.closed = 0
+    with pytest.raises(RuntimeError, match="broke in a thread"):  # in the probe's threads: raised once both end
+        parallel_step_speedup(BreaksOffTheMainThreadEnv)
+    assert BreaksOffTheMainThreadEnv.made == BreaksOffTheMainThreadEnv.closed == 2 and _os_threads() == threads
+    BreaksEnv.steps = BreaksEnv.closed = 0
+    with pytest.raises(RuntimeError, match="broke on step 30"):  # the same from A3C's constructor
+        fastac.A3C(lambda: BreaksEnv(30))
+    assert BreaksEnv.closed == 3 and _os_threads() == threads  # the spaces' probe and the workers' probe

@@ -132,6 +132,30 @@ def test_a3c_three_processes_solve_cartpole(tmp_path):
     assert mean >= 475
 
 
+A3C_ANNEAL = """
+    import json, fastac
+    rates = []
+    model = fastac.A3C("CartPole-v1", num_workers=1, seed=5, total_steps=400_000, lr=1e-3, anneal_lr=True,
+                       hidden_sizes=(32,), max_seconds=120)
+    model.learn(callback=lambda _locals, _globals: rates.append(model._live.progress()["learning_rate"]))
+    print(json.dumps({{"stop": model.result.stop_reason, "steps": model.result.env_steps, "rates": rates}}))
+"""
+
+
+def test_a3c_anneals_over_the_runs_steps_in_every_process(tmp_path):
+    """anneal_lr: every process follows rank 0's schedule over the run's steps (all
+    processes'), not its own: rank 1, which takes about half the steps, ends near 0 too."""
+    ranks = _run_script(A3C_ANNEAL.format(), 2, tmp_path)
+    assert [r["stop"] for r in ranks] == ["total_steps"] * 2, ranks
+    assert ranks[0]["steps"] >= 400_000 > ranks[1]["steps"]  # rank 1 counts its own steps
+    for r in ranks:
+        rates = np.asarray(r["rates"], np.float64)
+        assert len(rates) >= 3 and rates[0] <= 1e-3 + 1e-9
+        assert (np.diff(rates) <= 1e-9).all(), rates  # decays, never rises
+    # Rank 1 by its own count would still be at about half the rate at the end.
+    assert min(ranks[1]["rates"]) < 0.25e-3, ranks[1]["rates"]
+
+
 def _train_command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "fastac", "train", "--algo", "a2c", "--env", "CartPole-v1", "--num-envs", "4",
             "--seed", "0", "--run-dir", "runs", "--dist-timeout-s", "20", "--quiet", *extra]
