@@ -71,10 +71,12 @@ def train_a3c(
             ``AsyncVectorEnv`` subprocesses: the pick for slow pure-Python envs, which the GIL
             would otherwise serialize. For a quick env whose step holds the GIL (gymnasium's
             classic control in Python), the env steps are the run's cost and are serialized
-            either way: expect A2C's speed, or use the native env. Unless ``num_workers`` is
-            given (or a preset gives it), A3C measures whether the env's step holds the GIL
-            (:func:`fastac.envs.worker.parallel_step_speedup`, ~0.15 s) and then runs one
-            worker, which no GIL handoffs slow down.
+            either way (use the native env where there is one). Unless ``num_workers`` is set
+            (by a keyword, ``config`` or a preset), A3C measures, for such a Python env in
+            ``"sync"`` mode with the MLP kernels, whether its step holds the GIL
+            (:func:`fastac.envs.worker.parallel_step_speedup`: two extra envs stepped with
+            random actions, ~0.2 s), and if it does runs one worker, which no GIL handoffs
+            slow down. The measurement depends on the machine's load.
         config: a :class:`fastac.TrainConfig` to start from; keywords override its fields.
             Without one, a gymnasium id with a preset (:mod:`fastac.presets`, e.g.
             ``"Pendulum-v1"``) starts from its tuned hyperparameters instead of the defaults.
@@ -162,12 +164,8 @@ class A3C(BaseAlgorithm):
             if cfg.vectorization_mode not in ("sync", "async"):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
             if choose_workers and cfg.vectorization_mode == "sync" and cfg.num_workers != 1 and \
-                    resolve_architecture(cfg.architecture, obs_spec) == "mlp" and \
-                    parallel_step_speedup(self._make_env, seed=cfg.resolved_seed()) < _PARALLEL_STEPS_FOR_WORKERS:
-                # The env's step holds the GIL and the MLP kernels take a few µs a step: the env
-                # steps are the run, serialized whatever the count, and a second worker only adds
-                # GIL handoffs (Python CartPole: 41.6K env steps/s with 2 workers, 55.7K with 1).
-                cfg.num_workers = 1
+                    resolve_architecture(cfg.architecture, obs_spec) == "mlp":
+                cfg.num_workers = _workers_for_python_env(self._make_env, cfg)
         check_memory(cfg.num_workers * cfg.envs_per_worker * cfg.t_max, obs_spec,  # type: ignore[operator]
                      "num_workers x envs_per_worker x t_max")
         policy = make_policy(obs_spec, action_space, cfg, "a3c", cfg.env, initialize=_loaded is None)
@@ -343,15 +341,15 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
     parameters; the others with what their last exchange gave them."""
     P = policy.network.num_parameters
     server = client = None
-    # The run's learning rate, from the run's counters: rank 0's monitor sets it from here on.
-    schedule = _core.RunMonitor(cfg.to_core())
-    schedule.resume(counters)
-    trainer.set_learning_rate(schedule.learning_rate())
     if group.is_main:
         monitor = live.counts
         server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness, cfg.dist_sync_interval_s)
         poll = _POLL_S
     else:
+        # The run's learning rate at the run's counters, until rank 0's first answer.
+        schedule = _core.RunMonitor(cfg.to_core())
+        schedule.resume(counters)
+        trainer.set_learning_rate(schedule.learning_rate())
         client = ParameterClient(group, trainer, P, cfg.dist_sync_interval_s)
         poll = min(_POLL_S, cfg.dist_sync_interval_s)
     evaluated: np.ndarray | None = None  # the snapshot that met stop_at_return
@@ -375,7 +373,6 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
                     live.round += 1
                     if server is not None:
                         server.record_own()
-                        trainer.set_learning_rate(monitor.learning_rate())
                         server.check()
                         if server.due():
                             server.exchange_own()
@@ -457,18 +454,40 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
 
 
 #: parallel_step_speedup below which a Python env's step is taken to hold the GIL (it
-#: measures ~1.0 for gymnasium's classic control, ~2 for a step that releases it).
-_PARALLEL_STEPS_FOR_WORKERS = 1.5
+#: measures ~1.0 for gymnasium's classic control, ~2 for a step that releases it; under
+#: load 0.9-1.2 and, rarely, down to 1.2 for the latter). Below the middle: taking one
+#: worker for an env that releases the GIL halves the speed, two for one that holds it
+#: costs about a quarter.
+_PARALLEL_STEPS_FOR_WORKERS = 1.4
 
 
 def _num_workers_unset(env: Any, config: TrainConfig | None, hyperparameters: dict[str, Any]) -> bool:
     """Whether neither the keywords, nor ``config``, nor the env id's preset set ``num_workers``
-    (resolve_config's order): A3C then chooses it."""
+    (resolve_config's order, which checks their types): A3C then chooses it."""
     if "num_workers" in hyperparameters:
         return hyperparameters["num_workers"] is None
     if config is not None:
-        return config.num_workers is None
+        return isinstance(config, TrainConfig) and config.num_workers is None
     return not isinstance(env, str) or preset(env, "a3c").get("num_workers") is None
+
+
+def _workers_for_python_env(make_env: Callable[[], gym.Env], cfg: TrainConfig) -> int:
+    """The default worker count for a Python env stepped in the workers' threads with the
+    MLP kernels: 1 if its step holds the GIL (:func:`parallel_step_speedup`), else
+    ``cfg.num_workers`` (the hardware threads). With the GIL held, the env steps are the
+    run and are serialized whatever the count, while the kernels take about a µs a sample
+    (the default net): a second worker only adds GIL handoffs (Python CartPole: 41.6K env
+    steps/s with 2 workers, 55.7K with 1). A much larger net would shift this balance;
+    pass ``num_workers`` then."""
+    try:
+        speedup = parallel_step_speedup(make_env, seed=cfg.resolved_seed())
+    except Exception as error:
+        error.add_note("(raised while A3C measured whether the env's step holds the GIL, to choose num_workers; "
+                       "passing num_workers skips that)")
+        raise
+    if speedup is None or speedup >= _PARALLEL_STEPS_FOR_WORKERS:  # a slow step, or one that releases the GIL
+        return cfg.num_workers  # type: ignore[return-value]
+    return 1
 
 
 def _probe_spaces(make_env: Callable[[], gym.Env], squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:

@@ -668,15 +668,18 @@ class ParameterServer:
 
     def start(self) -> None:
         """The workers have started: count from here, and answer."""
+        self.trainer.set_learning_rate(self.monitor.learning_rate())
         self.counts = _Counts(self.trainer)
         self.next_sync = time.monotonic() + self.interval_s
         self._thread.start()
 
     def record_own(self) -> None:
-        """This process's workers' steps, updates and episodes since the last round, into the monitor."""
+        """This process's workers' steps, updates and episodes since the last round, into the
+        monitor; the run's learning rate back to them."""
         assert self.counts is not None
         steps, updates, skipped, returns, lengths, loss = self.counts.take()
         self._record(steps, updates, skipped, returns, lengths, loss)
+        self.trainer.set_learning_rate(self.monitor.learning_rate())
 
     def _record(self, steps: int, updates: int, skipped: int, returns: np.ndarray, lengths: np.ndarray,
                 loss: Any) -> None:

@@ -300,16 +300,24 @@ class GilFreeSleepEnv(MatchTheSignEnv):
         return super().step(action)
 
 
+def _mostly(measure, tries: int = 3) -> bool:
+    """Whether ``measure()`` holds in most of ``tries`` (the probe times threads: on a
+    loaded machine one measurement in tens can land on the wrong side)."""
+    return sum(bool(measure()) for _ in range(tries)) > tries // 2
+
+
 def test_parallel_step_speedup_tells_a_gil_holding_step_from_a_gil_releasing_one():
-    assert parallel_step_speedup(lambda: gym.make("CartPole-v1")) < 1.5  # pure Python: ~1
-    assert parallel_step_speedup(GilFreeSleepEnv) > 1.5  # ~1.9 measured
+    threshold = fastac.a3c._PARALLEL_STEPS_FOR_WORKERS
+    assert _mostly(lambda: parallel_step_speedup(lambda: gym.make("CartPole-v1")) < threshold)  # pure Python: ~1
+    assert _mostly(lambda: parallel_step_speedup(GilFreeSleepEnv) > threshold)  # ~1.9 measured
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two hardware threads")
 def test_default_workers_for_a_python_env_follow_whether_its_step_holds_the_gil():
     cores = os.cpu_count()
-    assert fastac.A3C("CartPole-v1", native=False).config.num_workers == 1  # a second would only wait for the GIL
-    assert fastac.A3C(GilFreeSleepEnv).config.num_workers == cores
+    # A second worker would only wait for the GIL; one for an env that releases it.
+    assert _mostly(lambda: fastac.A3C("CartPole-v1", native=False).config.num_workers == 1)
+    assert _mostly(lambda: fastac.A3C(GilFreeSleepEnv).config.num_workers == cores)
     # Chosen by the user, a config, or a preset: kept as it is; native and subprocess envs: one per core.
     assert fastac.A3C("CartPole-v1", native=False, num_workers=2).config.num_workers == 2
     config = fastac.TrainConfig(num_workers=2)
@@ -326,17 +334,39 @@ class BreaksOffTheMainThreadEnv(CountedEnv):
         return super().step(action)
 
 
+def _python_threads() -> int:
+    return threading.active_count()  # (a joined thread's OS task can linger in /proc for a moment)
+
+
 def test_the_workers_probe_raises_an_env_error_and_closes_its_envs():
     BreaksEnv.steps = BreaksEnv.closed = 0
-    threads = _os_threads()
+    threads = _python_threads()
     with pytest.raises(RuntimeError, match="broke on step 30"):  # stepping alone
         parallel_step_speedup(lambda: BreaksEnv(30))
-    assert BreaksEnv.closed == 2 and _os_threads() == threads
+    assert BreaksEnv.closed == 2 and _python_threads() == threads
     BreaksOffTheMainThreadEnv.made = BreaksOffTheMainThreadEnv.closed = 0
     with pytest.raises(RuntimeError, match="broke in a thread"):  # in the probe's threads: raised once both end
         parallel_step_speedup(BreaksOffTheMainThreadEnv)
-    assert BreaksOffTheMainThreadEnv.made == BreaksOffTheMainThreadEnv.closed == 2 and _os_threads() == threads
+    assert BreaksOffTheMainThreadEnv.made == BreaksOffTheMainThreadEnv.closed == 2
+    assert _python_threads() == threads
     BreaksEnv.steps = BreaksEnv.closed = 0
-    with pytest.raises(RuntimeError, match="broke on step 30"):  # the same from A3C's constructor
+    with pytest.raises(RuntimeError, match="broke on step 30") as info:  # the same from A3C's constructor
         fastac.A3C(lambda: BreaksEnv(30))
-    assert BreaksEnv.closed == 3 and _os_threads() == threads  # the spaces' probe and the workers' probe
+    assert "to choose num_workers" in "".join(getattr(info.value, "__notes__", []))
+    assert BreaksEnv.closed == 3 and _python_threads() == threads  # the spaces' probe and the workers' probe
+
+
+class SlowStepEnv(CountedEnv):
+    def step(self, action):
+        time.sleep(0.002)
+        return super().step(action)
+
+
+def test_the_workers_probe_skips_a_slow_env_and_is_skipped_when_num_workers_is_given():
+    SlowStepEnv.made = SlowStepEnv.closed = 0
+    assert parallel_step_speedup(SlowStepEnv) is None  # > 1 ms a step: handoffs cost little next to it
+    assert SlowStepEnv.made == SlowStepEnv.closed == 2
+    assert fastac.A3C(SlowStepEnv).config.num_workers == os.cpu_count()
+    CountedEnv.made = CountedEnv.closed = 0
+    fastac.A3C(CountedEnv, num_workers=2)
+    assert CountedEnv.made == 1  # only the spaces' probe: no env stepped to choose the workers

@@ -137,7 +137,8 @@ A3C_ANNEAL = """
     rates = []
     model = fastac.A3C("CartPole-v1", num_workers=1, seed=5, total_steps=400_000, lr=1e-3, anneal_lr=True,
                        hidden_sizes=(32,), max_seconds=120)
-    model.learn(callback=lambda _locals, _globals: rates.append(model._live.progress()["learning_rate"]))
+    # What the process's own workers use (on rank 0 too, not only its run monitor).
+    model.learn(callback=lambda _locals, _globals: rates.append(model._live.trainer.progress()["learning_rate"]))
     print(json.dumps({{"stop": model.result.stop_reason, "steps": model.result.env_steps, "rates": rates}}))
 """
 
