@@ -227,11 +227,19 @@ TEST(RunMonitor, StopReasonNames) {
   EXPECT_STREQ(stop_reason_name(StopReason::kError), "error");
 }
 
-TEST(RunMonitor, LearningRateAnnealsLinearlyToZero) {
+namespace {
+// lr 0.5 decayed linearly over 1000 steps.
+TrainConfig annealing_config() {
   TrainConfig c;
   c.lr = 0.5f;
   c.total_steps = 1000;
   c.anneal_lr = true;
+  return c;
+}
+}  // namespace
+
+TEST(RunMonitor, LearningRateAnnealsLinearlyToZero) {
+  TrainConfig c = annealing_config();
   RunMonitor m(c);
   EXPECT_FLOAT_EQ(m.learning_rate(), 0.5f);
   m.after_update(250, {}, false);
@@ -250,11 +258,7 @@ TEST(RunMonitor, LearningRateAnnealsLinearlyToZero) {
 
 // Distributed A3C: the rate set from the run's schedule replaces this monitor's own.
 TEST(RunMonitor, SetLearningRateOverridesTheOwnSchedule) {
-  TrainConfig c;
-  c.lr = 0.5f;
-  c.total_steps = 1000;
-  c.anneal_lr = true;
-  RunMonitor m(c);
+  RunMonitor m(annealing_config());
   m.set_learning_rate(0.125f);
   EXPECT_EQ(m.learning_rate(), 0.125f);
   m.after_update(250, {}, false);  // this process's steps no longer move it
