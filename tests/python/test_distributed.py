@@ -139,13 +139,18 @@ A3C_ANNEAL = """
                        hidden_sizes=(32,), max_seconds=120)
     # What the process's own workers use (on rank 0 too, not only its run monitor).
     model.learn(callback=lambda _locals, _globals: rates.append(model._live.trainer.progress()["learning_rate"]))
-    print(json.dumps({{"stop": model.result.stop_reason, "steps": model.result.env_steps, "rates": rates}}))
+    first = {{"stop": model.result.stop_reason, "steps": model.result.env_steps, "rates": rates}}
+    more = []  # 2M steps more: the schedule runs over both calls' total, from where it was
+    model.learn(2_000_000, reset_num_timesteps=False,
+                callback=lambda _locals, _globals: more.append(model._live.trainer.progress()["learning_rate"]))
+    print(json.dumps({{**first, "more": more}}))
 """
 
 
 def test_a3c_anneals_over_the_runs_steps_in_every_process(tmp_path):
     """anneal_lr: every process follows rank 0's schedule over the run's steps (all
-    processes'), not its own: rank 1, which takes about half the steps, ends near 0 too."""
+    processes'), not its own: rank 1, which takes about half the steps, ends near 0 too;
+    a continued learn() goes on with the schedule over both calls."""
     ranks = _run_script(A3C_ANNEAL.format(), 2, tmp_path)
     assert [r["stop"] for r in ranks] == ["total_steps"] * 2, ranks
     assert ranks[0]["steps"] >= 400_000 > ranks[1]["steps"]  # rank 1 counts its own steps
@@ -155,6 +160,13 @@ def test_a3c_anneals_over_the_runs_steps_in_every_process(tmp_path):
         assert (np.diff(rates) <= 1e-9).all(), rates  # decays, never rises
     # Rank 1 by its own count would still be at about half the rate at the end.
     assert min(ranks[1]["rates"]) < 0.25e-3, ranks[1]["rates"]
+    # Continued (reset_num_timesteps=False): every process starts the second call at the
+    # run's rate over both calls (S done of S + 2M), not back at 1e-3; the first call back
+    # comes a poll (tens of ms, up to ~0.1M steps) later.
+    done = ranks[0]["steps"]
+    start = 1e-3 * (1 - done / (done + 2_000_000))
+    for r in ranks:
+        assert r["more"] and 0.5 * start < max(r["more"]) <= start + 1e-6, (start, r["more"])
 
 
 def _train_command(*extra: str) -> list[str]:
