@@ -3,6 +3,7 @@ config, checking the env, and building the result."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from typing import Any, Callable, TypeVar
@@ -20,17 +21,22 @@ from fastac.result import TrainResult
 
 T = TypeVar("T")
 
-def resolve_config(algorithm: str, env: Any, config: TrainConfig | None, kwargs: dict[str, Any]) -> TrainConfig:
+def resolve_config(algorithm: str, env: Any, config: TrainConfig | None,
+                   kwargs: dict[str, Any]) -> tuple[TrainConfig, frozenset[str]]:
     """The validated config of a run: ``config`` (or the defaults with the env id's preset,
     :mod:`fastac.presets`), then ``kwargs``, then the env id when ``env`` is one (else a
-    description of it)."""
+    description of it); and the names of the fields that none of these set, which
+    :meth:`TrainConfig.validated` filled in (``seed``, ``num_workers``)."""
     if config is not None and not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a fastac.TrainConfig or None, got {type(config).__name__}")
     if config is None and isinstance(env, str):
         config = preset_config(env, algorithm)
     cfg = TrainConfig.from_kwargs(algorithm, config, **kwargs)
     cfg.env = env if isinstance(env, str) else describe_env(env)
-    return cfg.validated()
+    validated = cfg.validated()
+    filled_in = frozenset(f.name for f in dataclasses.fields(cfg)
+                          if getattr(cfg, f.name) is None and getattr(validated, f.name) is not None)
+    return validated, filled_in
 
 
 def make_policy(obs: ObservationSpec, action_space: gym.spaces.Space[Any], cfg: TrainConfig, algorithm: str,

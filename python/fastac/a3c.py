@@ -34,7 +34,6 @@ from fastac.envs import NATIVE_ENV_IDS, SPECS
 from fastac.envs.native import make_space
 from fastac.envs.worker import WorkerEnvs, parallel_step_speedup
 from fastac.policy import ActorCriticPolicy, ObservationSpec, resolve_architecture
-from fastac.presets import preset
 from fastac.result import TrainResult
 
 #: How often the supervising thread wakes up (Ctrl-C and callbacks are served this fast).
@@ -136,8 +135,8 @@ class A3C(BaseAlgorithm):
 
     def __init__(self, env: str | Callable[[], gym.Env] = "CartPole-v1", *, config: TrainConfig | None = None,
                  _loaded: dict[str, Any] | None = None, **hyperparameters: Any) -> None:
-        choose_workers = _loaded is None and _num_workers_unset(env, config, hyperparameters)
         super().__init__(env, config, hyperparameters, _loaded)
+        choose_workers = _loaded is None and "num_workers" in self._filled_in_fields  # nothing set it
         cfg = self.config
         if isinstance(env, gym.vector.VectorEnv) or isinstance(env, gym.Env):
             raise TypeError(f"env: train_a3c makes each worker's envs itself; pass a gymnasium id or a callable "
@@ -224,10 +223,12 @@ class A3C(BaseAlgorithm):
             if group is None:
                 self._live = live = _Live(trainer, policy, config.optimizer)
             else:
-                monitor = _core.RunMonitor(config.to_core()) if group.is_main else None  # the run's, on rank 0
-                if monitor is not None:
-                    monitor.resume(counters)
-                self._live = live = _Live(trainer, policy, config.optimizer, monitor)
+                # The run's monitor: on rank 0 its counts and stop criteria; on every rank the
+                # run's learning rate until rank 0's schedule arrives (ParameterServer/Client).
+                monitor = _core.RunMonitor(config.to_core())
+                monitor.resume(counters)
+                trainer.set_learning_rate(monitor.learning_rate())
+                self._live = live = _Live(trainer, policy, config.optimizer, monitor if group.is_main else None)
             try:
                 if group is None:
                     return _supervise(trainer, live, policy, config, callback, counters)
@@ -346,10 +347,6 @@ def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorC
         server = ParameterServer(group, trainer, monitor, P, cfg.dist_max_staleness, cfg.dist_sync_interval_s)
         poll = _POLL_S
     else:
-        # The run's learning rate at the run's counters, until rank 0's first answer.
-        schedule = _core.RunMonitor(cfg.to_core())
-        schedule.resume(counters)
-        trainer.set_learning_rate(schedule.learning_rate())
         client = ParameterClient(group, trainer, P, cfg.dist_sync_interval_s)
         poll = min(_POLL_S, cfg.dist_sync_interval_s)
     evaluated: np.ndarray | None = None  # the snapshot that met stop_at_return
@@ -459,16 +456,6 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
 #: worker for an env that releases the GIL halves the speed, two for one that holds it
 #: costs about a quarter.
 _PARALLEL_STEPS_FOR_WORKERS = 1.4
-
-
-def _num_workers_unset(env: Any, config: TrainConfig | None, hyperparameters: dict[str, Any]) -> bool:
-    """Whether neither the keywords, nor ``config``, nor the env id's preset set ``num_workers``
-    (resolve_config's order, which checks their types): A3C then chooses it."""
-    if "num_workers" in hyperparameters:
-        return hyperparameters["num_workers"] is None
-    if config is not None:
-        return isinstance(config, TrainConfig) and config.num_workers is None
-    return not isinstance(env, str) or preset(env, "a3c").get("num_workers") is None
 
 
 def _workers_for_python_env(make_env: Callable[[], gym.Env], cfg: TrainConfig) -> int:

@@ -172,7 +172,9 @@ class BaseAlgorithm:
 
         hyperparameters = dict(hyperparameters)
         process_group = hyperparameters.pop("process_group", None)
-        self.config: TrainConfig = resolve_config(self.algorithm, env, config, hyperparameters)
+        self.config: TrainConfig
+        # (_filled_in_fields: the config fields nothing set, which validation filled in)
+        self.config, self._filled_in_fields = resolve_config(self.algorithm, env, config, hyperparameters)
         # The processes this model trains across (fastac.distributed), None alone.
         self._group = connect(self.config.distributed, process_group, self.config.dist_timeout_s)
         self.logger = Logger()

@@ -668,7 +668,6 @@ class ParameterServer:
 
     def start(self) -> None:
         """The workers have started: count from here, and answer."""
-        self.trainer.set_learning_rate(self.monitor.learning_rate())
         self.counts = _Counts(self.trainer)
         self.next_sync = time.monotonic() + self.interval_s
         self._thread.start()
