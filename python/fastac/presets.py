@@ -109,9 +109,8 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # 208.7 (seeds 0-2, greedy on 100 episodes) but -76.3, -27.7 on seeds 3-4 and 0 of 4
     # above 156 on seeds 3-6 (50 episodes); its variants (gamma 0.99, entropy 1e-3, 1 env, lr
     # 1e-3, Adam, gae_lambda 0.95, observation normalization only, n_steps 8, (128, 128))
-    # reached 156 on at most 1 of
-    # seeds 3-6. The greedy policy at 200k steps is mid-learning and erratic from seed to
-    # seed, so none of these is robustly better and the entry stays as it is.
+    # reached 156 on at most 1 of seeds 3-6. The greedy policy at 200k steps is mid-learning
+    # and erratic from seed to seed, so none of these is robustly better and the entry stays.
     "LunarLander-v3": {
         "a3c": dict(total_steps=200_000, num_workers=1, envs_per_worker=8, gamma=0.995, lr=8.3e-4, anneal_lr=True,
                     entropy_coef=1e-5, hidden_sizes=(64, 64), activation="tanh", share_trunk=False,

@@ -227,9 +227,9 @@ def parallel_step_speedup(make_env: Callable[[], gym.Env], seconds: float = 0.03
     one's last, so a thread that the other keeps off the GIL counts as waiting (a pure
     Python step can hold the GIL for a whole round). The median of the three ratios
     counts, so one preempted round does not decide; a median between 1.25 and 1.75 takes
-    four more rounds (the median of all seven counts). Returns None, without the rounds, when a
-    step takes more than :data:`SLOW_STEP_S`. An exception raised by an env, in either
-    thread, is raised here once both threads have stopped; so is a KeyboardInterrupt.
+    four more rounds (the median of all seven counts). Returns None, without the rounds,
+    when a step takes more than :data:`SLOW_STEP_S`. An exception raised by an env, in
+    either thread, is raised here once both threads have stopped; so is a KeyboardInterrupt.
     """
     envs: list[gym.Env] = []
     try:
