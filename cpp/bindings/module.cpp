@@ -56,6 +56,13 @@ py::dtype numpy_dtype(ObsDtype dtype) {
   return py::dtype(dtype == ObsDtype::kFloat32 ? "float32" : dtype == ObsDtype::kUInt8 ? "uint8" : "bool");
 }
 
+// Whether an array holds `dtype`'s elements (by kind and size: an unpickled np.dtype is
+// an equal object, not numpy's builtin one).
+bool has_dtype(const py::array& a, ObsDtype dtype) {
+  const py::dtype want = numpy_dtype(dtype);
+  return a.dtype().kind() == want.kind() && a.dtype().itemsize() == want.itemsize();
+}
+
 // A batch of observations for `model`: [batch, observation_size] (C-contiguous) of the
 // model's dtype exactly (float32 data is converted from other real dtypes, images are
 // not: a silent cast of a float image to bytes would lose what it holds).
@@ -64,7 +71,7 @@ py::array observation_batch(const ActorCritic& model, const py::handle& obs) {
   py::array a = dtype == ObsDtype::kFloat32 ? py::array(InArray<float>::ensure(obs)) : py::array::ensure(obs);
   if (!a) throw py::error_already_set();
   if (dtype != ObsDtype::kFloat32) {
-    if (!a.dtype().is(numpy_dtype(dtype)))
+    if (!has_dtype(a, dtype))
       throw py::type_error(std::string("observations must be ") + obs_dtype_name(dtype) + " for this model, got " +
                            std::string(py::str(a.dtype())));
     a = py::array::ensure(a, py::array::c_style);
@@ -100,6 +107,21 @@ AutoresetMode parse_autoreset_mode(const std::string& mode) {
   if (mode == "same_step") return AutoresetMode::kSameStep;
   if (mode == "disabled") return AutoresetMode::kDisabled;
   throw py::value_error("autoreset_mode must be 'next_step', 'same_step' or 'disabled', got '" + mode + "'");
+}
+
+// The rows of a caller's observation buffer for `env`: a writable C-contiguous array of
+// shape (num_envs, observation_size) and of the env's observation dtype exactly (a
+// converted copy would take the writes and be thrown away).
+uint8_t* observation_rows(const BatchedEnv& env, const py::handle& buffer, const char* name) {
+  if (!py::isinstance<py::array>(buffer)) throw py::type_error(std::string(name) + " must be a numpy array");
+  py::array a = py::reinterpret_borrow<py::array>(buffer);
+  if (!has_dtype(a, env.observation_dtype()))
+    throw py::type_error(std::string(name) + " must have dtype " + obs_dtype_name(env.observation_dtype()) +
+                         ", got " + std::string(py::str(a.dtype())));
+  if (!(a.flags() & py::array::c_style)) throw py::value_error(std::string(name) + " must be C-contiguous");
+  if (!a.writeable()) throw py::value_error(std::string(name) + " must be writeable");
+  check_shape(a, name, {env.num_envs(), env.observation_size()});
+  return static_cast<uint8_t*>(a.mutable_data());
 }
 
 // Actions of a batch as the typed buffer the core takes: int64 [n] for a
@@ -268,7 +290,10 @@ void bind_spaces(py::module_& m) {
       .def_readonly("params", &EnvSpec::params)
       .def_readonly("reset_options", &EnvSpec::reset_options)
       .def_readonly("state_size", &EnvSpec::state_size)
-      .def_readonly("reference_entry_point", &EnvSpec::reference_entry_point);
+      .def_readonly("reference_entry_point", &EnvSpec::reference_entry_point)
+      .def_property_readonly("observation_dtype", [](const EnvSpec& s) { return obs_dtype_name(s.observation_dtype); })
+      .def_readonly("render_modes", &EnvSpec::render_modes)
+      .def_property_readonly("fastac_id", &EnvSpec::fastac_id);
   m.def(
       "native_env_specs",
       [] {
@@ -290,12 +315,14 @@ void bind_envs(py::module_& m) {
             if (i < 0 || i >= env.num_envs()) throw py::index_error("env index out of range");
             env.seed(i, words);
           },
-          py::arg("env"), py::arg("entropy_words"), "Reseeds sub-env `env` as numpy's PCG64(SeedSequence(entropy)).")
+          py::arg("env"), py::arg("entropy_words"), "Reseeds sub-env `env` as reset(seed=...) does: numpy's PCG64(SeedSequence(entropy)), and an "
+          "env's own generator (MinAtar's RandomState).")
       .def(
           "reset",
-          [](BatchedEnv& env, CArray<float> obs, py::object options, py::object mask) {
-            const int n = env.num_envs(), D = env.observation_size();
-            check_shape(obs, "obs", {n, D});
+          [](BatchedEnv& env, const py::array& obs, py::object options, py::object mask) {
+            const int n = env.num_envs();
+            uint8_t* out = observation_rows(env, obs, "obs");
+            const size_t row_bytes = static_cast<size_t>(env.observation_size()) * element_size(env.observation_dtype());
             std::vector<double> opts;
             if (!options.is_none()) {
               opts = options.cast<std::vector<double>>();
@@ -307,12 +334,11 @@ void bind_envs(py::module_& m) {
               m = mask.cast<CArray<bool>>();
               check_shape(m, "reset_mask", {n});
             }
-            float* out = obs.mutable_data();
             for (int i = 0; i < n; ++i) {
               if (mask.is_none() || m.data()[i])
-                env.reset(i, out + static_cast<size_t>(i) * D, opts.empty() ? nullptr : opts.data());
+                env.reset(i, out + i * row_bytes, opts.empty() ? nullptr : opts.data());
               else
-                env.observe(i, out + static_cast<size_t>(i) * D);  // unchanged: its current state
+                env.observe(i, out + i * row_bytes);  // unchanged: its current state
             }
           },
           py::arg("obs"), py::arg("options") = py::none(), py::arg("mask") = py::none(),
@@ -320,25 +346,23 @@ void bind_envs(py::module_& m) {
           "rows not reset get the observation of their current state.")
       .def(
           "step",
-          [](BatchedEnv& env, const py::array& actions, CArray<float> obs, CArray<double> reward,
+          [](BatchedEnv& env, const py::array& actions, const py::array& obs, CArray<double> reward,
              CArray<bool> terminated, CArray<bool> truncated, py::object final_obs) {
-            const int n = env.num_envs(), D = env.observation_size();
+            const int n = env.num_envs();
             ActionsIn a(env.spec().action_space, actions, n);
-            check_shape(obs, "obs", {n, D});
+            uint8_t* obs_out = observation_rows(env, obs, "obs");
             check_shape(reward, "reward", {n});
             check_shape(terminated, "terminated", {n});
             check_shape(truncated, "truncated", {n});
-            CArray<float> fin;
+            uint8_t* final_out = nullptr;
             if (!final_obs.is_none()) {
-              fin = final_obs.cast<CArray<float>>();
-              check_shape(fin, "final_obs", {n, D});
+              final_out = observation_rows(env, final_obs, "final_obs");
             } else if (env.autoreset_mode() == AutoresetMode::kSameStep) {
               throw py::value_error("final_obs is required with autoreset_mode 'same_step'");
             }
-            StepResult out{obs.mutable_data(), reward.mutable_data(),
+            StepResult out{obs_out, reward.mutable_data(),
                            reinterpret_cast<uint8_t*>(terminated.mutable_data()),
-                           reinterpret_cast<uint8_t*>(truncated.mutable_data()),
-                           final_obs.is_none() ? nullptr : fin.mutable_data()};
+                           reinterpret_cast<uint8_t*>(truncated.mutable_data()), final_out};
             if (n > kReleaseGilAbove) {
               py::gil_scoped_release release;
               return env.step(a.batch, out);
@@ -353,7 +377,7 @@ void bind_envs(py::module_& m) {
           [](BatchedEnv& env, const py::handle& action) -> py::object {
             if (env.num_envs() != 1) throw py::value_error("step_single needs a 1-env batch");
             const Space& space = env.spec().action_space;
-            CArray<float> obs(env.observation_size());
+            py::array obs(numpy_dtype(env.observation_dtype()), std::vector<py::ssize_t>{env.observation_size()});
             double reward;
             uint8_t terminated, truncated;
             int64_t discrete = 0;

@@ -33,6 +33,13 @@ const char* obs_dtype_name(ObsDtype dtype) {
   return "?";
 }
 
+std::string EnvSpec::fastac_id() const {
+  std::string name = id;
+  for (char& c : name)
+    if (c == '/') c = '-';
+  return "fastac/" + name;
+}
+
 ObsDtype obs_dtype_from_name(const std::string& name) {
   if (name == "float32") return ObsDtype::kFloat32;
   if (name == "uint8") return ObsDtype::kUInt8;

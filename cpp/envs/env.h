@@ -12,8 +12,15 @@
 //       // as gymnasium's np_random draws (same calls, same order)
 //   StepOutcome step(const Action& action);  // action already validated
 //   void observe(float* obs) const;          // the observation of the current state
+//                                            // (of E::Observation, if E names one: uint8_t
+//                                            // for uint8/bool images)
 //   void get_state(double* state) const;     // spec().state_size float64 values
 //   void set_state(const double* state);     // inverse of get_state (tests, copies)
+//
+// An env that draws from a generator of its own rather than gymnasium's np_random
+// (minatar's RandomState) declares how a seed reaches it, and ignores reset's rng:
+//
+//   void seed(const std::vector<uint32_t>& entropy_words);  // reset(seed=...)'s seed
 //
 // and may add, for speed, a batched step over n environments that gives the same
 // results as calling step() on each in turn (mountain_car.h):
@@ -110,6 +117,13 @@ struct EnvSpec {
   // The gymnasium class this environment reproduces ("module:Class"); rendering
   // draws with it (its `state` set from get_state).
   std::string reference_entry_point;
+  // What render() offers: gymnasium's renderer of the reference, given the state
+  // (classic control); none where the reference draws from objects no state sets.
+  std::vector<std::string> render_modes = {"human", "rgb_array"};
+  // The id under gymnasium's "fastac/" namespace: "fastac/CartPole-v1"; an id with a
+  // namespace of its own has its "/" turned into "-" ("fastac/MinAtar-Breakout-v1"),
+  // as a gymnasium id holds one namespace.
+  std::string fastac_id() const;
 };
 
 // One sub-environment's action: the integer of a Discrete space, or a pointer to

@@ -90,6 +90,65 @@ Pcg64::Pcg64(const std::vector<uint32_t>& entropy_words) {
   state_ = state_ * kMultiplier + increment_;
 }
 
+void Mt19937::seed(const std::vector<uint32_t>& words) {
+  // mt19937_seed / init_genrand
+  key_[0] = words.empty() ? 0u : words[0];
+  for (int i = 1; i < kStateSize; ++i)
+    key_[i] = 1812433253u * (key_[i - 1] ^ (key_[i - 1] >> 30)) + static_cast<uint32_t>(i);
+  position_ = kStateSize;
+  if (words.size() <= 1) return;
+  // mt19937_init_by_array: init_genrand(19650218), then the words mixed in.
+  key_[0] = 19650218u;
+  for (int i = 1; i < kStateSize; ++i)
+    key_[i] = 1812433253u * (key_[i - 1] ^ (key_[i - 1] >> 30)) + static_cast<uint32_t>(i);
+  const int length = static_cast<int>(words.size());
+  int i = 1, j = 0;
+  for (int k = std::max(kStateSize, length); k > 0; --k) {
+    key_[i] = (key_[i] ^ ((key_[i - 1] ^ (key_[i - 1] >> 30)) * 1664525u)) + words[j] + static_cast<uint32_t>(j);
+    ++i;
+    ++j;
+    if (i >= kStateSize) {
+      key_[0] = key_[kStateSize - 1];
+      i = 1;
+    }
+    if (j >= length) j = 0;
+  }
+  for (int k = kStateSize - 1; k > 0; --k) {
+    key_[i] = (key_[i] ^ ((key_[i - 1] ^ (key_[i - 1] >> 30)) * 1566083941u)) - static_cast<uint32_t>(i);
+    ++i;
+    if (i >= kStateSize) {
+      key_[0] = key_[kStateSize - 1];
+      i = 1;
+    }
+  }
+  key_[0] = 0x80000000u;  // non-zero initial state
+}
+
+void Mt19937::generate() {
+  constexpr int kShift = 397;
+  constexpr uint32_t kMatrixA = 0x9908b0dfu, kUpper = 0x80000000u, kLower = 0x7fffffffu;
+  for (int i = 0; i < kStateSize; ++i) {
+    const uint32_t y = (key_[i] & kUpper) | (key_[(i + 1) % kStateSize] & kLower);
+    key_[i] = key_[(i + kShift) % kStateSize] ^ (y >> 1) ^ ((y & 1u) ? kMatrixA : 0u);
+  }
+  position_ = 0;
+}
+
+int64_t Mt19937::randint(int64_t high) {
+  const uint32_t range = static_cast<uint32_t>(high - 1);  // numpy's rng: high - 1
+  if (range == 0) return 0;
+  uint32_t mask = range;  // the smallest all-ones mask covering range
+  mask |= mask >> 1;
+  mask |= mask >> 2;
+  mask |= mask >> 4;
+  mask |= mask >> 8;
+  mask |= mask >> 16;
+  uint32_t value;
+  while ((value = next_uint32() & mask) > range) {
+  }
+  return value;
+}
+
 double standard_normal(Pcg64& rng) {
   const double u1 = 1.0 - rng.next_double(), u2 = rng.next_double();
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);

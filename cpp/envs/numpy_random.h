@@ -60,6 +60,41 @@ class Pcg64 {
   unsigned __int128 increment_ = 1;
 };
 
+// numpy.random.RandomState's bit generator, MT19937, with RandomState's own draws:
+// the generator of envs that keep a RandomState of their own (MinAtar) rather than
+// gymnasium's np_random. Plain values only (copied as bytes by VectorEnv::save).
+class Mt19937 {
+ public:
+  static constexpr int kStateSize = 624;
+  // RandomState(5489), as a default-constructed std::mt19937.
+  Mt19937() { seed({5489u}); }
+  // RandomState(seed): one word (a seed below 2**32) is numpy's mt19937_seed (the
+  // reference init_genrand); more words, numpy's init_by_array (RandomState takes an
+  // array seed so; an int seed of 2**32 or more it refuses).
+  void seed(const std::vector<uint32_t>& entropy_words);
+  uint32_t next_uint32() {
+    if (position_ >= kStateSize) generate();
+    uint32_t y = key_[position_++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+  }
+  // RandomState.rand() / random_sample(): numpy's legacy 53-bit double from two words.
+  double rand() {
+    const int32_t a = static_cast<int32_t>(next_uint32() >> 5), b = static_cast<int32_t>(next_uint32() >> 6);
+    return (a * 67108864.0 + b) / 9007199254740992.0;
+  }
+  // RandomState.randint(high) for 1 <= high <= 2**32: numpy's masked rejection sampling
+  // on 32-bit words (RandomState's legacy bounded integers).
+  int64_t randint(int64_t high);
+
+ private:
+  void generate();
+  uint32_t key_[kStateSize];
+  int32_t position_ = kStateSize;
+};
+
 // A standard normal draw from two uniforms in (0, 1] (Box-Muller; not numpy's
 // ziggurat): the weight init and the Gaussian policy's samples.
 double standard_normal(Pcg64& rng);

@@ -5,6 +5,7 @@
 #include "envs/acrobot.h"
 #include "envs/cartpole.h"
 #include "envs/continuous_mountain_car.h"
+#include "envs/minatar_breakout.h"
 #include "envs/mountain_car.h"
 #include "envs/pendulum.h"
 
@@ -27,14 +28,15 @@ const std::vector<NativeEnvEntry>& native_envs() {
       entry<MountainCarEnv>(),
       entry<MountainCarContinuousEnv>(),
       entry<PendulumEnv>(),
+      entry<MinAtarBreakoutV0Env>(),
+      entry<MinAtarBreakoutV1Env>(),
   };
   return envs;
 }
 
 const NativeEnvEntry* find_native_env(const std::string& id) {
-  const std::string name = id.rfind("fastac/", 0) == 0 ? id.substr(7) : id;
   for (const auto& e : native_envs())
-    if (e.spec().id == name) return &e;
+    if (e.spec().id == id || e.spec().fastac_id() == id) return &e;
   return nullptr;
 }
 

@@ -21,7 +21,8 @@ struct NativeEnvEntry {
 // Every native environment, in registration order.
 const std::vector<NativeEnvEntry>& native_envs();
 
-// The entry of a gymnasium id ("CartPole-v1" or "fastac/CartPole-v1"), or nullptr.
+// The entry of a gymnasium id ("CartPole-v1", "MinAtar/Breakout-v1") or of its fastac id
+// ("fastac/CartPole-v1", "fastac/MinAtar-Breakout-v1": EnvSpec::fastac_id), or nullptr.
 const NativeEnvEntry* find_native_env(const std::string& id);
 bool is_native_env(const std::string& id);
 

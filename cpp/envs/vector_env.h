@@ -31,7 +31,7 @@ enum class AutoresetMode {
 
 // Caller-owned output buffers of one batched step, each num_envs long
 // (obs and final_obs: num_envs x observation size, row-major, of the env's
-// observation_dtype(): float32 for every native env).
+// observation_dtype(): float32 for classic control, bool for MinAtar).
 struct StepResult {
   void* obs;
   double* reward;
@@ -138,6 +138,19 @@ template <class E>
 concept HasStepBatch = requires(E* envs, const ActionBatch& a, double* r, uint8_t* t) { E::step_batch(envs, 1, a, r, t); };
 template <class E>
 concept HasBatch = requires { typename E::Batch; };
+template <class E>
+concept HasOwnSeed = requires(E& env, const std::vector<uint32_t>& words) { env.seed(words); };
+
+// The element type E::observe writes: E::Observation if E names one, else float.
+template <class E>
+struct ObservationOf {
+  using type = float;
+};
+template <class E>
+  requires requires { typename E::Observation; }
+struct ObservationOf<E> {
+  using type = typename E::Observation;
+};
 
 // VectorEnv's storage of an E without a Batch: the structs themselves, with
 // E::Batch's interface (env.h).
@@ -172,9 +185,19 @@ class VectorEnv final : public BatchedEnv {
         rng_(num_envs),
         elapsed_(num_envs, 0),
         needs_reset_(num_envs, 0),
-        default_options_(default_options()) {}
+        default_options_(default_options()) {
+    if (sizeof(Obs) != element_size(spec_->observation_dtype))  // E::Observation against its spec
+      throw std::logic_error(spec_->id + ": observe()'s element type does not match the spec's observation dtype");
+  }
 
-  void seed(int i, const std::vector<uint32_t>& words) override { rng_[i] = Pcg64(words); }
+  void seed(int i, const std::vector<uint32_t>& words) override {
+    rng_[i] = Pcg64(words);
+    if constexpr (detail::HasOwnSeed<E>) {  // its own generator (env.h)
+      E env = envs_.get(i);
+      env.seed(words);
+      envs_.set(i, env);
+    }
+  }
 
   void reset(int i, void* obs, const double* options = nullptr) override {
     E env = envs_.get(i);
@@ -182,9 +205,9 @@ class VectorEnv final : public BatchedEnv {
     envs_.set(i, env);
     elapsed_[i] = 0;
     needs_reset_[i] = 0;
-    if (obs != nullptr) env.observe(static_cast<float*>(obs));
+    if (obs != nullptr) env.observe(static_cast<Obs*>(obs));
   }
-  void observe(int i, void* obs) const override { envs_.get(i).observe(static_cast<float*>(obs)); }
+  void observe(int i, void* obs) const override { envs_.get(i).observe(static_cast<Obs*>(obs)); }
   void get_state(int i, double* state) const override { envs_.get(i).get_state(state); }
   void set_state(int i, const double* state) override {
     E env = envs_.get(i);
@@ -268,8 +291,8 @@ class VectorEnv final : public BatchedEnv {
     // uint8 stores of a fused loop would make the compiler reload every pointer);
     // then the few envs that finish or wait, which overwrite theirs.
     const size_t D = static_cast<size_t>(observation_size());
-    float* const obs_out = static_cast<float*>(out.obs);
-    float* const final_out = static_cast<float*>(out.final_obs);
+    Obs* const obs_out = static_cast<Obs*>(out.obs);
+    Obs* const final_out = static_cast<Obs*>(out.final_obs);
     for (int i = 0; i < n; ++i) envs_.get(i).observe(obs_out + i * D);
     {  // (a scope for __restrict: reset() below writes elapsed_ too)
       const int32_t max_steps = max_episode_steps_;
@@ -284,7 +307,7 @@ class VectorEnv final : public BatchedEnv {
     for (int i = 0; i < n; ++i) {
       const bool waiting = next_step && needs_reset[i];
       if (!(waiting | out.terminated[i] | out.truncated[i])) continue;  // one branch, not three
-      float* obs = obs_out + i * D;
+      Obs* obs = obs_out + i * D;
       if (waiting) {
         reset(i, obs, nullptr);
         out.reward[i] = 0.0;
@@ -348,6 +371,7 @@ class VectorEnv final : public BatchedEnv {
   }
 
   using Storage = typename detail::StorageOf<E>::type;
+  using Obs = typename detail::ObservationOf<E>::type;
 
   // One env's bytes in save(): an element of each of the storage's arrays.
   uint32_t env_bytes() const {

@@ -56,10 +56,16 @@ class EnvSpec:
     def action_space(self) -> Space:
         ...
     @property
+    def fastac_id(self) -> str:
+        ...
+    @property
     def id(self) -> str:
         ...
     @property
     def max_episode_steps(self) -> int:
+        ...
+    @property
+    def observation_dtype(self) -> str:
         ...
     @property
     def observation_space(self) -> Space:
@@ -69,6 +75,9 @@ class EnvSpec:
         ...
     @property
     def reference_entry_point(self) -> str:
+        ...
+    @property
+    def render_modes(self) -> list[str]:
         ...
     @property
     def reset_options(self) -> list[EnvParam]:
@@ -95,17 +104,17 @@ class BatchedEnv:
         """
         The float64 state of sub-env `env` (layout: the env's header in cpp/envs/).
         """
-    def reset(self, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], options: typing.Any = None, mask: typing.Any = None) -> None:
+    def reset(self, obs: numpy.ndarray, options: typing.Any = None, mask: typing.Any = None) -> None:
         """
         Resets sub-envs (all, or where mask is true) into rows of obs, continuing their streams; rows not reset get the observation of their current state.
         """
     def seed(self, env: typing.SupportsInt | typing.SupportsIndex, entropy_words: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> None:
         """
-        Reseeds sub-env `env` as numpy's PCG64(SeedSequence(entropy)).
+        Reseeds sub-env `env` as reset(seed=...) does: numpy's PCG64(SeedSequence(entropy)), and an env's own generator (MinAtar's RandomState).
         """
     def set_state(self, env: typing.SupportsInt | typing.SupportsIndex, state: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
         ...
-    def step(self, actions: numpy.ndarray, obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], reward: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], terminated: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], truncated: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], final_obs: typing.Any = None) -> int:
+    def step(self, actions: numpy.ndarray, obs: numpy.ndarray, reward: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], terminated: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], truncated: typing.Annotated[numpy.typing.ArrayLike, numpy.bool], final_obs: typing.Any = None) -> int:
         """
         Steps every sub-env into the given buffers; returns the index of the first invalid action, or -1.
         """

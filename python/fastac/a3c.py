@@ -30,8 +30,8 @@ from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.distributed import (FAILED, LEAVING, REQUESTED, TRAINING, DistributedError, ParameterClient,
                                 ParameterServer)
-from fastac.envs import NATIVE_ENV_IDS, SPECS
-from fastac.envs.native import make_space
+from fastac.envs import NATIVE_ENV_IDS, native_spec
+from fastac.envs.native import make_space, observation_space
 from fastac.envs.worker import WorkerEnvs, parallel_step_speedup
 from fastac.policy import ActorCriticPolicy, ObservationSpec, resolve_architecture
 from fastac.result import TrainResult
@@ -154,9 +154,10 @@ class A3C(BaseAlgorithm):
         self._make_env: Callable[[], gym.Env] | None = None
         action_space: gym.spaces.Space[Any]
         if self._native_id is not None:
-            spec = SPECS[self._native_id.split("/", 1)[1]]
+            spec = native_spec(self._native_id)
             cfg.env = self._native_id
-            obs_spec, action_space = ObservationSpec((spec.observation_space.size,)), make_space(spec.action_space)
+            obs_spec, action_space = check_env_spaces("a3c", observation_space(spec), make_space(spec.action_space),
+                                                      cfg.squash_output)
         else:
             self._make_env = _env_maker(env)
             obs_spec, action_space = _probe_spaces(self._make_env, cfg.squash_output)

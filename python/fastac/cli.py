@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from fastac.config import TrainConfig, _int_text
 from fastac.distributed import DistributedError
+from fastac.envs import reference_id
 from fastac.presets import preset_config
 
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
@@ -290,7 +291,7 @@ def _model_env(policy: Any) -> str:
     env = policy.metadata.get("env")
     if not isinstance(env, str) or not env:
         return DEFAULT_EVAL_ENV
-    return env[len("fastac/"):] if env.startswith("fastac/") else env
+    return reference_id(env)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastac.config import TrainConfig
+from fastac.envs import reference_id
 
 #: env id -> algorithm -> TrainConfig fields.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -148,7 +149,7 @@ def preset(env_id: str, algorithm: str) -> dict[str, Any]:
     ``{}``; a native id (``"fastac/Pendulum-v1"``) has its gymnasium twin's preset."""
     if not isinstance(env_id, str):
         return {}
-    return dict(PRESETS.get(env_id.removeprefix("fastac/"), {}).get(algorithm, {}))
+    return dict(PRESETS.get(reference_id(env_id), {}).get(algorithm, {}))
 
 
 def preset_config(env_id: str, algorithm: str) -> TrainConfig:

@@ -70,3 +70,27 @@ TEST(NumpyRandom, SeedPlusOffsetDoesNotWrap) {
     EXPECT_EQ(rng.uniform(-0.05, 0.05), c.uniform);
   }
 }
+
+// numpy.random.RandomState (MT19937) against numpy's own draws, printed by
+//   r = np.random.RandomState(0); [r.rand() for _ in range(3)], [r.randint(2) ...], [r.randint(6) ...]
+//   np.random.RandomState([1, 2, 3]).rand() (an array seed: init_by_array)
+//   RandomState(12345): the 701st rand() (past the first regeneration of the 624 words).
+TEST(NumpyRandom, Mt19937MatchesNumpyRandomState) {
+  Mt19937 r;
+  r.seed({0});
+  EXPECT_EQ(r.rand(), 0.5488135039273248);
+  EXPECT_EQ(r.rand(), 0.7151893663724195);
+  EXPECT_EQ(r.rand(), 0.6027633760716439);
+  for (int64_t expected : {1, 1, 1, 1, 1, 0, 0, 1}) EXPECT_EQ(r.randint(2), expected);
+  for (int64_t expected : {0, 0, 4, 2, 1, 0, 1, 5}) EXPECT_EQ(r.randint(6), expected);
+
+  Mt19937 array_seeded;
+  array_seeded.seed({1, 2, 3});
+  EXPECT_EQ(array_seeded.rand(), 0.6098612722867289);
+  EXPECT_EQ(array_seeded.rand(), 0.8866970434146851);
+
+  Mt19937 long_run;
+  long_run.seed({12345});
+  for (int i = 0; i < 700; ++i) long_run.rand();
+  EXPECT_EQ(long_run.rand(), 0.06523207021465494);
+}

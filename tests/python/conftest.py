@@ -2,12 +2,22 @@ import warnings
 
 import pytest
 
+from fastac.envs.namespaces import register_namespace
+
+# Tests compare every native env with gymnasium.make(its id): MinAtar's ids need the
+# package's registration (a test extra).
+try:
+    register_namespace("MinAtar/Breakout-v1")
+except ValueError:
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _quiet_gymnasium_warnings():
     # gymnasium warns when a finished episode is stepped; some tests do that on purpose.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*step\\(\\)' even though this environment.*")
+        warnings.filterwarnings("ignore", message=".*MinAtar/Breakout-v0 is out of date.*")
         yield
 
 

@@ -142,9 +142,11 @@ def test_a_full_masked_first_reset_is_a_full_reset(env_id):
     a, _ = ours.reset(seed=4, options={"reset_mask": mask.copy()})
     b, _ = theirs.reset(seed=4, options={"reset_mask": mask.copy()})
     assert a.tobytes() == b.tobytes()
-    # Unseeded: every sub-env draws from OS entropy, not a fixed unseeded stream.
-    firsts = {CLASSES[env_id][1](3).reset(options={"reset_mask": mask.copy()})[0].tobytes() for _ in range(3)}
-    assert len(firsts) == 3
+    # Unseeded: every sub-env draws from OS entropy, not a fixed unseeded stream. (MinAtar
+    # Breakout starts in one of two states, so batches of 3 repeat at times: 10 batches,
+    # all equal with probability 8**-9 there.)
+    firsts = {CLASSES[env_id][1](3).reset(options={"reset_mask": mask.copy()})[0].tobytes() for _ in range(10)}
+    assert len(firsts) > 1
 
 
 def test_the_reported_masked_reset_case():

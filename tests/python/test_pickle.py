@@ -92,7 +92,7 @@ def test_native_ids_work_in_spawned_processes_through_the_module_form():
 
 # Native envs: the whole simulation travels (state, random stream position, step
 # counters, autoreset flags), so that a copy continues bit for bit.
-NATIVE_IDS = sorted(f"fastac/{env_id}" for env_id in fastac.envs.native.SPECS)
+NATIVE_IDS = sorted(spec.fastac_id for spec in fastac.envs.native.SPECS.values())
 
 
 def _copy(obj, how):

@@ -7,10 +7,13 @@ module defines a subclass pair named after it (``CartPoleEnv``/``CartPoleVectorE
 ``AcrobotEnv``/``AcrobotVectorEnv``, ...) so that gymnasium entry points are importable
 strings. Nothing here is specific to one environment.
 
-Both reproduce ``gymnasium.make(id)`` bit for bit: the same float64 state, float32
-observations, rewards, terminations, the truncation of gymnasium's ``TimeLimit`` (reported
-by the native env itself, so ``make`` adds no wrapper), and the same reset draws for the
-same seeds (numpy's ``PCG64(SeedSequence(seed))``).
+Both reproduce ``gymnasium.make(id)`` bit for bit: the same state, observations (float32
+vectors for classic control, bool images for MinAtar), rewards, terminations, the truncation
+of gymnasium's ``TimeLimit`` (reported by the native env itself, so ``make`` adds no
+wrapper), and the same random draws for the same seeds (numpy's
+``PCG64(SeedSequence(seed))`` as gymnasium's ``np_random``; MinAtar's own
+``RandomState(seed)``, which refuses seeds of 2**32 or more where the native env seeds
+itself as numpy does from an array).
 """
 
 from __future__ import annotations
@@ -39,14 +42,20 @@ class InvalidActionError(ValueError, AssertionError):
     """
 
 
-def make_space(space: Any) -> spaces.Discrete | spaces.Box:
-    """The gymnasium space of a ``_core.Space``."""
+def make_space(space: Any, dtype: str = "float32") -> spaces.Discrete | spaces.Box:
+    """The gymnasium space of a ``_core.Space``; a Box of ``dtype`` (an observation
+    space's: ``spec.observation_dtype``)."""
     if space.is_discrete:
         return spaces.Discrete(space.n, start=space.start)
     shape = tuple(space.shape)
-    low = np.asarray(space.low, dtype=np.float32).reshape(shape)
-    high = np.asarray(space.high, dtype=np.float32).reshape(shape)
-    return spaces.Box(low, high, shape, dtype=np.float32)
+    low = np.asarray(space.low, dtype=np.float32).reshape(shape).astype(dtype)
+    high = np.asarray(space.high, dtype=np.float32).reshape(shape).astype(dtype)
+    return spaces.Box(low, high, shape, dtype=np.dtype(dtype))
+
+
+def observation_space(spec: Any) -> spaces.Box:
+    """A native env's observation space (its shape and dtype: float32, or bool for MinAtar)."""
+    return make_space(spec.observation_space, spec.observation_dtype)  # type: ignore[return-value]  # a Box
 
 
 def _params(spec: Any, kwargs: dict[str, Any]) -> list[float]:
@@ -85,8 +94,11 @@ def _check_uniform_range(low: float, high: float) -> None:
 
 
 def _max_episode_steps(spec: Any, value: Any) -> int:
-    return check_int("max_episode_steps", spec.max_episode_steps if value is None else value, minimum=1,
-                     maximum=2**31 - 1)
+    """The time limit: the registered one (0: none, as MinAtar's) unless given (>= 1, as
+    gymnasium's ``TimeLimit`` takes it)."""
+    if value is None:
+        return int(spec.max_episode_steps)
+    return check_int("max_episode_steps", value, minimum=1, maximum=2**31 - 1)
 
 
 class _ActionConverter:
@@ -116,7 +128,7 @@ class NativeEnv(Env[np.ndarray, Any]):
     Args:
         **kwargs: the environment's own constructor arguments (as gymnasium's, e.g.
             ``sutton_barto_reward`` for CartPole, ``g`` for Pendulum).
-        max_episode_steps: the time limit (default: the registered one; 0 disables it).
+        max_episode_steps: the time limit (default: the registered one, none for MinAtar).
         render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (drawn by gymnasium's own
             renderer of the environment, which needs ``pygame``).
     """
@@ -133,10 +145,13 @@ class NativeEnv(Env[np.ndarray, Any]):
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
         self.action_space = make_space(spec.action_space)
-        self.observation_space = make_space(spec.observation_space)  # type: ignore[assignment]  # a Box
+        self.observation_space = observation_space(spec)
         self._kwargs = kwargs
         self._sim = _core.make_env(spec.id, 1, "disabled", params, self.max_episode_steps)
-        self._obs = np.zeros((1, spec.observation_space.size), dtype=np.float32)
+        self._obs = np.zeros((1, spec.observation_space.size), dtype=spec.observation_dtype)
+        # Images come from C++ as flat rows; a view gives them their shape.
+        self._image_shape: tuple[int, ...] | None = \
+            self.observation_space.shape if len(self.observation_space.shape) > 1 else None
         self._seeded = False
         self._has_reset = False
         self._renderer: Any = None
@@ -157,7 +172,8 @@ class NativeEnv(Env[np.ndarray, Any]):
         self._has_reset = True
         if self.render_mode == "human":
             self.render()
-        return self._obs[0].copy(), {}
+        obs = self._obs[0].copy()
+        return (obs if self._image_shape is None else obs.reshape(self._image_shape)), {}
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Advances the simulation by one step."""
@@ -179,7 +195,8 @@ class NativeEnv(Env[np.ndarray, Any]):
             raise InvalidActionError(f"{action!r} invalid: actions must be in {self.action_space}")
         if self.render_mode == "human":
             self.render()
-        return out[0], out[1], out[2], out[3], {}
+        obs = out[0] if self._image_shape is None else out[0].reshape(self._image_shape)
+        return obs, out[1], out[2], out[3], {}
 
     @property
     def state(self) -> np.ndarray:
@@ -234,7 +251,7 @@ class NativeVectorEnv(VectorEnv):
         self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=2**31 - 1)
         params = _params(spec, dict(kwargs))
         self.max_episode_steps = _max_episode_steps(spec, max_episode_steps)
-        self.single_observation_space = make_space(spec.observation_space)
+        self.single_observation_space = observation_space(spec)
         self.single_action_space = make_space(spec.action_space)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -244,6 +261,10 @@ class NativeVectorEnv(VectorEnv):
         self.is_registered_default = (self.max_episode_steps == spec.max_episode_steps
                                       and params == [p.default_value for p in spec.params])
         self._obs_size = spec.observation_space.size
+        self._obs_dtype = np.dtype(spec.observation_dtype)
+        # Images come from C++ as flat rows; a view gives them their shape.
+        self._image_shape: tuple[int, ...] | None = (
+            self.observation_space.shape if len(self.single_observation_space.shape) > 1 else None)
         self._has_reset = False
 
     def reset(
@@ -283,10 +304,10 @@ class NativeVectorEnv(VectorEnv):
         for i, s in enumerate(seeds):
             if s is not None and (mask is None or mask[i]):
                 self._sim.seed(i, seed_words(s))
-        obs = np.empty((n, self._obs_size), dtype=np.float32)
+        obs = np.empty((n, self._obs_size), dtype=self._obs_dtype)
         self._sim.reset(obs, values, mask)
         self._has_reset = True
-        return obs, {}
+        return (obs if self._image_shape is None else obs.reshape(self._image_shape)), {}
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps every sub-env with ``actions`` (shape ``(num_envs, *action_shape)``)."""
@@ -296,12 +317,12 @@ class NativeVectorEnv(VectorEnv):
         # Fresh arrays every step (what SyncVectorEnv(copy=True) returns), written by C++
         # directly rather than copied.
         n = self.num_envs
-        obs, reward = np.empty((n, self._obs_size), dtype=np.float32), np.empty(n, dtype=np.float64)
+        obs, reward = np.empty((n, self._obs_size), dtype=self._obs_dtype), np.empty(n, dtype=np.float64)
         terminated, truncated = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
         bad = self._sim.step(a, obs, reward, terminated, truncated)
         if bad >= 0:
             raise InvalidActionError(f"actions[{bad}] = {a[bad]!r} invalid: actions must be in {self.single_action_space}")
-        return obs, reward, terminated, truncated, {}
+        return (obs if self._image_shape is None else obs.reshape(self._image_shape)), reward, terminated, truncated, {}
 
 
     def __getstate__(self) -> dict[str, Any]:
@@ -328,8 +349,13 @@ def _restore_state(env: NativeEnv | NativeVectorEnv, state: dict[str, Any]) -> N
 
 
 def class_name(env_id: str, suffix: str) -> str:
-    """``"CartPole-v1"`` -> ``"CartPoleEnv"`` (``suffix="Env"``)."""
-    return env_id.split("/")[-1].split("-v")[0] + suffix
+    """``"CartPole-v1"`` -> ``"CartPoleEnv"`` (``suffix="Env"``); a namespace joins the name
+    and, where the registry has the name twice, the version too (``"MinAtar/Breakout-v1"`` ->
+    ``"MinAtarBreakoutV1Env"``)."""
+    def name(i: str) -> str:
+        return i.rsplit("-v", 1)[0].replace("/", "")
+    versions = sum(name(other) == name(env_id) for other in SPECS)
+    return name(env_id) + (f"V{env_id.rsplit('-v', 1)[1]}" if versions > 1 else "") + suffix
 
 
 def _define_classes() -> dict[str, tuple[type[NativeEnv], type[NativeVectorEnv]]]:
@@ -338,8 +364,9 @@ def _define_classes() -> dict[str, tuple[type[NativeEnv], type[NativeVectorEnv]]
         doc = (f"Native {env_id} (cpp/envs/), bit for bit as ``gymnasium.make({env_id!r})``; "
                f"see :class:`NativeEnv`. Constructor arguments: "
                f"{', '.join(p.name for p in spec.params) or 'none'}.")
+        metadata = {**NativeEnv.metadata, "render_modes": list(spec.render_modes)}
         single = type(class_name(env_id, "Env"), (NativeEnv,), {"env_id": env_id, "__doc__": doc,
-                                                                 "__module__": __name__})
+                                                                 "__module__": __name__, "metadata": metadata})
         vector = type(class_name(env_id, "VectorEnv"), (NativeVectorEnv,),
                       {"env_id": env_id, "__doc__": doc.replace("NativeEnv", "NativeVectorEnv"), "__module__": __name__})
         globals()[single.__name__], globals()[vector.__name__] = single, vector
