@@ -18,8 +18,9 @@ The runs (``--runs``): ``a3c``, ``a2c`` and ``sb3`` as above; fastac's on its na
 Breakout (``MinAtar/Breakout-v1`` runs natively: cpp/envs/minatar_breakout.h), SB3's on the
 minatar package. ``a3c-python`` is fastac's A3C on the minatar package
 (``native=False``: each worker steps the Python envs). ``a3c-wide`` gives each A3C worker
-64 envs (batch 320 an update), ``sb3-wide`` gives SB3 as many envs (128): the same
-comparison at a batch where the network's per-call costs weigh less.
+32 envs (160 samples an update), ``sb3-wide`` gives SB3 as many envs (64): the same
+comparison where per-update costs (A3C's shared optimizer over 134k parameters, SB3's
+Python around each step) are spread over more samples.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ EVAL = 20
 if algo.startswith(("a3c", "a2c")):
     import fastac
     if algo.startswith("a3c"):
-        model = fastac.A3C(ENV, num_workers=2, envs_per_worker=64 if algo == "a3c-wide" else 8, t_max=5, seed=seed,
+        model = fastac.A3C(ENV, num_workers=2, envs_per_worker=32 if algo == "a3c-wide" else 8, t_max=5, seed=seed,
                            lr=3e-3, entropy_coef=0.01, stop_eval_episodes=0, native=algo != "a3c-python")
     else:
         model = fastac.A2C(ENV, num_envs=16, n_steps=5, seed=seed, lr=3e-3, entropy_coef=0.01, stop_eval_episodes=0)
@@ -79,7 +80,7 @@ else:
             return self.net(obs.permute(0, 3, 1, 2))
 
     torch.set_num_threads(2)
-    venv = make_vec_env(ENV, n_envs=128 if algo == "sb3-wide" else 16, seed=seed)
+    venv = make_vec_env(ENV, n_envs=64 if algo == "sb3-wide" else 16, seed=seed)
     model = A2C("MlpPolicy", venv, n_steps=5, ent_coef=0.01, seed=seed, device="cpu",
                 policy_kwargs=dict(features_extractor_class=MinAtarCNN, net_arch=[]))
     steps = [0]

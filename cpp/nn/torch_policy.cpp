@@ -70,6 +70,7 @@ struct TorchWorkspace : PolicyWorkspace {
   std::shared_ptr<Net> net;           // this thread's module
   std::vector<torch::Tensor> params;  // its parameters, in the flat layout's order
   torch::Tensor head, values;         // the last forward's outputs, with their graph
+  MinAtarCnnActivations minatar;      // the hand-written minatar_cnn's
 };
 
 // An allocation failure is a std::bad_alloc (the bindings' MemoryError) wherever it happens.
@@ -140,6 +141,26 @@ TorchPolicy::TorchPolicy(const TorchPolicySpec& spec) : spec_(spec) {
       if (p.dim() == 2) forward_work_ += static_cast<size_t>(p.numel());
     }
   }
+  if (spec.architecture == "minatar_cnn" && !spec.autograd) {
+    auto offset = [&](const std::string& name) {
+      for (const TorchParameter& p : parameters_)
+        if (p.name == name) return p.offset;
+      throw std::logic_error("minatar_cnn has no parameter " + name);
+    };
+    minatar_ = std::make_unique<MinAtarCnnShape>();
+    MinAtarCnnShape& m = *minatar_;
+    m.channels = channels;
+    m.height = spec.channels_last ? shape[0] : shape[1];
+    m.width = spec.channels_last ? shape[1] : shape[2];
+    m.channels_last = spec.channels_last;
+    m.dtype = spec.observation_dtype;
+    m.features = hidden.at(0);
+    m.head_size = spec.head_size;
+    m.conv_weight = offset("trunk.0.weight"), m.conv_bias = offset("trunk.0.bias");
+    m.linear_weight = offset("trunk.3.weight"), m.linear_bias = offset("trunk.3.bias");
+    m.actor_weight = offset("actor.weight"), m.actor_bias = offset("actor.bias");
+    m.critic_weight = offset("critic.weight"), m.critic_bias = offset("critic.bias");
+  }
 }
 
 TorchPolicy::~TorchPolicy() = default;
@@ -207,6 +228,7 @@ void TorchPolicy::forward(const float* params, const void* obs, int batch, Polic
                           float* values) const {
   auto& ws = static_cast<TorchWorkspace&>(base);
   translating_oom([&] {
+    if (minatar_) return minatar_cnn_forward(*minatar_, params, obs, batch, ws.minatar, head, values);
     bind(parameters_, params, ws);
     run(spec_, ws, obs, batch, head, values);
   });
@@ -216,6 +238,7 @@ void TorchPolicy::infer(const float* params, const void* obs, int batch, PolicyW
                         float* values) const {
   auto& ws = static_cast<TorchWorkspace&>(base);
   translating_oom([&] {
+    if (minatar_) return minatar_cnn_forward(*minatar_, params, obs, batch, ws.minatar, head, values);
     bind(parameters_, params, ws);
     torch::NoGradGuard no_grad;  // no graph kept
     run(spec_, ws, obs, batch, head, values);
@@ -223,9 +246,14 @@ void TorchPolicy::infer(const float* params, const void* obs, int batch, PolicyW
   });
 }
 
-void TorchPolicy::backward(const float* /*params*/, const void* /*obs*/, int batch, PolicyWorkspace& base,
+void TorchPolicy::backward(const float* params, const void* obs, int batch, PolicyWorkspace& base,
                            const float* grad_head, const float* grad_values, float* grad) const {
   auto& ws = static_cast<TorchWorkspace&>(base);
+  if (minatar_) {
+    if (ws.minatar.batch != batch) throw std::logic_error("TorchPolicy::backward without a forward() of the same batch");
+    return translating_oom(
+        [&] { minatar_cnn_backward(*minatar_, params, obs, batch, ws.minatar, grad_head, grad_values, grad); });
+  }
   if (!ws.head.defined() || !ws.head.requires_grad())
     throw std::logic_error("TorchPolicy::backward without a forward() of the same batch");
   translating_oom([&] {

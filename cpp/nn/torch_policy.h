@@ -22,6 +22,10 @@
 // Observations are the env's: uint8 images are scaled by 1/255 inside the network,
 // bool become 0/1, channel-last images are permuted to channel-first.
 //
+// minatar_cnn's forward and backward are hand-written (nn/minatar_cnn.h) unless
+// spec.autograd: at A3C's batches libtorch's per-call costs outweigh that small network's
+// arithmetic. The module still defines its parameters (names, shapes, offsets).
+//
 // No torch include here: torch stays inside torch_policy.cpp.
 #pragma once
 
@@ -30,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/minatar_cnn.h"
 #include "nn/mlp.h"
 #include "nn/policy.h"
 
@@ -43,6 +48,9 @@ struct TorchPolicySpec {
   int head_size = 1;                        // the distribution's inputs
   std::vector<int> hidden_sizes;            // empty: the architecture's default
   Activation activation = Activation::kRelu;
+  // minatar_cnn runs its hand-written forward and backward (nn/minatar_cnn.h: the same
+  // network and parameters, without autograd) unless this is set (tests, benchmarks).
+  bool autograd = false;
 };
 
 // One named parameter's place in the flat buffer: numel(shape) floats at offset.
@@ -83,6 +91,7 @@ class TorchPolicy final : public Policy {
   std::vector<WeightInit> initializers_;
   size_t num_parameters_ = 0, forward_work_ = 0;
   int observation_size_ = 0;
+  std::unique_ptr<MinAtarCnnShape> minatar_;  // set: minatar_cnn's hand-written passes
 };
 
 // The calling thread's libtorch intra-op threads (OpenMP's are per thread): an A3C

@@ -92,6 +92,8 @@ TEST(TorchPolicy, CnnGradientMatchesAutogradOfAPlainTorchModel) {
   const std::vector<Case> cases = {
       {image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), 16},   // MinAtar Breakout's
       {image_spec("minatar_cnn", {6, 10, 10}, false, ObsDtype::kUInt8, 5), 7},
+      {image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), 40},   // an A3C update's batch
+      {image_spec("minatar_cnn", {3, 9, 12}, false, ObsDtype::kFloat32, 2), 5},
       {image_spec("nature_cnn", {4, 36, 36}, false, ObsDtype::kUInt8, 6), 5},   // the smallest Nature image
       {image_spec("nature_cnn", {44, 40, 3}, true, ObsDtype::kUInt8, 4), 3},
       {image_spec("nature_cnn", {2, 37, 40}, false, ObsDtype::kFloat32, 2), 4},
@@ -136,6 +138,72 @@ TEST(TorchPolicy, CnnGradientMatchesAutogradOfAPlainTorchModel) {
     auto [l2, v2] = plain_cnn(c.spec, policy, flat, obs);
     EXPECT_TRUE(torch::allclose(torch::from_blob(head.data(), {c.batch, n}), l2, 1e-5, 1e-5)) << "case " << k;
     EXPECT_TRUE(torch::allclose(torch::from_blob(v.data(), {c.batch}), v2, 1e-5, 1e-5)) << "case " << k;
+  }
+}
+
+// minatar_cnn's hand-written passes (nn/minatar_cnn.h) against the same module run by
+// autograd (spec.autograd): same outputs and gradient, on sparse 0/1 inputs as MinAtar's
+// and dense bytes, in both layouts; a backward needs its forward.
+TEST(TorchPolicy, MinAtarKernelsMatchTheModulesAutograd) {
+  struct Case {
+    std::vector<int> shape;
+    bool channels_last;
+    ObsDtype dtype;
+    int head, batch;
+    double density;  // of non-zero inputs
+  };
+  const std::vector<Case> cases = {
+      {{10, 10, 4}, true, ObsDtype::kBool, 3, 8, 0.1},
+      {{10, 10, 4}, true, ObsDtype::kBool, 3, 40, 0.1},
+      {{7, 10, 10}, false, ObsDtype::kBool, 6, 3, 0.5},
+      {{4, 11, 9}, false, ObsDtype::kUInt8, 4, 5, 0.9},
+      {{8, 8, 2}, true, ObsDtype::kFloat32, 2, 1, 0.7},
+  };
+  torch::manual_seed(1);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    TorchPolicySpec spec;
+    spec.architecture = "minatar_cnn";
+    spec.observation_shape = c.shape;
+    spec.channels_last = c.channels_last;
+    spec.observation_dtype = c.dtype;
+    spec.head_size = c.head;
+    TorchPolicy kernels(spec);
+    spec.autograd = true;
+    TorchPolicy module(spec);
+    ASSERT_EQ(kernels.num_parameters(), module.num_parameters());
+    const int64_t P = static_cast<int64_t>(kernels.num_parameters());
+    auto params = 0.1 * torch::randn({P});
+    std::vector<int64_t> obs_shape{c.batch};
+    obs_shape.insert(obs_shape.end(), c.shape.begin(), c.shape.end());
+    auto mask = torch::rand(obs_shape) < c.density;
+    torch::Tensor obs = c.dtype == ObsDtype::kFloat32 ? torch::randn(obs_shape) * mask
+                        : c.dtype == ObsDtype::kUInt8 ? torch::randint(1, 256, obs_shape, torch::kUInt8) * mask
+                                                      : mask.to(torch::kUInt8);
+    obs = obs.contiguous();
+    auto grad_head = torch::randn({c.batch, c.head}), grad_values = torch::randn({c.batch});
+
+    std::vector<torch::Tensor> heads, values, grads;
+    for (const TorchPolicy* policy : {&kernels, &module}) {
+      auto ws = policy->make_workspace();
+      auto head = torch::empty({c.batch, c.head}), value = torch::empty({c.batch});
+      auto grad = torch::zeros({P});
+      if (policy == &kernels)
+        EXPECT_THROW(policy->backward(params.data_ptr<float>(), obs.data_ptr(), c.batch, *ws,
+                                      grad_head.data_ptr<float>(), grad_values.data_ptr<float>(), grad.data_ptr<float>()),
+                     std::logic_error);
+      policy->forward(params.data_ptr<float>(), obs.data_ptr(), c.batch, *ws, head.data_ptr<float>(),
+                      value.data_ptr<float>());
+      policy->backward(params.data_ptr<float>(), obs.data_ptr(), c.batch, *ws, grad_head.data_ptr<float>(),
+                       grad_values.data_ptr<float>(), grad.data_ptr<float>());
+      heads.push_back(head), values.push_back(value), grads.push_back(grad);
+    }
+    EXPECT_TRUE(torch::allclose(heads[0], heads[1], 1e-5, 1e-5)) << "case " << k;
+    EXPECT_TRUE(torch::allclose(values[0], values[1], 1e-5, 1e-5)) << "case " << k;
+    const double atol = 1e-5 * (1 + grads[1].abs().max().item<double>());
+    EXPECT_TRUE(torch::allclose(grads[0], grads[1], 1e-4, atol))
+        << "case " << k << " max abs diff " << (grads[0] - grads[1]).abs().max().item<float>();
+    EXPECT_GT(grads[1].abs().sum().item<double>(), 0.0);
   }
 }
 

@@ -1,0 +1,58 @@
+// The MinAtar CNN (Young and Tian 2019: Conv(C, 16, 3) ReLU, Flatten, Linear(n, F) ReLU,
+// then the actor and critic heads) computed without autograd, over the flat parameters
+// of TorchPolicy's "minatar_cnn" module (same names, shapes and offsets).
+//
+// Why: at the batches A3C acts and learns on (8 to 40 samples), libtorch's convolution
+// on a 10x10 image and autograd's bookkeeping cost more than the arithmetic. MinAtar's
+// observations are 0/1 and mostly 0 (a ball, a paddle, a trail, the bricks), so the
+// convolution and its weight gradient run over the non-zero inputs only (each adds its
+// 3x3 window of weights into the outputs it touches), and nothing needs the input's
+// gradient. The one large layer, Linear(16 * (H-2) * (W-2), F), is two ATen matrix
+// products (MKL) forward and two backward, on views of the caller's buffers.
+//
+// The outputs and gradient equal autograd's up to float rounding (summation order):
+// tests/cpp/test_torch_policy.cpp checks both against a plain torch model.
+// No torch include here: ATen stays inside minatar_cnn.cpp.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "envs/env.h"  // ObsDtype
+
+namespace fastac {
+
+struct MinAtarCnnShape {
+  int channels = 0, height = 0, width = 0;  // of the input image
+  bool channels_last = false;               // [H, W, C] rather than [C, H, W]
+  ObsDtype dtype = ObsDtype::kBool;         // uint8 is scaled by 1/255, as the module does
+  int features = 128;                       // F
+  int head_size = 1;
+  // Offsets in the flat buffer: trunk.0.weight [16, C, 3, 3], trunk.0.bias [16],
+  // trunk.3.weight [F, 16 * OH * OW], trunk.3.bias [F], actor.weight [A, F], actor.bias [A],
+  // critic.weight [1, F], critic.bias [1].
+  size_t conv_weight = 0, conv_bias = 0, linear_weight = 0, linear_bias = 0, actor_weight = 0, actor_bias = 0,
+         critic_weight = 0, critic_bias = 0;
+
+  static constexpr int kFilters = 16, kKernel = 3;
+  int out_height() const { return height - kKernel + 1; }
+  int out_width() const { return width - kKernel + 1; }
+  int conv_outputs() const { return kFilters * out_height() * out_width(); }  // n, in torch's flatten order
+};
+
+// What forward() keeps for backward(), per thread; reused across calls.
+struct MinAtarCnnActivations {
+  std::vector<float> conv;      // [batch, n]: ReLU(conv), channel-major as torch flattens it
+  std::vector<float> features;  // [batch, F]: ReLU(linear)
+  std::vector<float> scratch, grad_features, grad_conv, conv_weight_t;
+  int batch = -1;               // of the forward kept; -1: none
+};
+
+void minatar_cnn_forward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
+                         MinAtarCnnActivations& a, float* head, float* values);
+// Adds the gradient of a loss with derivatives grad_head [batch, A] and grad_values [batch]
+// to grad; a must hold forward() of the same params and obs.
+void minatar_cnn_backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
+                          MinAtarCnnActivations& a, const float* grad_head, const float* grad_values, float* grad);
+
+}  // namespace fastac
