@@ -5,6 +5,7 @@
 //     advantages and returns);
 //   - nature_cnn on Atari's 84x84x4 uint8 frames, channel-first, 6 actions, and
 //     minatar_cnn on MinAtar Breakout's 10x10x4 bool images, channel-last, 3 actions;
+//   - minatar_cnn's hand-written passes against its module's autograd, one run;
 //   - the MLP 4 -> 64 -> 64 (tanh), 2 actions, as the hand-written kernels ("mlp") and
 //     as a libtorch module ("torch_mlp"): where each policy kind wins.
 // The observations are random in the env's dtype (uint8 0..255, bool 0/1 bytes, floats);
@@ -139,6 +140,36 @@ static void BM_Gradient(benchmark::State& state, ActorCriticSpec spec) {
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["chunk"] = net.policy().gradient_chunk(batch);
 }
+
+// minatar_cnn's two implementations in one run: the hand-written passes (nn/minatar_cnn.h,
+// the default) and the module through autograd (TorchPolicySpec::autograd): a policy's
+// forward and backward at the batches A3C acts (8) and learns (40) on, and A2C's 80.
+static void BM_MinAtarForwardBackward(benchmark::State& state, bool autograd) {
+  set_torch_threads(1);
+  const int batch = static_cast<int>(state.range(0));
+  TorchPolicySpec spec;
+  spec.architecture = "minatar_cnn";
+  spec.observation_shape = {10, 10, 4};
+  spec.channels_last = true;
+  spec.observation_dtype = ObsDtype::kBool;
+  spec.head_size = 3;
+  spec.autograd = autograd;
+  const TorchPolicy policy(spec);
+  const auto params = random_floats(policy.num_parameters(), 5, 0.05f);
+  const auto obs = random_observations(policy, batch, 1);
+  const auto grad_head = random_floats(static_cast<size_t>(batch) * 3, 6, 1.0f), grad_values = random_floats(batch, 7, 1.0f);
+  std::vector<float> head(static_cast<size_t>(batch) * 3), values(batch), grad(policy.num_parameters());
+  auto ws = policy.make_workspace();
+  for (auto _ : state) {
+    policy.forward(params.data(), obs.data(), batch, *ws, head.data(), values.data());
+    policy.backward(params.data(), obs.data(), batch, *ws, grad_head.data(), grad_values.data(), grad.data());
+    benchmark::DoNotOptimize(grad.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK_CAPTURE(BM_MinAtarForwardBackward, kernels, false)->Arg(8)->Arg(40)->Arg(80);
+BENCHMARK_CAPTURE(BM_MinAtarForwardBackward, autograd, true)->Arg(8)->Arg(40)->Arg(80);
 
 BENCHMARK_CAPTURE(BM_Infer, nature_cnn, atari_nature_cnn())->Arg(1)->Arg(16)->Arg(256);
 BENCHMARK_CAPTURE(BM_Gradient, nature_cnn, atari_nature_cnn())->Arg(1)->Arg(16)->Arg(256);
