@@ -1,8 +1,15 @@
+import signal
 import warnings
 
 import pytest
 
 from fastac.envs.namespaces import register_namespace
+
+# Tests send Ctrl-C to child interpreters, as a terminal would. A pytest started in the
+# background by a non-interactive shell (`make test &`, nohup) ignores SIGINT, and its
+# children would inherit that and never see the signal: restore Python's handler here
+# (a handler, unlike SIG_IGN, is reset to the default in an exec'd child).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Tests compare every native env with gymnasium.make(its id): MinAtar's ids need the
 # package's registration (a test extra).
