@@ -1,5 +1,8 @@
 #include "nn/mlp.h"
 
+#include "nn/kernel_isa.h"
+#include "nn/vector_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -7,26 +10,6 @@
 
 namespace fastac {
 namespace {
-
-// The two loops every kernel below reduces to, over contiguous floats. The dot
-// keeps 16 partial sums so that the compiler can vectorize it without
-// -ffast-math (and sums in a fixed order: results are deterministic).
-inline void axpy(int n, float a, const float* __restrict x, float* __restrict y) {
-#pragma omp simd
-  for (int k = 0; k < n; ++k) y[k] += a * x[k];
-}
-
-inline float dot(int n, const float* __restrict x, const float* __restrict y) {
-  constexpr int kLanes = 16;
-  float partial[kLanes] = {};
-  int k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    for (int j = 0; j < kLanes; ++j) partial[j] += x[k + j] * y[k + j];
-  float s = 0.0f;
-  for (int j = 0; j < kLanes; ++j) s += partial[j];
-  for (; k < n; ++k) s += x[k] * y[k];
-  return s;
-}
 
 // y[b, :] = bias + W x[b, :]
 void linear(const LinearLayout& l, const float* params, const float* x, int batch, float* y) {
@@ -159,6 +142,46 @@ void back_layers(const std::vector<LinearLayout>& layers, Activation activation,
   }
 }
 
+// The passes, compiled for the CPU's ISA (nn/kernel_isa.h).
+FASTAC_KERNEL void mlp_forward(const MlpLayout& layout, Activation activation, const float* params,
+                               const void* observations, int batch, MlpWorkspace& ws, float* head, float* values) {
+  const float* obs = static_cast<const float*>(observations);
+  const float* top = run_layers(layout.trunk, activation, params, obs, batch, ws.trunk);
+  linear(layout.actor, params, run_layers(layout.actor_trunk, activation, params, top, batch, ws.actor), batch,
+         head);
+  linear(layout.critic, params, run_layers(layout.critic_trunk, activation, params, top, batch, ws.critic), batch,
+         values);
+}
+
+FASTAC_KERNEL void mlp_backward(const MlpLayout& layout, Activation activation, const float* params,
+                                const void* observations, int batch, MlpWorkspace& ws, const float* grad_head,
+                                const float* grad_values, float* grad) {
+  const float* obs = static_cast<const float*>(observations);
+  const float* top = layout.trunk.empty() ? obs : ws.trunk.back().data();
+  const int top_size = layout.trunk.empty() ? layout.observation_size : layout.trunk.back().out;
+  // d loss / d (the shared trunk's output), summed over both branches; not needed without a trunk.
+  std::vector<float>& dtop = ws.grad_top;
+  dtop.assign(layout.trunk.empty() ? 0 : static_cast<size_t>(batch) * top_size, 0.0f);
+  float* dtop_data = layout.trunk.empty() ? nullptr : dtop.data();
+  auto branch = [&](const std::vector<LinearLayout>& layers, const std::vector<std::vector<float>>& out,
+                    const LinearLayout& head_layer, const float* grad_out) {
+    const float* in = layers.empty() ? top : out.back().data();
+    linear_param_grad(head_layer, in, grad_out, batch, grad);
+    if (layers.empty()) {
+      if (dtop_data) linear_input_grad(head_layer, params, grad_out, batch, dtop_data);
+      return;
+    }
+    std::vector<float>& dh = ws.grad_hidden;
+    dh.assign(static_cast<size_t>(batch) * head_layer.in, 0.0f);
+    linear_input_grad(head_layer, params, grad_out, batch, dh.data());
+    back_layers(layers, activation, params, top, batch, out, dh, ws.grad_scratch, grad, dtop_data);
+  };
+  branch(layout.actor_trunk, ws.actor, layout.actor, grad_head);
+  branch(layout.critic_trunk, ws.critic, layout.critic, grad_values);
+  if (layout.trunk.empty()) return;
+  back_layers(layout.trunk, activation, params, obs, batch, ws.trunk, dtop, ws.grad_scratch, grad, nullptr);
+}
+
 }  // namespace
 
 Activation activation_from_name(const std::string& name) {
@@ -224,44 +247,15 @@ std::vector<WeightInit> MlpPolicy::initializers() const {
   return out;
 }
 
-void MlpPolicy::forward(const float* params, const void* observations, int batch, PolicyWorkspace& base, float* head,
+void MlpPolicy::forward(const float* params, const void* observations, int batch, PolicyWorkspace& ws, float* head,
                         float* values) const {
-  auto& ws = static_cast<MlpWorkspace&>(base);
-  const float* obs = static_cast<const float*>(observations);
-  const float* top = run_layers(layout_.trunk, activation_, params, obs, batch, ws.trunk);
-  linear(layout_.actor, params, run_layers(layout_.actor_trunk, activation_, params, top, batch, ws.actor), batch,
-         head);
-  linear(layout_.critic, params, run_layers(layout_.critic_trunk, activation_, params, top, batch, ws.critic), batch,
-         values);
+  mlp_forward(layout_, activation_, params, observations, batch, static_cast<MlpWorkspace&>(ws), head, values);
 }
 
-void MlpPolicy::backward(const float* params, const void* observations, int batch, PolicyWorkspace& base,
+void MlpPolicy::backward(const float* params, const void* observations, int batch, PolicyWorkspace& ws,
                          const float* grad_head, const float* grad_values, float* grad) const {
-  auto& ws = static_cast<MlpWorkspace&>(base);
-  const float* obs = static_cast<const float*>(observations);
-  const float* top = layout_.trunk.empty() ? obs : ws.trunk.back().data();
-  const int top_size = layout_.trunk.empty() ? layout_.observation_size : layout_.trunk.back().out;
-  // d loss / d (the shared trunk's output), summed over both branches; not needed without a trunk.
-  std::vector<float>& dtop = ws.grad_top;
-  dtop.assign(layout_.trunk.empty() ? 0 : static_cast<size_t>(batch) * top_size, 0.0f);
-  float* dtop_data = layout_.trunk.empty() ? nullptr : dtop.data();
-  auto branch = [&](const std::vector<LinearLayout>& layers, const std::vector<std::vector<float>>& out,
-                    const LinearLayout& head_layer, const float* grad_out) {
-    const float* in = layers.empty() ? top : out.back().data();
-    linear_param_grad(head_layer, in, grad_out, batch, grad);
-    if (layers.empty()) {
-      if (dtop_data) linear_input_grad(head_layer, params, grad_out, batch, dtop_data);
-      return;
-    }
-    std::vector<float>& dh = ws.grad_hidden;
-    dh.assign(static_cast<size_t>(batch) * head_layer.in, 0.0f);
-    linear_input_grad(head_layer, params, grad_out, batch, dh.data());
-    back_layers(layers, activation_, params, top, batch, out, dh, ws.grad_scratch, grad, dtop_data);
-  };
-  branch(layout_.actor_trunk, ws.actor, layout_.actor, grad_head);
-  branch(layout_.critic_trunk, ws.critic, layout_.critic, grad_values);
-  if (layout_.trunk.empty()) return;
-  back_layers(layout_.trunk, activation_, params, obs, batch, ws.trunk, dtop, ws.grad_scratch, grad, nullptr);
+  mlp_backward(layout_, activation_, params, observations, batch, static_cast<MlpWorkspace&>(ws), grad_head,
+               grad_values, grad);
 }
 
 }  // namespace fastac

@@ -1,5 +1,7 @@
 #include "rl/shared_optimizer.h"
 
+#include "nn/kernel_isa.h"
+
 #include <algorithm>
 #include <limits>
 #include <cmath>
@@ -89,7 +91,7 @@ bool SharedOptimizer::apply(const float* grad, float lr) {
 // stored, or found at construction) plus a bound of the step. SGD moves a parameter by
 // lr |g|; RMSProp by lr |g| / sqrt(alpha v + (1 - alpha) g^2 + eps) <= lr / sqrt(1 - alpha).
 // Adam has no such simple bound. (The optimizer is the parameters' only writer.)
-bool SharedOptimizer::update_is_finite(const float* grad, float lr) const {
+FASTAC_KERNEL bool SharedOptimizer::update_is_finite(const float* grad, float lr) const {
   if (config_.kind == OptimizerKind::kAdam || !(config_.alpha < 1.0f) || !(lr >= 0.0f)) return false;
   float max_g = 0.0f, not_finite = 0.0f;  // not_finite stays 0 unless some g is NaN or inf
 #pragma omp simd reduction(max : max_g) reduction(+ : not_finite)
@@ -111,7 +113,7 @@ void SharedOptimizer::raise_max_abs_param(float value) {
   }
 }
 
-bool SharedOptimizer::apply_blocks(const float* grad, float lr, bool two_pass) {
+FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bool two_pass) {
   constexpr size_t kBlock = 64;
   thread_local std::vector<float> new_p, new_g2, new_m;
   if (two_pass) {
