@@ -83,6 +83,22 @@ static void BM_HogwildApply(benchmark::State& state) {
 }
 BENCHMARK(BM_HogwildApply)->Threads(1)->Threads(2)->UseRealTime();
 
+// The same at minatar_cnn's size for Breakout (132,308 parameters: 16x4x3x3 + 16,
+// 1024x128 + 128, 128x3 + 3, 128 + 1), where the step's memory traffic is what costs.
+static void BM_HogwildApplyMinAtarSize(benchmark::State& state) {
+  constexpr size_t kSize = 132'308;
+  static std::vector<float> params;
+  static std::unique_ptr<SharedOptimizer> optimizer;
+  if (state.thread_index() == 0) {
+    params = random_floats(kSize, 5);
+    optimizer = std::make_unique<SharedOptimizer>(params.data(), kSize, OptimizerConfig{});
+  }
+  const auto grad = random_floats(kSize, 7 + state.thread_index());
+  for (auto _ : state) optimizer->apply(grad.data(), 1e-9f);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HogwildApplyMinAtarSize)->Threads(1)->Threads(2)->UseRealTime();
+
 // Whole A3C training on native CartPole with the Python defaults, fixed budget.
 static void BM_A3CTraining(benchmark::State& state) {
   TrainConfig config;

@@ -79,13 +79,16 @@ inline void convolve(const MinAtarCnnShape& s, const float* w_t, const void* obs
 }
 
 // The passes, compiled for the CPU's ISA (nn/kernel_isa.h).
-FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
-                           MinAtarCnnActivations& a, float* head, float* values) {
+// Rows [first, first + batch) of a `total`-row forward (minatar_cnn_forward: first 0, total batch).
+FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
+                           int total, MinAtarCnnActivations& a, float* head, float* values) {
   const int C = s.channels, P = s.out_height() * s.out_width(), n = s.conv_outputs(), F = s.features,
             A = s.head_size;
   a.batch = -1;
-  a.conv.resize(static_cast<size_t>(batch) * n);
-  a.features.resize(static_cast<size_t>(batch) * F);
+  a.conv.resize(static_cast<size_t>(total) * n);
+  a.features.resize(static_cast<size_t>(total) * F);
+  float* const conv = a.conv.data() + static_cast<size_t>(first) * n;
+  float* const features = a.features.data() + static_cast<size_t>(first) * F;
   a.scratch.resize(static_cast<size_t>(P) * kFilters);
   // The convolution's weights [16, C, 3, 3] as [C, 3, 3, 16]: a window's 16 filters contiguous.
   a.conv_weight_t.resize(static_cast<size_t>(C) * kTaps * kFilters);
@@ -98,26 +101,26 @@ FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const 
     float* z = a.scratch.data();  // [P, 16]
     for (int p = 0; p < P; ++p) std::memcpy(z + p * kFilters, conv_b, sizeof(float) * kFilters);
     convolve(s, a.conv_weight_t.data(), obs, b, z);
-    float* __restrict out = a.conv.data() + static_cast<size_t>(b) * n;  // channel-major, as torch's Flatten
+    float* __restrict out = conv + static_cast<size_t>(b) * n;  // channel-major, as torch's Flatten
     for (int o = 0; o < kFilters; ++o)
       for (int p = 0; p < P; ++p) out[o * P + p] = std::max(z[p * kFilters + o], 0.0f);
   }
 
   // features = ReLU(conv W^T + bias), one matrix product.
-  at::Tensor features = at::from_blob(a.features.data(), {batch, F});
-  at::addmm_out(features, view(params + s.linear_bias, {F}), view(a.conv.data(), {batch, n}),
+  at::Tensor features_out = at::from_blob(features, {batch, F});
+  at::addmm_out(features_out, view(params + s.linear_bias, {F}), view(conv, {batch, n}),
                 view(params + s.linear_weight, {F, n}).t());
-  for (float& h : a.features) h = std::max(h, 0.0f);
+  for (size_t j = 0; j < static_cast<size_t>(batch) * F; ++j) features[j] = std::max(features[j], 0.0f);
 
   const float* actor_w = params + s.actor_weight;
   const float* critic_w = params + s.critic_weight;
   for (int b = 0; b < batch; ++b) {
-    const float* h = a.features.data() + static_cast<size_t>(b) * F;
+    const float* h = features + static_cast<size_t>(b) * F;
     for (int k = 0; k < A; ++k)
       head[static_cast<size_t>(b) * A + k] = params[s.actor_bias + k] + dot(F, actor_w + static_cast<size_t>(k) * F, h);
     values[b] = params[s.critic_bias] + dot(F, critic_w, h);
   }
-  a.batch = batch;
+  a.batch = first + batch == total ? total : -1;
 }
 
 FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
@@ -190,7 +193,12 @@ FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const
 
 void minatar_cnn_forward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
                          MinAtarCnnActivations& a, float* head, float* values) {
-  forward(s, params, obs, batch, a, head, values);
+  forward(s, params, obs, 0, batch, batch, a, head, values);
+}
+
+void minatar_cnn_forward_rows(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
+                              int total, MinAtarCnnActivations& a, float* head, float* values) {
+  forward(s, params, obs, first, batch, total, a, head, values);
 }
 
 void minatar_cnn_backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,

@@ -50,6 +50,11 @@ struct MinAtarCnnActivations {
 
 void minatar_cnn_forward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
                          MinAtarCnnActivations& a, float* head, float* values);
+// Rows [first, first + batch) of a forward over `total` rows (Policy::forward_rows): obs,
+// head and values are the rows' own; a keeps every row's activations, and holds the whole
+// batch's once its last row is done.
+void minatar_cnn_forward_rows(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
+                              int total, MinAtarCnnActivations& a, float* head, float* values);
 // Adds the gradient of a loss with derivatives grad_head [batch, A] and grad_values [batch]
 // to grad; a must hold forward() of the same params and obs.
 void minatar_cnn_backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,

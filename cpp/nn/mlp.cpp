@@ -91,11 +91,11 @@ void fast_tanh(float* v, size_t n) {
   }
 }
 
-void activate(Activation activation, std::vector<float>& h) {
+void activate(Activation activation, float* h, size_t n) {
   if (activation == Activation::kRelu) {
-    for (float& v : h) v = std::max(v, 0.0f);
+    for (size_t j = 0; j < n; ++j) h[j] = std::max(h[j], 0.0f);
   } else {
-    fast_tanh(h.data(), h.size());
+    fast_tanh(h, n);
   }
 }
 
@@ -109,15 +109,18 @@ void activation_grad(Activation activation, const std::vector<float>& h, std::ve
   }
 }
 
-// Runs layers (each followed by the activation) from x; returns the last output (x if none).
+// Runs layers (each followed by the activation) from x, the inputs of rows [first, first +
+// batch) of `total`; out[k] keeps layer k's outputs of all `total` rows. Returns the rows'
+// last output (x if no layer).
 const float* run_layers(const std::vector<LinearLayout>& layers, Activation activation, const float* params,
-                        const float* x, int batch, std::vector<std::vector<float>>& out) {
+                        const float* x, int first, int batch, int total, std::vector<std::vector<float>>& out) {
   out.resize(layers.size());
   for (size_t k = 0; k < layers.size(); ++k) {
-    out[k].resize(static_cast<size_t>(batch) * layers[k].out);
-    linear(layers[k], params, x, batch, out[k].data());
-    activate(activation, out[k]);
-    x = out[k].data();
+    out[k].resize(static_cast<size_t>(total) * layers[k].out);
+    float* y = out[k].data() + static_cast<size_t>(first) * layers[k].out;
+    linear(layers[k], params, x, batch, y);
+    activate(activation, y, static_cast<size_t>(batch) * layers[k].out);
+    x = y;
   }
   return x;
 }
@@ -143,14 +146,16 @@ void back_layers(const std::vector<LinearLayout>& layers, Activation activation,
 }
 
 // The passes, compiled for the CPU's ISA (nn/kernel_isa.h).
+// Rows [first, first + batch) of a `total`-row forward (forward(): first 0, total batch).
 FASTAC_KERNEL void mlp_forward(const MlpLayout& layout, Activation activation, const float* params,
-                               const void* observations, int batch, MlpWorkspace& ws, float* head, float* values) {
+                               const void* observations, int first, int batch, int total, MlpWorkspace& ws,
+                               float* head, float* values) {
   const float* obs = static_cast<const float*>(observations);
-  const float* top = run_layers(layout.trunk, activation, params, obs, batch, ws.trunk);
-  linear(layout.actor, params, run_layers(layout.actor_trunk, activation, params, top, batch, ws.actor), batch,
-         head);
-  linear(layout.critic, params, run_layers(layout.critic_trunk, activation, params, top, batch, ws.critic), batch,
-         values);
+  const float* top = run_layers(layout.trunk, activation, params, obs, first, batch, total, ws.trunk);
+  linear(layout.actor, params, run_layers(layout.actor_trunk, activation, params, top, first, batch, total, ws.actor),
+         batch, head);
+  linear(layout.critic, params,
+         run_layers(layout.critic_trunk, activation, params, top, first, batch, total, ws.critic), batch, values);
 }
 
 FASTAC_KERNEL void mlp_backward(const MlpLayout& layout, Activation activation, const float* params,
@@ -249,7 +254,15 @@ std::vector<WeightInit> MlpPolicy::initializers() const {
 
 void MlpPolicy::forward(const float* params, const void* observations, int batch, PolicyWorkspace& ws, float* head,
                         float* values) const {
-  mlp_forward(layout_, activation_, params, observations, batch, static_cast<MlpWorkspace&>(ws), head, values);
+  mlp_forward(layout_, activation_, params, observations, 0, batch, batch, static_cast<MlpWorkspace&>(ws), head,
+              values);
+}
+
+void MlpPolicy::forward_rows(const float* params, const void* observations, int first, int batch, int total,
+                             PolicyWorkspace& ws, float* head, float* values) const {
+  check_rows(first, batch, total);
+  mlp_forward(layout_, activation_, params, observations, first, batch, total, static_cast<MlpWorkspace&>(ws), head,
+              values);
 }
 
 void MlpPolicy::backward(const float* params, const void* observations, int batch, PolicyWorkspace& ws,

@@ -63,6 +63,9 @@ class MlpPolicy final : public Policy {
   std::vector<WeightInit> initializers() const override;
   void forward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
                float* values) const override;
+  bool has_forward_rows() const override { return true; }
+  void forward_rows(const float* params, const void* obs, int first, int batch, int total, PolicyWorkspace& ws,
+                    float* head, float* values) const override;
   void backward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
                 const float* grad_values, float* grad) const override;
 

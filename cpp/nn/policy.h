@@ -38,6 +38,9 @@ struct WeightInit {
   double gain = 1.0;
 };
 
+// std::invalid_argument unless 0 <= first, 0 <= batch and first + batch <= total.
+void check_rows(int first, int batch, int total);
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -57,6 +60,15 @@ class Policy {
                      float* values) const {
     forward(params, obs, batch, ws, head, values);
   }
+  // forward() over rows [first, first + batch) of a batch of `total` rows whose activations
+  // ws keeps side by side: obs, head and values are the rows' own. Once every row has had
+  // its forward, ws holds forward() of the whole batch and backward() of it may follow.
+  // A3C acts on a rollout step by step this way and learns on it with the same parameters,
+  // without a second forward pass. Only where has_forward_rows() (the hand-written passes:
+  // libtorch's autograd keeps one graph a forward); std::logic_error elsewhere.
+  virtual bool has_forward_rows() const { return false; }
+  virtual void forward_rows(const float* params, const void* obs, int first, int batch, int total, PolicyWorkspace& ws,
+                            float* head, float* values) const;
   // The gradient of a loss whose derivatives by head and values are grad_head and
   // grad_values, added to grad[0, num_parameters()) (so that a batch can be done in
   // chunks). ws must hold the forward pass of the same params and obs.

@@ -246,6 +246,14 @@ void TorchPolicy::infer(const float* params, const void* obs, int batch, PolicyW
   });
 }
 
+void TorchPolicy::forward_rows(const float* params, const void* obs, int first, int batch, int total,
+                               PolicyWorkspace& base, float* head, float* values) const {
+  if (!minatar_) return Policy::forward_rows(params, obs, first, batch, total, base, head, values);
+  check_rows(first, batch, total);
+  auto& ws = static_cast<TorchWorkspace&>(base);
+  translating_oom([&] { minatar_cnn_forward_rows(*minatar_, params, obs, first, batch, total, ws.minatar, head, values); });
+}
+
 void TorchPolicy::backward(const float* params, const void* obs, int batch, PolicyWorkspace& base,
                            const float* grad_head, const float* grad_values, float* grad) const {
   auto& ws = static_cast<TorchWorkspace&>(base);

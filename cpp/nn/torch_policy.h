@@ -82,6 +82,9 @@ class TorchPolicy final : public Policy {
                float* values) const override;
   void infer(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
              float* values) const override;
+  bool has_forward_rows() const override { return minatar_ != nullptr; }  // the hand-written minatar_cnn
+  void forward_rows(const float* params, const void* obs, int first, int batch, int total, PolicyWorkspace& ws,
+                    float* head, float* values) const override;
   void backward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
                 const float* grad_values, float* grad) const override;
 

@@ -110,6 +110,8 @@ void A3CTrainer::fail(std::exception_ptr error) {
 // statistics), act t_max steps in every environment, compute the n-step
 // actor-critic gradient locally, apply it to the shared parameters without locks,
 // merge the rollout's observations and returns into the shared statistics, repeat.
+// The gradient is taken at the parameters the rollout acted with, so where the policy
+// can (Policy::forward_rows) the acting forward passes are kept for it, not run again.
 void A3CTrainer::worker_loop(int worker) {
   try {
     const int E = config_.envs_per_worker, T = config_.t_max;
@@ -137,6 +139,11 @@ void A3CTrainer::worker_loop(int worker) {
     EpisodeAccumulator episodes(E);
     std::vector<float> local(model_.num_parameters()), grad(model_.num_parameters());
     ModelWorkspace act_ws(model_), update_ws(model_);
+    // Only where the rollout is one gradient chunk: a larger one is done in chunks, asking
+    // whether to stop between them (a stop never waits long for a huge update).
+    const bool keep_forward = model_.policy().has_forward_rows() && model_.policy().gradient_chunk(T * E) >= T * E;
+    const int H = model_.policy().head_size();
+    std::vector<float> kept_head(keep_forward ? static_cast<size_t>(T) * E * H : 0);  // [T * E, H]
     // Normalization (float observations only): the rollout keeps the policy's inputs;
     // raw_obs the observations that update the statistics once the rollout is done.
     RunningStats* const obs_stats = model_.observation_stats();
@@ -165,7 +172,11 @@ void A3CTrainer::worker_loop(int worker) {
         } else {
           std::memcpy(rollout.obs_row(t), obs.data(), obs.row_bytes() * E);
         }
-        act(model_, local.data(), rollout.obs_row(t), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
+        if (keep_forward)
+          act_rows(model_, local.data(), rollout.obs_row(t), t * E, E, T * E, &rng, update_ws, rollout.actions(t),
+                   kept_head.data() + static_cast<size_t>(t) * E * H, rollout.values(t));
+        else
+          act(model_, local.data(), rollout.obs_row(t), E, &rng, act_ws, rollout.actions(t), rollout.values(t));
         env->step(model_.distribution().env_actions(rollout.actions(t), E, env_scratch),
                   {obs.data(), rewards.data(), terminated.data(), truncated.data(), final_obs.data()});
         rollout.record_step(t, rewards.data(), terminated.data(), truncated.data(), nullptr);
@@ -188,9 +199,15 @@ void A3CTrainer::worker_loop(int worker) {
 
       LossStats stats;
       try {
-        stats = compute_gradient(model_, local.data(), rollout.obs_bytes(), static_cast<int>(rollout.rows()),
-                                 rollout.actions_all().as_const(), rollout.advantages_data(), rollout.returns_data(),
-                                 config_.loss(), update_ws, grad.data(), [this] { return monitor_.check_stop(); });
+        if (keep_forward)
+          stats = compute_gradient_after_forward(model_, local.data(), rollout.obs_bytes(), T * E,
+                                                 rollout.actions_all().as_const(), rollout.advantages_data(),
+                                                 rollout.returns_data(), kept_head.data(), rollout.values_data(),
+                                                 config_.loss(), update_ws, grad.data());
+        else
+          stats = compute_gradient(model_, local.data(), rollout.obs_bytes(), static_cast<int>(rollout.rows()),
+                                   rollout.actions_all().as_const(), rollout.advantages_data(), rollout.returns_data(),
+                                   config_.loss(), update_ws, grad.data(), [this] { return monitor_.check_stop(); });
       } catch (const GradientCancelled&) {
         break;  // stopped during a long update: not applied (nor counted)
       }

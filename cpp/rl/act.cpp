@@ -10,6 +10,12 @@ void act(const ActorCritic& model, const float* params, const void* obs, int bat
   model.distribution().act(ws.head.data(), params + model.distribution_offset(), batch, rng, actions);
 }
 
+void act_rows(const ActorCritic& model, const float* params, const void* obs, int first, int batch, int total,
+              Pcg64* rng, ModelWorkspace& ws, const ActionBuffer& actions, float* head, float* values) {
+  model.policy().forward_rows(params, obs, first, batch, total, *ws.policy, head, values);
+  model.distribution().act(head, params + model.distribution_offset(), batch, rng, actions);
+}
+
 void act_per_row(const ActorCritic& model, const float* params, const void* obs, int batch, Pcg64* const* rngs,
                  ModelWorkspace& ws, const ActionBuffer& actions, float* values) {
   const int head = model.policy().head_size();

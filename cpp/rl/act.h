@@ -15,6 +15,12 @@ namespace fastac {
 void act(const ActorCritic& model, const float* params, const void* obs, int batch, Pcg64* rng, ModelWorkspace& ws,
          const ActionBuffer& actions, float* values);
 
+// As act, keeping the forward pass in ws for a gradient over `total` rows that follows with
+// the same params (Policy::forward_rows, compute_gradient_after_forward): these observations
+// are rows [first, first + batch); their head values go to head [batch, head_size].
+void act_rows(const ActorCritic& model, const float* params, const void* obs, int first, int batch, int total,
+              Pcg64* rng, ModelWorkspace& ws, const ActionBuffer& actions, float* head, float* values);
+
 // As act, with one random stream per observation: row b samples with rngs[b] (none null).
 // A batch split across processes (data-parallel A2C) then samples what the whole batch
 // would in one process.

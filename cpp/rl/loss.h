@@ -55,6 +55,16 @@ LossStats compute_gradient(const ActorCritic& model, const float* params, const 
                            const LossConfig& config, ModelWorkspace& ws, float* grad,
                            const CancelCheck& cancelled = {});
 
+// compute_gradient without its forward pass: the policy's workspace ws.policy already
+// holds the forward of these params over all `batch` rows of obs (Policy::forward_rows,
+// as A3C keeps it while acting), whose outputs are head [batch, head_size] and values
+// [batch]. One backward pass over the whole batch, not asking to stop: for a batch of one
+// gradient chunk (Policy::gradient_chunk), as compute_gradient would do it.
+LossStats compute_gradient_after_forward(const ActorCritic& model, const float* params, const void* obs, int batch,
+                                         const ActionBatch& actions, const float* advantages, const float* returns,
+                                         const float* head, const float* values, const LossConfig& config,
+                                         ModelWorkspace& ws, float* grad);
+
 // The global L2 norm of grad; scales it to max_norm where it is larger (as
 // torch.nn.utils.clip_grad_norm_; max_norm <= 0: no clipping). Returns the norm before.
 float clip_grad_norm(float* grad, size_t size, float max_norm);

@@ -334,3 +334,93 @@ TEST(TorchPolicy, WorkspacesAreIndependentAcrossThreads) {
                                 torch::from_blob(expected.data(), {batch, 3}), 1e-5, 1e-6));
   }
 }
+
+// A3C keeps the forward passes it acts with for the gradient (Policy::forward_rows,
+// compute_gradient_after_forward): forwards over pieces of the batch, then the gradient,
+// equal a gradient with its own forward over the whole batch. Bit for bit for the MLP
+// kernels (each row is computed alone); to float rounding for minatar_cnn, whose linear
+// layer is a matrix product over however many rows it is given.
+TEST(ForwardRows, PiecesThenGradientEqualTheWholeForwardsGradient) {
+  struct Case {
+    ActorCriticSpec spec;
+    bool exact;
+  };
+  std::vector<Case> cases;
+  for (bool share : {true, false})
+    for (Activation activation : {Activation::kRelu, Activation::kTanh}) {
+      ActorCriticSpec s;
+      s.observation_size = 5;
+      s.action_space = Space::discrete(3);
+      s.hidden_sizes = {16, 8};
+      s.share_trunk = share;
+      s.activation = activation;
+      cases.push_back({s, true});
+    }
+  ActorCriticSpec linear_only;
+  linear_only.observation_size = 4;
+  linear_only.action_space = Space::discrete(2);
+  linear_only.hidden_sizes = {};
+  cases.push_back({linear_only, true});
+  cases.push_back({image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), false});
+  const int T = 5, E = 4, batch = T * E;
+  torch::manual_seed(4);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const ActorCriticSpec& s = cases[k].spec;
+    ActorCritic model(s, 7);
+    ASSERT_TRUE(model.policy().has_forward_rows()) << "case " << k;
+    const int H = model.policy().head_size();
+    torch::Tensor obs = s.architecture == "minatar_cnn" ? (torch::rand({batch, 10, 10, 4}) < 0.1).to(torch::kUInt8)
+                                                        : torch::randn({batch, s.observation_size});
+    const size_t row_bytes = obs.nbytes() / batch;
+    auto index = torch::randint(0, 2, {batch}, torch::kInt64);
+    auto adv = torch::randn({batch}), ret = torch::randn({batch});
+    const ActionBatch actions{index.data_ptr<int64_t>(), nullptr, 0};
+    const LossConfig config{0.5f, 0.01f, 0.0f};
+
+    ModelWorkspace whole_ws(model), rows_ws(model);
+    std::vector<float> whole_grad(model.num_parameters()), rows_grad(model.num_parameters());
+    const LossStats whole = compute_gradient(model, model.parameters(), obs.data_ptr(), batch, actions,
+                                             adv.data_ptr<float>(), ret.data_ptr<float>(), config, whole_ws,
+                                             whole_grad.data());
+    std::vector<float> head(static_cast<size_t>(batch) * H), values(batch), whole_head(head.size()), whole_values(batch);
+    model.policy().infer(model.parameters(), obs.data_ptr(), batch, *ModelWorkspace(model).policy, whole_head.data(),
+                         whole_values.data());
+    for (int t = 0; t < T; ++t)
+      model.policy().forward_rows(model.parameters(), static_cast<const uint8_t*>(obs.data_ptr()) + t * E * row_bytes,
+                                  t * E, E, batch, *rows_ws.policy, head.data() + t * E * H, values.data() + t * E);
+    const LossStats rows = compute_gradient_after_forward(model, model.parameters(), obs.data_ptr(), batch, actions,
+                                                          adv.data_ptr<float>(), ret.data_ptr<float>(), head.data(),
+                                                          values.data(), config, rows_ws, rows_grad.data());
+    auto t_head = torch::from_blob(head.data(), {batch, H}), t_whole_head = torch::from_blob(whole_head.data(), {batch, H});
+    auto g_rows = torch::from_blob(rows_grad.data(), {int64_t(rows_grad.size())});
+    auto g_whole = torch::from_blob(whole_grad.data(), {int64_t(whole_grad.size())});
+    if (cases[k].exact) {
+      EXPECT_TRUE(torch::equal(t_head, t_whole_head)) << "case " << k;
+      EXPECT_EQ(values, whole_values) << "case " << k;
+      EXPECT_TRUE(torch::equal(g_rows, g_whole)) << "case " << k;
+      EXPECT_EQ(rows.policy_loss, whole.policy_loss);
+      EXPECT_EQ(rows.value_loss, whole.value_loss);
+      EXPECT_EQ(rows.entropy, whole.entropy);
+    } else {
+      EXPECT_TRUE(torch::allclose(t_head, t_whole_head, 1e-5, 1e-6)) << "case " << k;
+      EXPECT_TRUE(torch::allclose(g_rows, g_whole, 1e-4, 1e-6 * (1 + g_whole.abs().max().item<double>())))
+          << "case " << k << " max abs diff " << (g_rows - g_whole).abs().max().item<float>();
+      EXPECT_NEAR(rows.value_loss, whole.value_loss, 1e-5 * (1 + std::abs(whole.value_loss)));
+    }
+    EXPECT_GT(g_whole.abs().sum().item<double>(), 0.0);
+    float h[8], v[2];
+    EXPECT_THROW(model.policy().forward_rows(model.parameters(), obs.data_ptr(), batch - 1, 2, batch, *rows_ws.policy, h, v),
+                 std::invalid_argument);
+    EXPECT_THROW(model.policy().forward_rows(model.parameters(), obs.data_ptr(), -1, 1, batch, *rows_ws.policy, h, v),
+                 std::invalid_argument);
+  }
+  // Autograd's modules keep one graph a forward: no forward_rows.
+  ActorCriticSpec module = linear_only;
+  module.architecture = "torch_mlp";
+  ActorCritic model(module, 1);
+  EXPECT_FALSE(model.policy().has_forward_rows());
+  ModelWorkspace ws(model);
+  std::vector<float> obs(4), h(2), v(1);
+  EXPECT_THROW(model.policy().forward_rows(model.parameters(), obs.data(), 0, 1, 1, *ws.policy, h.data(), v.data()),
+               std::logic_error);
+}
