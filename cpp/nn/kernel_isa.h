@@ -6,9 +6,12 @@
 // ifunc). `flatten` inlines what the function calls, so the helpers' loops are compiled
 // for the same ISA. A build runs on any x86-64 and uses AVX2 where there is one.
 //
-// Results are deterministic on a given CPU. The two versions round differently (a fused
-// multiply-add rounds once), so the same run gives float results that differ in the last
-// bits between a CPU with AVX2 and one without.
+// The two versions give the same results bit for bit: the core is built with
+// -ffp-contract=off (no fused multiply-add, which rounds once where a multiply and an add
+// round twice), and the loops' sums keep a fixed number of partial sums whatever the
+// vector width. So a seeded run trains the same on any x86-64 (libtorch's and MKL's own
+// products, as minatar_cnn's linear layer, dispatch by CPU themselves). Measured: FMA
+// would have made the MLP's passes 5-10 % faster (bench/README.md).
 //
 // Not under ThreadSanitizer: its runtime is not set up yet when the loader runs the
 // resolver, and the process crashes; that build (make test-tsan) runs the baseline code.
