@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <limits>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +17,34 @@ static_assert(std::atomic_ref<float>::is_always_lock_free, "Hogwild needs lock-f
 
 inline float load(float& x) { return std::atomic_ref<float>(x).load(std::memory_order_relaxed); }
 inline void store(float& x, float v) { std::atomic_ref<float>(x).store(v, std::memory_order_relaxed); }
+
+// n shared floats copied to or from a local array as relaxed atomic accesses of two floats
+// at a time where both are in one aligned 8-byte word: every float is still read or
+// written whole, as with load()/store(), in half the instructions (no compiler vectorizes
+// atomics, and these copies were most of a large network's optimizer step).
+typedef uint64_t __attribute__((may_alias)) FloatPair;  // reads and writes float storage
+static_assert(sizeof(FloatPair) == 2 * sizeof(float) && __atomic_always_lock_free(sizeof(FloatPair), 0));
+
+inline void load_n(float* shared, float* out, size_t n) {
+  size_t j = 0;
+  if (reinterpret_cast<uintptr_t>(shared) % sizeof(FloatPair) != 0 && n > 0) out[j] = load(shared[j]), ++j;
+  for (; j + 2 <= n; j += 2) {
+    const uint64_t pair = __atomic_load_n(reinterpret_cast<const FloatPair*>(shared + j), __ATOMIC_RELAXED);
+    std::memcpy(out + j, &pair, sizeof pair);
+  }
+  for (; j < n; ++j) out[j] = load(shared[j]);
+}
+
+inline void store_n(float* shared, const float* values, size_t n) {
+  size_t j = 0;
+  if (reinterpret_cast<uintptr_t>(shared) % sizeof(FloatPair) != 0 && n > 0) store(shared[j], values[j]), ++j;
+  for (; j + 2 <= n; j += 2) {
+    uint64_t pair;
+    std::memcpy(&pair, values + j, sizeof pair);
+    __atomic_store_n(reinterpret_cast<FloatPair*>(shared + j), pair, __ATOMIC_RELAXED);
+  }
+  for (; j < n; ++j) store(shared[j], values[j]);
+}
 
 }  // namespace
 
@@ -57,9 +87,7 @@ void SharedOptimizer::set_state(const OptimizerState& state) {
   step_.store(config_.kind == OptimizerKind::kAdam ? state.step : 0, std::memory_order_relaxed);
 }
 
-void SharedOptimizer::read_parameters(float* out) const {
-  for (size_t j = 0; j < size_; ++j) out[j] = load(params_[j]);
-}
+void SharedOptimizer::read_parameters(float* out) const { load_n(params_, out, size_); }
 
 bool SharedOptimizer::add_to_parameters(const float* delta) {
   float max_abs = 0.0f;
@@ -134,7 +162,7 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
   for (size_t start = 0; start < size_; start += kBlock) {
     const size_t n = std::min(kBlock, size_ - start);
     const float* gr = grad + start;
-    for (size_t j = 0; j < n; ++j) p[j] = load(params_[start + j]);
+    load_n(params_ + start, p, n);
     switch (config_.kind) {
       case OptimizerKind::kSgd:
         for (size_t j = 0; j < n; ++j) p[j] -= lr * gr[j];
@@ -142,7 +170,7 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
       case OptimizerKind::kRmsprop: {
         // g = alpha g + (1 - alpha) grad^2;  theta -= lr grad / sqrt(g + eps)
         const float a = config_.alpha, eps = config_.eps;
-        for (size_t j = 0; j < n; ++j) g2[j] = load(square_avg_[start + j]);
+        load_n(square_avg_.data() + start, g2, n);
         for (size_t j = 0; j < n; ++j) {
           g2[j] = a * g2[j] + (1.0f - a) * gr[j] * gr[j];
           p[j] -= lr * gr[j] / std::sqrt(g2[j] + eps);
@@ -150,13 +178,13 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
         if (two_pass)
           std::copy(g2, g2 + n, new_g2.data() + start);
         else
-          for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
+          store_n(square_avg_.data() + start, g2, n);
         break;
       }
       case OptimizerKind::kAdam: {
         const float b1 = config_.beta1, b2 = config_.beta2, eps = config_.eps;
-        for (size_t j = 0; j < n; ++j) m[j] = load(exp_avg_[start + j]);
-        for (size_t j = 0; j < n; ++j) g2[j] = load(square_avg_[start + j]);
+        load_n(exp_avg_.data() + start, m, n);
+        load_n(square_avg_.data() + start, g2, n);
         for (size_t j = 0; j < n; ++j) {
           m[j] = b1 * m[j] + (1.0f - b1) * gr[j];
           g2[j] = b2 * g2[j] + (1.0f - b2) * gr[j] * gr[j];
@@ -166,14 +194,14 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
           std::copy(m, m + n, new_m.data() + start);
           std::copy(g2, g2 + n, new_g2.data() + start);
         } else {
-          for (size_t j = 0; j < n; ++j) store(exp_avg_[start + j], m[j]);
-          for (size_t j = 0; j < n; ++j) store(square_avg_[start + j], g2[j]);
+          store_n(exp_avg_.data() + start, m, n);
+          store_n(square_avg_.data() + start, g2, n);
         }
         break;
       }
     }
     if (!two_pass) {
-      for (size_t j = 0; j < n; ++j) store(params_[start + j], p[j]);
+      store_n(params_ + start, p, n);
 #pragma omp simd reduction(max : stored_max)
       for (size_t j = 0; j < n; ++j) stored_max = std::max(stored_max, std::fabs(p[j]));
       continue;
@@ -187,12 +215,12 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
     return true;
   }
   if (finite != 0.0f) return false;  // NaN: some parameter would not be finite; change nothing
-  for (size_t j = 0; j < size_; ++j) store(params_[j], new_p[j]);
+  store_n(params_, new_p.data(), size_);
 #pragma omp simd reduction(max : stored_max)
   for (size_t j = 0; j < size_; ++j) stored_max = std::max(stored_max, std::fabs(new_p[j]));
   raise_max_abs_param(stored_max);
-  for (size_t j = 0; j < new_g2.size(); ++j) store(square_avg_[j], new_g2[j]);
-  for (size_t j = 0; j < new_m.size(); ++j) store(exp_avg_[j], new_m[j]);
+  store_n(square_avg_.data(), new_g2.data(), new_g2.size());
+  store_n(exp_avg_.data(), new_m.data(), new_m.size());
   if (config_.kind == OptimizerKind::kAdam) step_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }

@@ -153,7 +153,10 @@ def test_a3c_anneals_over_the_runs_steps_in_every_process(tmp_path):
     a continued learn() goes on with the schedule over both calls."""
     ranks = _run_script(A3C_ANNEAL.format(), 2, tmp_path)
     assert [r["stop"] for r in ranks] == ["total_steps"] * 2, ranks
-    assert ranks[0]["steps"] >= 400_000 > ranks[1]["steps"]  # rank 1 counts its own steps
+    # Rank 0 counts every process's steps, rank 1 its own. (Not "rank 1 < 400,000": the run
+    # overshoots total_steps by its throughput x up to 2 sync intervals, docs/distributed.md,
+    # and rank 1 alone once counted 419,440.)
+    assert ranks[0]["steps"] >= 400_000 and ranks[0]["steps"] > ranks[1]["steps"]
     for r in ranks:
         rates = np.asarray(r["rates"], np.float64)
         assert len(rates) >= 3 and rates[0] <= 1e-3 + 1e-9
