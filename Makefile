@@ -65,7 +65,7 @@ bench-cpp: $(VENV)/.python-deps
 
 # The same C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
 # ones that run threads (FASTAC_THREADED_TESTS in CMakeLists.txt) under
-# ThreadSanitizer (the Hogwild workers' shared accesses are atomic_ref, so a clean
+# ThreadSanitizer (the Hogwild workers' shared accesses are relaxed atomics, so a clean
 # TSan run means no data race). Any finding fails the run.
 SANITIZER_CMAKE = cmake -S . -B build/$(1) -G Ninja -DPython_EXECUTABLE=$(abspath $(PY)) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTAC_BUILD_TESTS=ON -DFASTAC_SANITIZE=$(2) >/dev/null

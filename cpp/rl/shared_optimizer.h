@@ -1,7 +1,8 @@
 // Optimizers whose statistics are shared by every worker, updated lock-free
 // (Hogwild, as in Mnih et al. 2016). Every access to the shared parameters and
-// statistics is a relaxed std::atomic_ref load or store: plain moves on x86, but
-// no undefined-behaviour data race, so ThreadSanitizer can check the workers.
+// statistics is a relaxed atomic load or store (std::atomic_ref of a float, or of two
+// adjacent floats as one aligned 8-byte word in the step's bulk copies): plain moves on
+// x86, but no undefined-behaviour data race, so ThreadSanitizer can check the workers.
 // Concurrent updates may interleave and lose some increments; that is Hogwild.
 #pragma once
 
