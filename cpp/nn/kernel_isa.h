@@ -1,7 +1,7 @@
 // FASTAC_KERNEL marks the functions that hold the arithmetic loops (the MLP's and the
 // MinAtar CNN's passes, the shared optimizer's step, the gradient's norm). GCC and Clang
-// compile each twice, for x86-64-v3 (AVX2 and FMA: 8 floats a vector and fused
-// multiply-adds) and for the baseline x86-64 the library is built for (SSE2: 4 floats),
+// compile each twice, for x86-64-v3 (AVX2: 8 floats a vector) and for the baseline
+// x86-64 the library is built for (SSE2: 4 floats),
 // and the dynamic loader picks one by the CPU it runs on (function multiversioning: an
 // ifunc). `flatten` inlines what the function calls, so the helpers' loops are compiled
 // for the same ISA. A build runs on any x86-64 and uses AVX2 where there is one.
@@ -11,7 +11,7 @@
 // round twice), and the loops' sums keep a fixed number of partial sums whatever the
 // vector width. So a seeded run trains the same on any x86-64 (libtorch's and MKL's own
 // products, as minatar_cnn's linear layer, dispatch by CPU themselves). Measured: FMA
-// would have made the MLP's passes 5-10 % faster (bench/README.md).
+// would have made the MLP's passes 4-16 % faster (bench/README.md).
 //
 // Not under ThreadSanitizer: its runtime is not set up yet when the loader runs the
 // resolver, and the process crashes; that build (make test-tsan) runs the baseline code.

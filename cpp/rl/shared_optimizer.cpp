@@ -63,8 +63,8 @@ OptimizerState SharedOptimizer::state() const {
   OptimizerState s;
   s.square_avg.resize(square_avg_.size());
   s.exp_avg.resize(exp_avg_.size());
-  for (size_t j = 0; j < square_avg_.size(); ++j) s.square_avg[j] = load(const_cast<float&>(square_avg_[j]));
-  for (size_t j = 0; j < exp_avg_.size(); ++j) s.exp_avg[j] = load(const_cast<float&>(exp_avg_[j]));
+  load_n(const_cast<float*>(square_avg_.data()), s.square_avg.data(), square_avg_.size());
+  load_n(const_cast<float*>(exp_avg_.data()), s.exp_avg.data(), exp_avg_.size());
   s.step = step_.load(std::memory_order_relaxed);
   return s;
 }
@@ -82,8 +82,8 @@ void SharedOptimizer::set_state(const OptimizerState& state) {
   check(state.square_avg, square_avg_.size(), "square_avg", true);
   check(state.exp_avg, exp_avg_.size(), "exp_avg", false);
   if (state.step < 0) throw std::invalid_argument("optimizer state: step is " + std::to_string(state.step) + ", expected >= 0");
-  for (size_t j = 0; j < square_avg_.size(); ++j) store(square_avg_[j], state.square_avg[j]);
-  for (size_t j = 0; j < exp_avg_.size(); ++j) store(exp_avg_[j], state.exp_avg[j]);
+  store_n(square_avg_.data(), state.square_avg.data(), square_avg_.size());
+  store_n(exp_avg_.data(), state.exp_avg.data(), exp_avg_.size());
   step_.store(config_.kind == OptimizerKind::kAdam ? state.step : 0, std::memory_order_relaxed);
 }
 

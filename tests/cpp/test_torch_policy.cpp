@@ -8,6 +8,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "nn/actor_critic.h"
@@ -28,6 +29,18 @@ ActorCriticSpec image_spec(const std::string& architecture, std::vector<int> sha
   s.observation_shape = std::move(shape);
   s.channels_last = channels_last;
   s.observation_dtype = dtype;
+  return s;
+}
+
+// An MLP with the hand-written kernels.
+ActorCriticSpec mlp_spec(int observation_size, int64_t actions, std::vector<int> hidden_sizes,
+                         Activation activation = Activation::kRelu, bool share_trunk = true) {
+  ActorCriticSpec s;
+  s.observation_size = observation_size;
+  s.action_space = Space::discrete(actions);
+  s.hidden_sizes = std::move(hidden_sizes);
+  s.activation = activation;
+  s.share_trunk = share_trunk;
   return s;
 }
 
@@ -212,11 +225,7 @@ TEST(TorchPolicy, MinAtarKernelsMatchTheModulesAutograd) {
 // input-major).
 TEST(TorchPolicy, MlpModuleMatchesTheKernels) {
   for (Activation activation : {Activation::kRelu, Activation::kTanh}) {
-    ActorCriticSpec kernels;
-    kernels.observation_size = 6;
-    kernels.action_space = Space::discrete(4);
-    kernels.hidden_sizes = {64, 32};
-    kernels.activation = activation;
+    const ActorCriticSpec kernels = mlp_spec(6, 4, {64, 32}, activation);
     ActorCriticSpec module = kernels;
     module.architecture = "torch_mlp";
     ActorCritic a(kernels, 1), b(module, 2);
@@ -347,19 +356,9 @@ TEST(ForwardRows, PiecesThenGradientEqualTheWholeForwardsGradient) {
   };
   std::vector<Case> cases;
   for (bool share : {true, false})
-    for (Activation activation : {Activation::kRelu, Activation::kTanh}) {
-      ActorCriticSpec s;
-      s.observation_size = 5;
-      s.action_space = Space::discrete(3);
-      s.hidden_sizes = {16, 8};
-      s.share_trunk = share;
-      s.activation = activation;
-      cases.push_back({s, true});
-    }
-  ActorCriticSpec linear_only;
-  linear_only.observation_size = 4;
-  linear_only.action_space = Space::discrete(2);
-  linear_only.hidden_sizes = {};
+    for (Activation activation : {Activation::kRelu, Activation::kTanh})
+      cases.push_back({mlp_spec(5, 3, {16, 8}, activation, share), true});
+  const ActorCriticSpec linear_only = mlp_spec(4, 2, {});
   cases.push_back({linear_only, true});
   cases.push_back({image_spec("minatar_cnn", {10, 10, 4}, true, ObsDtype::kBool, 3), false});
   const int T = 5, E = 4, batch = T * E;
