@@ -1,7 +1,8 @@
 // Microbenchmarks of the A3C hot paths on the default network (4 -> 128 -> 2 + 1):
 // the policy's forward at batch 1, 8 and 64, one update (forward, loss, backward,
 // then apply_gradient: clip and the shared RMSProp apply), the Hogwild apply alone
-// from 1 and 2 threads, and a whole A3C run (env steps/s) with 1 and 2 workers.
+// from 1 and 2 threads, and a whole A3C run (env steps/s) with 1 and 2 workers; the
+// same on native MinAtar Breakout with the minatar_cnn policy (bench_minatar.py's A3C).
 //   build/cpp/bench_a3c_kernels --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -118,5 +119,35 @@ static void BM_A3CTraining(benchmark::State& state) {
   state.SetItemsProcessed(steps);
 }
 BENCHMARK(BM_A3CTraining)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+// Whole A3C training on native MinAtar Breakout-v1, as bench/bench_minatar.py runs it
+// (2 workers x 8 envs, t_max 5, lr 3e-3, entropy 0.01), 2M steps from scratch.
+static void BM_A3CTrainingMinAtar(benchmark::State& state) {
+  ActorCriticSpec spec;
+  spec.observation_size = 10 * 10 * 4;
+  spec.action_space = Space::discrete(3);
+  spec.hidden_sizes = {};
+  spec.architecture = "minatar_cnn";
+  spec.observation_shape = {10, 10, 4};
+  spec.channels_last = true;
+  spec.observation_dtype = ObsDtype::kBool;
+  TrainConfig config;
+  config.num_workers = static_cast<int>(state.range(0));
+  config.envs_per_worker = 8;
+  config.t_max = 5;
+  config.lr = 3e-3f;
+  config.entropy_coef = 0.01f;
+  config.total_steps = 2'000'000;
+  int64_t steps = 0;
+  for (auto _ : state) {
+    ActorCritic net(spec, 0);
+    A3CTrainer trainer(config, net, EnvSource::native("MinAtar/Breakout-v1"));
+    trainer.start();
+    trainer.join();
+    steps += trainer.monitor().progress().env_steps;
+  }
+  state.SetItemsProcessed(steps);
+}
+BENCHMARK(BM_A3CTrainingMinAtar)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 BENCHMARK_MAIN();

@@ -1,7 +1,5 @@
 #include "nn/minatar_cnn.h"
 
-#include <ATen/ATen.h>
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -12,6 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace fastac {
 namespace {
@@ -65,10 +65,6 @@ inline void for_each_window(const MinAtarCnnShape& s, int y, int x, F&& f) {
       f(ky * kKernel + kx, (y - ky) * OW + (x - kx));
 }
 
-at::Tensor view(const float* data, at::IntArrayRef shape) {
-  return at::from_blob(const_cast<float*>(data), shape, at::TensorOptions().dtype(at::kFloat));
-}
-
 // Each non-zero input v adds v w[c, tap, :] to the 16 outputs of every window that holds it;
 // z: [P, 16], w_t: the weights as [C, 3, 3, 16].
 inline void convolve(const MinAtarCnnShape& s, const float* w_t, const void* obs, int b, float* __restrict z) {
@@ -78,49 +74,83 @@ inline void convolve(const MinAtarCnnShape& s, const float* w_t, const void* obs
   });
 }
 
+// Copies the linear weight's columns of filter o (outputs o*P to o*P + P - 1) into the
+// transposed weight wt [n, F], in 8 x 8 blocks where they fit.
+inline void transpose_filter(const MinAtarCnnShape& s, const float* __restrict w, int o, float* __restrict wt) {
+  const int F = s.features, P = s.out_height() * s.out_width();
+  const size_t n = static_cast<size_t>(s.conv_outputs()), first = static_cast<size_t>(o) * P;
+  const int F8 = F - F % 8, P8 = P - P % 8;
+  for (int j = 0; j < F8; j += 8)
+    for (int p = 0; p < P8; p += 8) transpose8x8(w + j * n + first + p, n, wt + (first + p) * F + j, F, false);
+  for (int j = 0; j < F; ++j)
+    for (int p = j < F8 ? P8 : 0; p < P; ++p) wt[(first + p) * F + j] = w[j * n + first + p];
+}
+
 // The passes, compiled for the CPU's ISA (nn/kernel_isa.h).
-// Rows [first, first + batch) of a `total`-row forward (minatar_cnn_forward: first 0, total batch).
+// Rows [first, first + batch) of the `a.total`-row forward that start() began.
 FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
-                           int total, MinAtarCnnActivations& a, float* head, float* values) {
+                           MinAtarCnnActivations& a, float* head, float* values) {
   const int C = s.channels, P = s.out_height() * s.out_width(), n = s.conv_outputs(), F = s.features,
-            A = s.head_size;
-  a.batch = -1;
-  a.conv.resize(static_cast<size_t>(total) * n);
-  a.features.resize(static_cast<size_t>(total) * F);
-  float* const conv = a.conv.data() + static_cast<size_t>(first) * n;
-  float* const features = a.features.data() + static_cast<size_t>(first) * F;
-  a.scratch.resize(static_cast<size_t>(P) * kFilters);
+            A = s.head_size, total = a.total;
   // The convolution's weights [16, C, 3, 3] as [C, 3, 3, 16]: a window's 16 filters contiguous.
   a.conv_weight_t.resize(static_cast<size_t>(C) * kTaps * kFilters);
   const float* conv_w = params + s.conv_weight;
   for (int o = 0; o < kFilters; ++o)
     for (int ct = 0; ct < C * kTaps; ++ct) a.conv_weight_t[static_cast<size_t>(ct) * kFilters + o] = conv_w[o * C * kTaps + ct];
   const float* conv_b = params + s.conv_bias;
+  const float* actor_w = params + s.actor_weight;
+  const float* critic_w = params + s.critic_weight;
 
   for (int b = 0; b < batch; ++b) {
+    const int row = first + b;
     float* z = a.scratch.data();  // [P, 16]
     for (int p = 0; p < P; ++p) std::memcpy(z + p * kFilters, conv_b, sizeof(float) * kFilters);
     convolve(s, a.conv_weight_t.data(), obs, b, z);
-    float* __restrict out = conv + static_cast<size_t>(b) * n;  // channel-major, as torch's Flatten
+
+    // ReLU, stored filter by filter ([P, 16] to [16, P]: 8 x 8 blocks where they fit).
+    float* const conv = a.conv.data() + static_cast<size_t>(row) * P;
+    const size_t filter_stride = static_cast<size_t>(total) * P;
+    const int P8 = P - P % 8;
+    for (int p = 0; p < P8; p += 8)
+      for (int o = 0; o < kFilters; o += 8)
+        transpose8x8(z + p * kFilters + o, kFilters, conv + o * filter_stride + p, filter_stride, true);
     for (int o = 0; o < kFilters; ++o)
-      for (int p = 0; p < P; ++p) out[o * P + p] = std::max(z[p * kFilters + o], 0.0f);
-  }
+      for (int p = P8; p < P; ++p) conv[o * filter_stride + p] = std::max(z[p * kFilters + o], 0.0f);
+    // The row's non-zero outputs, skipping 8 zeros at a time.
+    int32_t* active = a.active.data() + static_cast<size_t>(row) * n;
+    float* active_value = a.active_value.data() + static_cast<size_t>(row) * n;
+    int count = 0;
+    uint32_t filters = 0;
+    for (int o = 0; o < kFilters; ++o) {
+      const float* out = conv + o * filter_stride;
+      const int before = count;
+      for (int p = 0; p < P; ++p) {
+        if (p % 8 == 0 && p + 8 <= P && !any_positive8(out + p)) {
+          p += 7;
+          continue;
+        }
+        active[count] = o * P + p;  // (count <= o * P + p < n: in the row's slots)
+        active_value[count] = out[p];
+        count += out[p] > 0.0f;
+      }
+      if (count > before) filters |= 1u << o;
+    }
+    a.active_count[row] = count;
+    a.row_filters[row] = filters;
+    for (uint32_t missing = filters & ~a.weight_t_filters; missing != 0; missing &= missing - 1)
+      transpose_filter(s, params + s.linear_weight, __builtin_ctz(missing), a.weight_t.data());
+    a.weight_t_filters |= filters;
 
-  // features = ReLU(conv W^T + bias), one matrix product.
-  at::Tensor features_out = at::from_blob(features, {batch, F});
-  at::addmm_out(features_out, view(params + s.linear_bias, {F}), view(conv, {batch, n}),
-                view(params + s.linear_weight, {F, n}).t());
-  for (size_t j = 0; j < static_cast<size_t>(batch) * F; ++j) features[j] = std::max(features[j], 0.0f);
+    // features = ReLU(bias + the weight's columns of the non-zero outputs, scaled by them).
+    float* h = a.features.data() + static_cast<size_t>(row) * F;
+    std::memcpy(h, params + s.linear_bias, sizeof(float) * F);
+    add_scaled_rows(F, count, active, active_value, a.weight_t.data(), F, h);
+    for (int j = 0; j < F; ++j) h[j] = std::max(h[j], 0.0f);
 
-  const float* actor_w = params + s.actor_weight;
-  const float* critic_w = params + s.critic_weight;
-  for (int b = 0; b < batch; ++b) {
-    const float* h = features + static_cast<size_t>(b) * F;
     for (int k = 0; k < A; ++k)
       head[static_cast<size_t>(b) * A + k] = params[s.actor_bias + k] + dot(F, actor_w + static_cast<size_t>(k) * F, h);
     values[b] = params[s.critic_bias] + dot(F, critic_w, h);
   }
-  a.batch = first + batch == total ? total : -1;
 }
 
 FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
@@ -150,32 +180,46 @@ FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const
     axpy(F, 1.0f, gf, linear_b_grad);
   }
 
-  // The linear layer: weight += gf^T conv, and the conv outputs' gradient.
-  const at::Tensor gf = view(a.grad_features.data(), {batch, F});
-  const at::Tensor conv = view(a.conv.data(), {batch, n});
-  at::from_blob(grad + s.linear_weight, {F, n}).addmm_(gf.t(), conv);
-  a.grad_conv.resize(static_cast<size_t>(batch) * n);
-  at::Tensor grad_conv = at::from_blob(a.grad_conv.data(), {batch, n});
-  at::mm_out(grad_conv, gf, view(params + s.linear_weight, {F, n}));
+  // The linear weight's gradient, gf^T conv: for each feature j, the rows whose gradient
+  // at j is non-zero, over the filters with any non-zero output.
+  uint32_t filters = 0;
+  for (int b = 0; b < batch; ++b) filters |= a.row_filters[b];
+  a.feature_rows.resize(batch);
+  a.feature_grads.resize(batch);
+  for (int j = 0; j < F; ++j) {
+    int count = 0;
+    for (int b = 0; b < batch; ++b) {
+      const float g = a.grad_features[static_cast<size_t>(b) * F + j];
+      a.feature_rows[count] = b;
+      a.feature_grads[count] = g;
+      count += g != 0.0f;
+    }
+    if (count == 0) continue;
+    float* w_grad = grad + s.linear_weight + static_cast<size_t>(j) * n;
+    for (uint32_t f = filters; f != 0; f &= f - 1) {
+      const int o = __builtin_ctz(f);
+      add_scaled_rows(P, count, a.feature_rows.data(), a.feature_grads.data(),
+                      a.conv.data() + static_cast<size_t>(o) * batch * P, P, w_grad + static_cast<size_t>(o) * P);
+    }
+  }
 
-  // The convolution: its gradient at the outputs (ReLU: where > 0), transposed to
-  // [P, 16]; each non-zero input adds it to the weights of its windows.
+  // The convolution: the gradient at its non-zero outputs (elsewhere the ReLU makes it 0),
+  // a dot product of gf with the transposed weight's row, as [P, 16]; each non-zero input
+  // adds it to the weights of its windows.
   std::vector<float>& wt_grad = a.conv_weight_t;  // [C, 3, 3, 16], reused as the accumulator
   wt_grad.assign(static_cast<size_t>(C) * kTaps * kFilters, 0.0f);
   a.scratch.resize(static_cast<size_t>(P) * kFilters);
   float bias_grad[kFilters] = {};
   for (int b = 0; b < batch; ++b) {
-    const float* out = a.conv.data() + static_cast<size_t>(b) * n;
-    const float* g = a.grad_conv.data() + static_cast<size_t>(b) * n;
+    const float* gf = a.grad_features.data() + static_cast<size_t>(b) * F;
+    const int32_t* active = a.active.data() + static_cast<size_t>(b) * n;
     float* __restrict gz = a.scratch.data();
-    for (int o = 0; o < kFilters; ++o) {
-      float sum = 0.0f;
-      for (int p = 0; p < P; ++p) {
-        const float d = out[o * P + p] > 0.0f ? g[o * P + p] : 0.0f;
-        gz[p * kFilters + o] = d;
-        sum += d;
-      }
-      bias_grad[o] += sum;
+    std::fill(gz, gz + static_cast<size_t>(P) * kFilters, 0.0f);
+    for (int i = 0; i < a.active_count[b]; ++i) {
+      const int k = active[i], o = k / P, p = k % P;
+      const float g = dot(F, gf, a.weight_t.data() + static_cast<size_t>(k) * F);
+      gz[p * kFilters + o] = g;
+      bias_grad[o] += g;
     }
     for_each_input(s, obs, b, [&](int y, int x, int c, float v) {
       float* w = wt_grad.data() + static_cast<size_t>(c) * kTaps * kFilters;
@@ -186,24 +230,51 @@ FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const
   float* conv_w_grad = grad + s.conv_weight;
   for (int o = 0; o < kFilters; ++o)
     for (int ct = 0; ct < C * kTaps; ++ct) conv_w_grad[o * C * kTaps + ct] += wt_grad[static_cast<size_t>(ct) * kFilters + o];
+}
+
+// Sizes a's buffers for a forward over `total` rows, with no filter transposed yet.
+void start(const MinAtarCnnShape& s, int total, MinAtarCnnActivations& a) {
+  const size_t n = static_cast<size_t>(s.conv_outputs()), rows = static_cast<size_t>(total);
   a.batch = -1;
+  a.total = total;
+  a.next_row = 0;
+  a.conv.resize(rows * n);
+  a.active.resize(rows * n);
+  a.active_value.resize(rows * n);
+  a.active_count.assign(rows, 0);
+  a.row_filters.assign(rows, 0);
+  a.features.resize(rows * s.features);
+  a.weight_t.resize(n * s.features);
+  a.weight_t_filters = 0;
+  a.scratch.resize(static_cast<size_t>(s.out_height()) * s.out_width() * kFilters);
 }
 
 }  // namespace
 
 void minatar_cnn_forward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
                          MinAtarCnnActivations& a, float* head, float* values) {
-  forward(s, params, obs, 0, batch, batch, a, head, values);
+  minatar_cnn_forward_rows(s, params, obs, 0, batch, batch, a, head, values);
 }
 
 void minatar_cnn_forward_rows(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
                               int total, MinAtarCnnActivations& a, float* head, float* values) {
-  forward(s, params, obs, first, batch, total, a, head, values);
+  if (first == 0) {
+    start(s, total, a);
+  } else if (first != a.next_row || total != a.total) {
+    a.batch = -1;
+    throw std::logic_error("forward_rows: rows [" + std::to_string(first) + ", ...) of " + std::to_string(total) +
+                           " after rows up to " + std::to_string(a.next_row) + " of " + std::to_string(a.total) +
+                           ": rows come in order from 0");
+  }
+  forward(s, params, obs, first, batch, a, head, values);
+  a.next_row = first + batch;
+  a.batch = a.next_row == total ? total : -1;
 }
 
 void minatar_cnn_backward(const MinAtarCnnShape& s, const float* params, const void* obs, int batch,
                           MinAtarCnnActivations& a, const float* grad_head, const float* grad_values, float* grad) {
   backward(s, params, obs, batch, a, grad_head, grad_values, grad);
+  a.batch = -1;
 }
 
 }  // namespace fastac

@@ -7,15 +7,27 @@
 // observations are 0/1 and mostly 0 (a ball, a paddle, a trail, the bricks), so the
 // convolution and its weight gradient run over the non-zero inputs only (each adds its
 // 3x3 window of weights into the outputs it touches), and nothing needs the input's
-// gradient. The one large layer, Linear(16 * (H-2) * (W-2), F), is two ATen matrix
-// products (MKL) forward and two backward, on views of the caller's buffers.
+// gradient. The one large layer, Linear(n = 16 * (H-2) * (W-2), F), is sparse too: after
+// the ReLU, 30 % of the convolution's outputs are non-zero at initialization and 3-12 %
+// once Breakout trains (measured), and 20-50 % of the features' gradients. So its forward
+// adds the weight columns of the non-zero outputs only, its input gradient is a dot
+// product at those outputs only (the ReLU zeroes the rest), and its weight gradient goes
+// over the non-zero (sample, feature) pairs and the filters with any output. Those
+// passes read the weight [F, n] by column; a worker's workspace keeps it transposed,
+// filter by filter as the rows need them, once for a rollout's forward passes
+// (forward_rows) and its backward. Dense matrix products (MKL) took half of an A3C run,
+// a third of it re-packing the weight for every call (bench/README.md).
 //
 // The outputs and gradient equal autograd's up to float rounding (summation order):
-// tests/cpp/test_torch_policy.cpp checks both against a plain torch model.
-// No torch include here: ATen stays inside minatar_cnn.cpp.
+// tests/cpp/test_torch_policy.cpp checks both against a plain torch model. Each row is
+// computed alone and every sum runs in a fixed order, so forward_rows pieces equal one
+// whole forward bit for bit, on any ISA. Zeros are skipped, not multiplied: a weight that
+// is inf or NaN reaches only the outputs it touches (the optimizer refuses non-finite
+// steps anyway).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "envs/env.h"  // ObsDtype
@@ -42,9 +54,17 @@ struct MinAtarCnnShape {
 
 // What forward() keeps for backward(), per thread; reused across calls.
 struct MinAtarCnnActivations {
-  std::vector<float> conv;      // [batch, n]: ReLU(conv), channel-major as torch flattens it
-  std::vector<float> features;  // [batch, F]: ReLU(linear)
-  std::vector<float> scratch, grad_features, grad_conv, conv_weight_t;
+  std::vector<float> conv;          // [16, total, P]: ReLU(conv), filter by filter (the weight gradient's rows)
+  std::vector<int32_t> active;      // [total, n]: per row, the indices (torch's flatten order) of its
+  std::vector<float> active_value;  //   non-zero conv outputs and their values, the first active_count[row]
+  std::vector<int32_t> active_count;
+  std::vector<uint32_t> row_filters;  // [total]: bit o set if filter o has a non-zero output in the row
+  std::vector<float> features;        // [total, F]: ReLU(linear)
+  std::vector<float> weight_t;        // [n, F]: the linear weight transposed, for the filters in weight_t_filters
+  uint32_t weight_t_filters = 0;
+  std::vector<float> scratch, grad_features, conv_weight_t, feature_grads;
+  std::vector<int32_t> feature_rows;
+  int total = 0, next_row = 0;  // the rows' forward passes so far
   int batch = -1;               // of the forward kept; -1: none
 };
 
@@ -52,7 +72,8 @@ void minatar_cnn_forward(const MinAtarCnnShape& s, const float* params, const vo
                          MinAtarCnnActivations& a, float* head, float* values);
 // Rows [first, first + batch) of a forward over `total` rows (Policy::forward_rows): obs,
 // head and values are the rows' own; a keeps every row's activations, and holds the whole
-// batch's once its last row is done.
+// batch's once its last row is done. Rows come in order, with the same params: the first
+// call's first is 0, each next one's the previous first + batch (std::logic_error if not).
 void minatar_cnn_forward_rows(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
                               int total, MinAtarCnnActivations& a, float* head, float* values);
 // Adds the gradient of a loss with derivatives grad_head [batch, A] and grad_values [batch]

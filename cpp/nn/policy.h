@@ -63,6 +63,8 @@ class Policy {
   // forward() over rows [first, first + batch) of a batch of `total` rows whose activations
   // ws keeps side by side: obs, head and values are the rows' own. Once every row has had
   // its forward, ws holds forward() of the whole batch and backward() of it may follow.
+  // The rows come in order with the same params: first 0, then the previous first + batch
+  // (a workspace may keep what the params give for the whole batch, as minatar_cnn does).
   // A3C acts on a rollout step by step this way and learns on it with the same parameters,
   // without a second forward pass. Only where has_forward_rows() (the hand-written passes:
   // libtorch's autograd keeps one graph a forward); std::logic_error elsewhere.

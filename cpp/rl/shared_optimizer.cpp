@@ -142,7 +142,7 @@ void SharedOptimizer::raise_max_abs_param(float value) {
 }
 
 FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bool two_pass) {
-  constexpr size_t kBlock = 64;
+  constexpr size_t kBlock = 64, kPrefetchAhead = 8 * kBlock;
   thread_local std::vector<float> new_p, new_g2, new_m;
   if (two_pass) {
     new_p.resize(size_);
@@ -162,6 +162,15 @@ FASTAC_KERNEL bool SharedOptimizer::apply_blocks(const float* grad, float lr, bo
   for (size_t start = 0; start < size_; start += kBlock) {
     const size_t n = std::min(kBlock, size_ - start);
     const float* gr = grad + start;
+    if (start + kPrefetchAhead + kBlock <= size_) {
+      // The other workers wrote these lines last: ask for them ahead, many at once, rather
+      // than wait for each in turn (a cache-to-cache transfer between cores).
+      for (size_t k = 0; k < kBlock; k += 16) {
+        __builtin_prefetch(params_ + start + kPrefetchAhead + k, 1);
+        if (!square_avg_.empty()) __builtin_prefetch(square_avg_.data() + start + kPrefetchAhead + k, 1);
+        if (!exp_avg_.empty()) __builtin_prefetch(exp_avg_.data() + start + kPrefetchAhead + k, 1);
+      }
+    }
     load_n(params_ + start, p, n);
     switch (config_.kind) {
       case OptimizerKind::kSgd:

@@ -55,6 +55,36 @@ TEST(SharedOptimizer, RmspropEpsilonInsideSqrt) {
   EXPECT_FLOAT_EQ(p[1], -2.0f + 0.01f * 1.0f / std::sqrt(0.01f * 1.0f + 0.1f));
 }
 
+// RMSProp on gradients that are mostly 0 (minatar_cnn's sparse layer): the plain formula,
+// element by element, over blocks and a partial last block, with -0 among them; the
+// averages decay where the gradient is 0.
+TEST(SharedOptimizer, RmspropWithZeroGradientsEqualsThePlainFormula) {
+  const size_t n = 150;  // two 64-blocks and a 22-value one: chunks of 8 and a partial one
+  std::vector<float> p(n), expected_p(n), expected_v(n, 0.0f), g(n);
+  for (size_t j = 0; j < n; ++j) p[j] = expected_p[j] = 0.01f * static_cast<float>(j) - 0.7f;
+  const float alpha = 0.99f, eps = 1e-5f, lr = 0.003f;
+  SharedOptimizer opt(p.data(), n, {OptimizerKind::kRmsprop, alpha, eps});
+  for (int step = 0; step < 3; ++step) {
+    for (size_t j = 0; j < n; ++j) {
+      const size_t chunk = j / 8;
+      g[j] = chunk % 3 == 0 ? 0.0f                                            // all +0
+             : chunk % 3 == 1 ? (j % 2 ? 0.0f : 0.1f * static_cast<float>(step + 1) - 0.05f * (j % 5))  // some
+                              : 0.02f * static_cast<float>(j % 7) - 0.06f;  // none (one -0 below)
+    }
+    g[17] = -0.0f;
+    ASSERT_TRUE(opt.apply(g.data(), lr));
+    for (size_t j = 0; j < n; ++j) {
+      expected_v[j] = alpha * expected_v[j] + (1.0f - alpha) * g[j] * g[j];
+      expected_p[j] -= lr * g[j] / std::sqrt(expected_v[j] + eps);
+    }
+    const OptimizerState state = opt.state();
+    for (size_t j = 0; j < n; ++j) {
+      ASSERT_EQ(p[j], expected_p[j]) << "step " << step << " parameter " << j;
+      ASSERT_EQ(state.square_avg[j], expected_v[j]) << "step " << step << " average " << j;
+    }
+  }
+}
+
 TEST(SharedOptimizer, AdamFirstStepIsLrTimesSign) {
   std::vector<float> p = {0.0f, 0.0f};
   const float g[2] = {3.0f, -0.001f};
