@@ -115,7 +115,10 @@ FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const 
       for (int o = 0; o < kFilters; o += 8)
         transpose8x8(z + p * kFilters + o, kFilters, conv + o * filter_stride + p, filter_stride, true);
     for (int o = 0; o < kFilters; ++o)
-      for (int p = P8; p < P; ++p) conv[o * filter_stride + p] = std::max(z[p * kFilters + o], 0.0f);
+      for (int p = P8; p < P; ++p) {
+        const float v = z[p * kFilters + o];
+        conv[o * filter_stride + p] = v > 0.0f ? v : 0.0f;  // (as the blocks: NaN to 0)
+      }
     // The row's non-zero outputs, skipping 8 zeros at a time.
     int32_t* active = a.active.data() + static_cast<size_t>(row) * n;
     float* active_value = a.active_value.data() + static_cast<size_t>(row) * n;
@@ -137,14 +140,20 @@ FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const 
     }
     a.active_count[row] = count;
     a.row_filters[row] = filters;
-    for (uint32_t missing = filters & ~a.weight_t_filters; missing != 0; missing &= missing - 1)
-      transpose_filter(s, params + s.linear_weight, __builtin_ctz(missing), a.weight_t.data());
-    a.weight_t_filters |= filters;
-
-    // features = ReLU(bias + the weight's columns of the non-zero outputs, scaled by them).
+    // features = ReLU(bias + the weight's columns of the non-zero outputs, scaled by them),
+    // from the transposed weight. A forward of one row (an acting or evaluation step) would
+    // transpose more than it multiplies: it takes dense dot products with the weight's rows.
     float* h = a.features.data() + static_cast<size_t>(row) * F;
-    std::memcpy(h, params + s.linear_bias, sizeof(float) * F);
-    add_scaled_rows(F, count, active, active_value, a.weight_t.data(), F, h);
+    if (total == 1) {
+      const float* w = params + s.linear_weight;
+      for (int j = 0; j < F; ++j) h[j] = params[s.linear_bias + j] + dot(n, w + static_cast<size_t>(j) * n, conv);
+    } else {
+      std::memcpy(h, params + s.linear_bias, sizeof(float) * F);
+      for (uint32_t m = filters & ~a.weight_t_filters; m != 0; m &= m - 1)
+        transpose_filter(s, params + s.linear_weight, __builtin_ctz(m), a.weight_t.data());
+      a.weight_t_filters |= filters;
+      add_scaled_rows(F, count, active, active_value, a.weight_t.data(), F, h);
+    }
     for (int j = 0; j < F; ++j) h[j] = std::max(h[j], 0.0f);
 
     for (int k = 0; k < A; ++k)
@@ -206,6 +215,9 @@ FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const
   // The convolution: the gradient at its non-zero outputs (elsewhere the ReLU makes it 0),
   // a dot product of gf with the transposed weight's row, as [P, 16]; each non-zero input
   // adds it to the weights of its windows.
+  for (uint32_t m = filters & ~a.weight_t_filters; m != 0; m &= m - 1)  // (where the forward gathered)
+    transpose_filter(s, params + s.linear_weight, __builtin_ctz(m), a.weight_t.data());
+  a.weight_t_filters |= filters;
   std::vector<float>& wt_grad = a.conv_weight_t;  // [C, 3, 3, 16], reused as the accumulator
   wt_grad.assign(static_cast<size_t>(C) * kTaps * kFilters, 0.0f);
   a.scratch.resize(static_cast<size_t>(P) * kFilters);

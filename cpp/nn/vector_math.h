@@ -47,7 +47,7 @@ inline void transpose8x8(const float* __restrict src, size_t src_stride, float* 
   f32x8 r[8];
   for (int i = 0; i < 8; ++i) {
     r[i] = *as_f32x8(src + i * src_stride);
-    if (relu) r[i] = r[i] > 0.0f ? r[i] : 0.0f;
+    if (relu) r[i] = reinterpret_cast<f32x8>(reinterpret_cast<i32x8>(r[i]) & (r[i] > 0.0f));  // (NaN: 0)
   }
   f32x8 t[8], u[8];
   for (int i = 0; i < 8; i += 2) {  // t: rows i, i+1 interleaved (columns 0 1 4 5 | 2 3 6 7)
