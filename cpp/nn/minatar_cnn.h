@@ -9,14 +9,17 @@
 // 3x3 window of weights into the outputs it touches), and nothing needs the input's
 // gradient. The one large layer, Linear(n = 16 * (H-2) * (W-2), F), is sparse too: after
 // the ReLU, 30 % of the convolution's outputs are non-zero at initialization and 3-12 %
-// once Breakout trains, and 14-49 % of the features (bench/minatar_sparsity.py). So its forward
-// adds the weight columns of the non-zero outputs only, its input gradient is a dot
-// product at those outputs only (the ReLU zeroes the rest), and its weight gradient goes
-// over the non-zero (sample, feature) pairs and the filters with any output. Those
+// once Breakout trains, and 14-49 % of the features (bench/minatar_sparsity.py). So its
+// forward adds the weight columns of the non-zero outputs only, its input gradient is a
+// dot product at those outputs only (the ReLU zeroes the rest), and its weight gradient
+// goes over the non-zero (sample, feature) pairs and the filters with any output. Those
 // passes read the weight [F, n] by column; a worker's workspace keeps it transposed,
 // filter by filter as the rows need them, once for a rollout's forward passes
-// (forward_rows) and its backward. Dense matrix products (MKL) took half of an A3C run,
-// a third of it re-packing the weight for every call (bench/README.md).
+// (forward_rows) and its backward. A forward of one row takes dense dot products with the
+// weight's rows instead (transposing for one row costs more than it saves). Dense matrix
+// products (MKL) took half of an A3C run, two fifths of that re-packing the weight for each
+// call; at a third of the outputs non-zero they still win at batches of 40 and more
+// (bench/README.md).
 //
 // The outputs and gradient equal autograd's up to float rounding (summation order):
 // tests/cpp/test_torch_policy.cpp checks both against a plain torch model. Each row is
