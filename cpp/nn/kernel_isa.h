@@ -9,8 +9,8 @@
 // The two versions give the same results bit for bit: the core is built with
 // -ffp-contract=off (no fused multiply-add, which rounds once where a multiply and an add
 // round twice), and the loops' sums keep a fixed number of partial sums whatever the
-// vector width. So a seeded run trains the same on any x86-64 (libtorch's and MKL's own
-// products, as minatar_cnn's linear layer, dispatch by CPU themselves). Measured: FMA
+// vector width. So a seeded run trains the same on any x86-64 (libtorch's own kernels,
+// as the Nature CNN's, dispatch by CPU themselves). Measured: FMA
 // would have made the MLP's passes 4-16 % faster (bench/README.md).
 //
 // Not under ThreadSanitizer: its runtime is not set up yet when the loader runs the

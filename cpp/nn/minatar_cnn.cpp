@@ -86,6 +86,15 @@ inline void transpose_filter(const MinAtarCnnShape& s, const float* __restrict w
     for (int p = j < F8 ? P8 : 0; p < P; ++p) wt[(first + p) * F + j] = w[j * n + first + p];
 }
 
+// Makes sure the transposed weight holds the filters in `filters` (bits), for the
+// params of the forward that start() began.
+inline void transpose_filters(const MinAtarCnnShape& s, const float* params, uint32_t filters,
+                              MinAtarCnnActivations& a) {
+  for (uint32_t m = filters & ~a.weight_t_filters; m != 0; m &= m - 1)
+    transpose_filter(s, params + s.linear_weight, __builtin_ctz(m), a.weight_t.data());
+  a.weight_t_filters |= filters;
+}
+
 // The passes, compiled for the CPU's ISA (nn/kernel_isa.h).
 // Rows [first, first + batch) of the `a.total`-row forward that start() began.
 FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const void* obs, int first, int batch,
@@ -149,9 +158,7 @@ FASTAC_KERNEL void forward(const MinAtarCnnShape& s, const float* params, const 
       for (int j = 0; j < F; ++j) h[j] = params[s.linear_bias + j] + dot(n, w + static_cast<size_t>(j) * n, conv);
     } else {
       std::memcpy(h, params + s.linear_bias, sizeof(float) * F);
-      for (uint32_t m = filters & ~a.weight_t_filters; m != 0; m &= m - 1)
-        transpose_filter(s, params + s.linear_weight, __builtin_ctz(m), a.weight_t.data());
-      a.weight_t_filters |= filters;
+      transpose_filters(s, params, filters, a);
       add_scaled_rows(F, count, active, active_value, a.weight_t.data(), F, h);
     }
     for (int j = 0; j < F; ++j) h[j] = std::max(h[j], 0.0f);
@@ -215,9 +222,7 @@ FASTAC_KERNEL void backward(const MinAtarCnnShape& s, const float* params, const
   // The convolution: the gradient at its non-zero outputs (elsewhere the ReLU makes it 0),
   // a dot product of gf with the transposed weight's row, as [P, 16]; each non-zero input
   // adds it to the weights of its windows.
-  for (uint32_t m = filters & ~a.weight_t_filters; m != 0; m &= m - 1)  // (where the forward gathered)
-    transpose_filter(s, params + s.linear_weight, __builtin_ctz(m), a.weight_t.data());
-  a.weight_t_filters |= filters;
+  transpose_filters(s, params, filters, a);  // (a one-row forward took dot products instead)
   std::vector<float>& wt_grad = a.conv_weight_t;  // [C, 3, 3, 16], reused as the accumulator
   wt_grad.assign(static_cast<size_t>(C) * kTaps * kFilters, 0.0f);
   a.scratch.resize(static_cast<size_t>(P) * kFilters);

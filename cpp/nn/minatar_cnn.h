@@ -24,9 +24,9 @@
 // The outputs and gradient equal autograd's up to float rounding (summation order):
 // tests/cpp/test_torch_policy.cpp checks both against a plain torch model. Each row is
 // computed alone and every sum runs in a fixed order, so forward_rows pieces equal one
-// whole forward bit for bit, on any ISA. Zeros are skipped, not multiplied: a weight that
-// is inf or NaN reaches only the outputs it touches (the optimizer refuses non-finite
-// steps anyway).
+// whole forward bit for bit, on any ISA. Zeros are skipped, not multiplied (except in the
+// one-row dense dot products): a weight that is inf or NaN reaches only the outputs it
+// touches (the optimizer refuses non-finite steps anyway).
 #pragma once
 
 #include <cstddef>
