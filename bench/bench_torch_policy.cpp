@@ -6,6 +6,8 @@
 //   - nature_cnn on Atari's 84x84x4 uint8 frames, channel-first, 6 actions, and
 //     minatar_cnn on MinAtar Breakout's 10x10x4 bool images, channel-last, 3 actions;
 //   - minatar_cnn's hand-written passes against its module's autograd, one run;
+//   - nature_cnn's A3C rollout (8 envs x 5 steps) in its explicit passes against its
+//     module's autograd, one run;
 //   - the MLP 4 -> 64 -> 64 (tanh), 2 actions, as the hand-written kernels ("mlp") and
 //     as a libtorch module ("torch_mlp"): where each policy kind wins.
 // The observations are random in the env's dtype (uint8 0..255, bool 0/1 bytes, floats);
@@ -170,6 +172,45 @@ static void BM_MinAtarForwardBackward(benchmark::State& state, bool autograd) {
 }
 BENCHMARK_CAPTURE(BM_MinAtarForwardBackward, kernels, false)->Arg(8)->Arg(40)->Arg(80);
 BENCHMARK_CAPTURE(BM_MinAtarForwardBackward, autograd, true)->Arg(8)->Arg(40)->Arg(80);
+
+// nature_cnn's A3C rollout of 8 envs x 5 steps in its two implementations, one run: the
+// explicit passes (the default) keep the 5 acting forwards of 8 rows (forward_rows) for one
+// backward of 40; the module through autograd (TorchPolicySpec::autograd) acts without a
+// graph (infer), then runs a forward of the 40 rows and its backward, as A3C did with it.
+static void BM_NatureA3CRollout(benchmark::State& state, bool autograd) {
+  set_torch_threads(1);
+  constexpr int E = 8, T = 5, batch = E * T;
+  TorchPolicySpec spec;
+  spec.architecture = "nature_cnn";
+  spec.observation_shape = {4, 84, 84};
+  spec.observation_dtype = ObsDtype::kUInt8;
+  spec.head_size = 6;
+  spec.autograd = autograd;
+  const TorchPolicy policy(spec);
+  const auto params = random_floats(policy.num_parameters(), 5, 0.02f);
+  const auto obs = random_observations(policy, batch, 1);
+  const size_t row_bytes = obs.size() / batch;
+  const auto grad_head = random_floats(static_cast<size_t>(batch) * 6, 6, 1.0f), grad_values = random_floats(batch, 7, 1.0f);
+  std::vector<float> head(static_cast<size_t>(batch) * 6), values(batch), grad(policy.num_parameters());
+  auto ws = policy.make_workspace(), act_ws = policy.make_workspace();
+  for (auto _ : state) {
+    for (int t = 0; t < T; ++t) {
+      const uint8_t* rows = obs.data() + static_cast<size_t>(t) * E * row_bytes;
+      float* h = head.data() + static_cast<size_t>(t) * E * 6;
+      if (autograd)
+        policy.infer(params.data(), rows, E, *act_ws, h, values.data() + t * E);
+      else
+        policy.forward_rows(params.data(), rows, t * E, E, batch, *ws, h, values.data() + t * E);
+    }
+    if (autograd) policy.forward(params.data(), obs.data(), batch, *ws, head.data(), values.data());
+    policy.backward(params.data(), obs.data(), batch, *ws, grad_head.data(), grad_values.data(), grad.data());
+    benchmark::DoNotOptimize(grad.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK_CAPTURE(BM_NatureA3CRollout, explicit, false);
+BENCHMARK_CAPTURE(BM_NatureA3CRollout, autograd, true);
 
 BENCHMARK_CAPTURE(BM_Infer, nature_cnn, atari_nature_cnn())->Arg(1)->Arg(16)->Arg(256);
 BENCHMARK_CAPTURE(BM_Gradient, nature_cnn, atari_nature_cnn())->Arg(1)->Arg(16)->Arg(256);

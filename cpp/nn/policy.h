@@ -66,8 +66,8 @@ class Policy {
   // The rows come in order with the same params: first 0, then the previous first + batch
   // (a workspace may keep what the params give for the whole batch, as minatar_cnn does).
   // A3C acts on a rollout step by step this way and learns on it with the same parameters,
-  // without a second forward pass. Only where has_forward_rows() (the hand-written passes:
-  // libtorch's autograd keeps one graph a forward); std::logic_error elsewhere.
+  // without a second forward pass. Only where has_forward_rows() (the passes without
+  // autograd: libtorch's autograd keeps one graph a forward); std::logic_error elsewhere.
   virtual bool has_forward_rows() const { return false; }
   virtual void forward_rows(const float* params, const void* obs, int first, int batch, int total, PolicyWorkspace& ws,
                             float* head, float* values) const;

@@ -24,7 +24,11 @@
 //
 // minatar_cnn's forward and backward are hand-written (nn/minatar_cnn.h) unless
 // spec.autograd: at A3C's batches libtorch's per-call costs outweigh that small network's
-// arithmetic. The module still defines its parameters (names, shapes, offsets).
+// arithmetic. nature_cnn's are "explicit passes" unless spec.autograd: the module's
+// network op by op with libtorch's kernels (conv2d, addmm; convolution_backward,
+// threshold_backward, mm), no autograd, images in channels-last memory (oneDNN's faster
+// layout), the activations kept per block of rows so that A3C's acting forwards serve its
+// backward (forward_rows). The module still defines the parameters (names, shapes, offsets).
 //
 // No torch include here: torch stays inside torch_policy.cpp.
 #pragma once
@@ -48,10 +52,12 @@ struct TorchPolicySpec {
   int head_size = 1;                        // the distribution's inputs
   std::vector<int> hidden_sizes;            // empty: the architecture's default
   Activation activation = Activation::kRelu;
-  // minatar_cnn runs its hand-written forward and backward (nn/minatar_cnn.h: the same
-  // network and parameters, without autograd) unless this is set (tests, benchmarks).
+  // minatar_cnn and nature_cnn run their passes without autograd (nn/minatar_cnn.h, the
+  // explicit passes: the same network and parameters) unless this is set (tests, benchmarks).
   bool autograd = false;
 };
+
+struct CnnChain;  // nature_cnn's explicit passes (torch_policy.cpp)
 
 // One named parameter's place in the flat buffer: numel(shape) floats at offset.
 struct TorchParameter {
@@ -82,7 +88,7 @@ class TorchPolicy final : public Policy {
                float* values) const override;
   void infer(const float* params, const void* obs, int batch, PolicyWorkspace& ws, float* head,
              float* values) const override;
-  bool has_forward_rows() const override { return minatar_ != nullptr; }  // the hand-written minatar_cnn
+  bool has_forward_rows() const override;  // minatar_cnn's and nature_cnn's explicit passes
   void forward_rows(const float* params, const void* obs, int first, int batch, int total, PolicyWorkspace& ws,
                     float* head, float* values) const override;
   void backward(const float* params, const void* obs, int batch, PolicyWorkspace& ws, const float* grad_head,
@@ -95,6 +101,7 @@ class TorchPolicy final : public Policy {
   size_t num_parameters_ = 0, forward_work_ = 0;
   int observation_size_ = 0;
   std::unique_ptr<MinAtarCnnShape> minatar_;  // set: minatar_cnn's hand-written passes
+  std::unique_ptr<CnnChain> chain_;            // set: nature_cnn's explicit passes
 };
 
 // The calling thread's libtorch intra-op threads (OpenMP's are per thread): an A3C
