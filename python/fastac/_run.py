@@ -178,8 +178,9 @@ def with_config_signature(algorithm: str) -> Callable[[Callable[..., Any]], Call
     return decorate
 
 
-def evaluate_for_stop(policy: ActorCriticPolicy, native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
-                      cfg: TrainConfig, stream: int) -> tuple[float, int]:
+def evaluate_for_stop(policy: ActorCriticPolicy, native_id: str | None,
+                      make_eval_env: Callable[[], gym.Env | gym.vector.VectorEnv] | None, cfg: TrainConfig,
+                      stream: int) -> tuple[float, int]:
     """The greedy confirmation of stop_at_return: (mean greedy return, env steps) of ``policy`` over
     ``cfg.stop_eval_episodes`` fresh episodes (evaluation ``stream``): in C++ for native envs, else
     through gymnasium."""

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from fastac import _core
 from fastac._run import (check_env_spaces, check_memory, describe_env, evaluate_for_stop, finish_result, make_policy,
@@ -32,7 +33,7 @@ from fastac.distributed import (FAILED, LEAVING, REQUESTED, TRAINING, Distribute
                                 ParameterServer)
 from fastac.envs import NATIVE_ENV_IDS, native_spec
 from fastac.envs.native import make_space, observation_space
-from fastac.envs.worker import WorkerEnvs, parallel_step_speedup
+from fastac.envs.worker import WorkerEnvs, check_same_step_vector_env, parallel_step_speedup
 from fastac.policy import ActorCriticPolicy, ObservationSpec, resolve_architecture
 from fastac.result import TrainResult
 
@@ -59,18 +60,31 @@ def train_a3c(
             - a gymnasium id: one with a native implementation (``"CartPole-v1"``,
               ``"Acrobot-v1"``, ...; ``fastac.envs.NATIVE_ENV_IDS``) runs in C++ unless
               ``native=False``; any other id is made with ``gymnasium.make``;
-            - a callable returning a ``gymnasium.Env``.
+            - a callable returning a ``gymnasium.Env``;
+            - with ``vectorization_mode="vector_entry_point"``: a gymnasium id whose
+              registration has a vector entry point that autoresets on the same step (ALE's
+              ``AtariVectorEnv`` for the ``ALE/...`` ids), or a callable ``make(num_envs)``
+              returning a ``gymnasium.vector.VectorEnv`` of that many envs with
+              ``AutoresetMode.SAME_STEP``.
 
             Each worker makes ``envs_per_worker`` envs of its own. Observations must be a 1-D
-            ``Box``; actions a ``Discrete`` or a float ``Box`` (as for :func:`fastac.train_a2c`).
-            Python envs are stepped by the worker threads themselves, holding the GIL only
-            for ``reset``/``step`` (``vectorization_mode="sync"``, the default): the pick for
-            envs whose step is quick or releases the GIL (ALE, MuJoCo, native code), which
-            then run in parallel. ``vectorization_mode="async"`` puts each worker's envs in
-            ``AsyncVectorEnv`` subprocesses: the pick for slow pure-Python envs, which the GIL
-            would otherwise serialize. For a quick env whose step holds the GIL (gymnasium's
-            classic control in Python), the env steps are the run's cost and are serialized
-            either way (use the native env where there is one). Unless ``num_workers`` is set
+            ``Box`` or an image; actions a ``Discrete`` or a float ``Box`` (as for
+            :func:`fastac.train_a2c`). Python envs are stepped by the worker threads
+            themselves, holding the GIL only for ``reset``/``step``
+            (``vectorization_mode="sync"``, the default): the pick for envs whose step is
+            quick or releases the GIL (native code that says so), which then run in parallel.
+            ``vectorization_mode="async"`` puts each worker's envs in ``AsyncVectorEnv``
+            subprocesses: the pick for slow pure-Python envs, which the GIL would otherwise
+            serialize. ``vectorization_mode="vector_entry_point"`` gives each worker one
+            vector env stepped with one call per step: the pick for a batched native env.
+            ALE's ``AtariEnv`` (ale-py 0.12) holds the GIL in its step, so Atari runs fastest
+            as ``A3C("ALE/Pong-v5", vectorization_mode="vector_entry_point")``: its vector
+            env steps and preprocesses (84x84 grayscale, 4-frame skip and stack, no-op
+            starts, sign-clipped rewards, FIRE on reset) in C++ without the GIL
+            (bench/README.md: 1.3x the frames/s of ``fastac.envs.atari`` envs stepped one by
+            one). For a quick env whose step holds the GIL (gymnasium's classic control in
+            Python), the env steps are the run's cost and are serialized either way (use the
+            native env where there is one). Unless ``num_workers`` is set
             (by a keyword, ``config`` or a preset), A3C measures, for such a Python env in
             ``"sync"`` mode with the MLP kernels, whether its step holds the GIL
             (:func:`fastac.envs.worker.parallel_step_speedup`: two extra envs stepped with
@@ -152,17 +166,19 @@ class A3C(BaseAlgorithm):
                                  f"dead")
         self._native_id = NATIVE_ENV_IDS.get(cfg.env) if isinstance(env, str) and cfg.native else None
         self._make_env: Callable[[], gym.Env] | None = None
+        self._make_vector_env: Callable[[int], gym.vector.VectorEnv] | None = None
         action_space: gym.spaces.Space[Any]
         if self._native_id is not None:
             spec = native_spec(self._native_id)
             cfg.env = self._native_id
             obs_spec, action_space = check_env_spaces("a3c", observation_space(spec), make_space(spec.action_space),
                                                       cfg.squash_output)
+        elif cfg.vectorization_mode == "vector_entry_point":
+            self._make_vector_env = _vector_env_maker(env)
+            obs_spec, action_space = _probe_vector_spaces(self._make_vector_env, cfg.env, cfg.squash_output)
         else:
             self._make_env = _env_maker(env)
             obs_spec, action_space = _probe_spaces(self._make_env, cfg.squash_output)
-            if cfg.vectorization_mode not in ("sync", "async"):
-                raise ValueError(f"vectorization_mode must be 'sync' or 'async' for A3C, got {cfg.vectorization_mode!r}")
             if choose_workers and cfg.vectorization_mode == "sync" and cfg.num_workers != 1 and \
                     resolve_architecture(cfg.architecture, obs_spec) == "mlp":
                 cfg.num_workers = _workers_for_python_env(self._make_env, cfg)
@@ -188,7 +204,7 @@ class A3C(BaseAlgorithm):
              reset_env: bool) -> TrainResult:
         """Starts the workers (on native envs, or on Python ones), supervises them, builds the result."""
         assert self._policy is not None
-        policy, env_name, make_env = self._policy, config.env, self._make_env
+        policy, env_name, make_env, make_vector_env = self._policy, config.env, self._make_env, self._make_vector_env
         group = self._group
         if group is not None:
             config, counters = self._agree_with_rank_zero(config, counters)
@@ -202,20 +218,21 @@ class A3C(BaseAlgorithm):
             run_config = dataclasses.replace(run_config, total_steps=2**62, stop_at_return=None, max_seconds=None)
         worker_envs: list[WorkerEnvs] = []  # "async": made here, before any thread runs (fork is safe then)
         try:
-            if make_env is None:
+            if make_env is None and make_vector_env is None:
                 trainer = _core.A3CTrainer(run_config.to_core(), policy.network)
             else:
                 def make(mode: str, n: int) -> WorkerEnvs:
                     return WorkerEnvs(make_env, n, env_name, policy.observation_size, policy.action_space, mode,
-                                      observation_dtype=policy.observation_dtype)
+                                      observation_dtype=policy.observation_dtype, make_vector_env=make_vector_env)
 
+                in_thread = "vector_entry_point" if make_vector_env is not None else "sync"
                 if config.vectorization_mode == "async":
                     for _ in range(config.num_workers):  # type: ignore[arg-type]
                         worker_envs.append(make("async", config.envs_per_worker))
                 trainer = _core.A3CTrainer(
                     run_config.to_core(), policy.network,
-                    lambda worker, n: worker_envs[worker] if worker_envs else make("sync", n),
-                    lambda n: make("sync", n))  # the stop evaluation's envs, in the evaluating worker's thread
+                    lambda worker, n: worker_envs[worker] if worker_envs else make(in_thread, n),
+                    lambda n: make(in_thread, n))  # the stop evaluation's envs, in the evaluating worker's thread
             trainer.resume(counters)
             if self._optimizer_state is not None:
                 trainer.set_optimizer_state(self._optimizer_state)
@@ -234,7 +251,8 @@ class A3C(BaseAlgorithm):
                 if group is None:
                     return _supervise(trainer, live, policy, config, callback, counters)
                 return _supervise_distributed(group, trainer, live, policy, config, callback, counters,
-                                              self._native_id, self._make_env)
+                                              self._native_id, self._make_env if make_vector_env is None
+                                              else functools.partial(make_vector_env, 1))
             finally:
                 self._counters = live.counts.counters()
                 self._live = None
@@ -335,7 +353,7 @@ def _supervise(trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainC
 
 def _supervise_distributed(group: Any, trainer: Any, live: _Live, policy: ActorCriticPolicy, cfg: TrainConfig,
                            callback: BaseCallback | None, counters: dict[str, Any], native_id: str | None,
-                           make_env: Callable[[], gym.Env] | None) -> TrainResult:
+                           make_env: Callable[[], gym.Env | gym.vector.VectorEnv] | None) -> TrainResult:
     """A3C across processes (fastac.distributed): this process's workers train as alone, while
     its supervising thread exchanges their parameter changes with the global parameters on
     rank 0 (on rank 0 itself too; a thread serves the others' exchanges there, and rank 0
@@ -449,6 +467,47 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
     if callable(env):
         return env  # type: ignore[no-any-return]
     raise TypeError(f"env must be a gymnasium id or a callable making a gymnasium.Env, got {describe_env(env)!r}")
+
+
+def _vector_env_maker(env: Any) -> Callable[[int], gym.vector.VectorEnv]:
+    """``vectorization_mode="vector_entry_point"``: a function making a worker's ``n`` envs as
+    one vector env, from a gymnasium id with a vector entry point (autoresetting on the same
+    step) or from the user's ``make(n)``."""
+    if isinstance(env, str):
+        spec = registered_spec(env)
+        if spec.vector_entry_point is None:
+            raise ValueError(f"vectorization_mode='vector_entry_point': {spec.id!r} has no vector entry point in its "
+                             f"gymnasium registration; use 'sync' or 'async', or pass a callable make(num_envs) "
+                             f"returning a gymnasium.vector.VectorEnv")
+
+        def make(num_envs: int) -> gym.vector.VectorEnv:
+            try:
+                return gym.make_vec(spec.id, num_envs, vectorization_mode="vector_entry_point",
+                                    autoreset_mode=AutoresetMode.SAME_STEP)
+            except TypeError as error:
+                if "autoreset_mode" not in str(error):
+                    raise
+                raise ValueError(f"vectorization_mode='vector_entry_point': {spec.id!r}'s vector env "
+                                 f"({spec.vector_entry_point}) takes no autoreset_mode, and A3C's workers need one "
+                                 f"that autoresets on the same step (ALE's AtariVectorEnv does); use 'sync' or "
+                                 f"'async'") from None
+
+        return make
+    if callable(env):
+        return env  # type: ignore[no-any-return]
+    raise TypeError(f"env: with vectorization_mode='vector_entry_point', a gymnasium id or a callable "
+                    f"make(num_envs) returning a gymnasium.vector.VectorEnv, got {describe_env(env)!r}")
+
+
+def _probe_vector_spaces(make_vector_env: Callable[[int], gym.vector.VectorEnv], env_id: str,
+                         squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:
+    """The single env's spaces of ``make_vector_env``'s vector envs, checked (one of 1 env is made and closed)."""
+    probe = check_same_step_vector_env(make_vector_env(1), 1, env_id)
+    try:
+        obs_space, act_space = probe.single_observation_space, probe.single_action_space
+    finally:
+        probe.close()
+    return check_env_spaces("a3c", obs_space, act_space, squash_output)
 
 
 #: parallel_step_speedup below which a Python env's step is taken to hold the GIL (it

@@ -15,7 +15,7 @@ from fastac.policy import ActorCriticPolicy
 
 def evaluate_policy(
     policy: ActorCriticPolicy,
-    env: gym.Env | str,
+    env: gym.Env | gym.vector.VectorEnv | str,
     n_eval_episodes: int = 100,
     deterministic: bool = True,
     seed: int | None = None,

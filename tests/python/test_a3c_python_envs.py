@@ -370,3 +370,42 @@ def test_the_workers_probe_skips_a_slow_env_and_is_skipped_when_num_workers_is_g
     CountedEnv.made = CountedEnv.closed = 0
     fastac.A3C(CountedEnv, num_workers=2)
     assert CountedEnv.made == 1  # only the spaces' probe: no env stepped to choose the workers
+
+
+def _same_step_cartpoles(num_envs: int) -> gym.vector.VectorEnv:
+    """gymnasium's SyncVectorEnv of Python CartPoles cut at 20 steps (truncations), same-step autoreset."""
+    return gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1", max_episode_steps=20)] * num_envs,
+                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+def test_a3c_on_a_worker_vector_env_trains_as_on_the_same_envs_stepped_one_by_one():
+    """vectorization_mode="vector_entry_point": each worker steps one vector env of its envs
+    (make(num_envs)); seeded the same way (env e of worker w: seed + w * envs_per_worker + e)
+    and autoresetting on the same step, one worker's run equals the "sync" run bit for bit,
+    truncated episodes' bootstraps (info["final_obs"]) included."""
+    common = dict(seed=3, num_workers=1, envs_per_worker=4, total_steps=4000, stop_eval_episodes=0)
+    by_one = fastac.A3C(lambda: gym.make("CartPole-v1", max_episode_steps=20), **common)
+    by_one.learn()
+    vector = fastac.A3C(_same_step_cartpoles, vectorization_mode="vector_entry_point", **common)
+    vector.learn()
+    assert vector.num_timesteps == by_one.num_timesteps == 4000
+    np.testing.assert_array_equal(np.asarray(vector.policy.network.parameters),
+                                  np.asarray(by_one.policy.network.parameters))
+    assert np.asarray(vector.policy.network.parameters).std() > 0
+
+
+def test_a3c_vector_entry_point_refuses_what_a_worker_cannot_step():
+    make = _same_step_cartpoles
+    mode = dict(vectorization_mode="vector_entry_point", num_workers=1)
+    with pytest.raises(ValueError, match="autoreset.*same step"):  # NEXT_STEP
+        fastac.A3C(lambda n: gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1")] * n), **mode)
+    with pytest.raises(TypeError, match="must make a gymnasium.vector.VectorEnv, got TimeLimit"):
+        fastac.A3C(lambda n: gym.make("CartPole-v1"), **mode)
+    with pytest.raises(ValueError, match="asked for 1 envs, made 2"):
+        fastac.A3C(lambda n: make(2), **mode)
+    with pytest.raises(ValueError, match="'Acrobot-v1' has no vector entry point"):
+        fastac.A3C("Acrobot-v1", native=False, **mode)
+    with pytest.raises(ValueError, match="takes no autoreset_mode"):  # gymnasium's CartPoleVectorEnv
+        fastac.A3C("CartPole-v1", native=False, **mode)
+    with pytest.raises(TypeError, match="a gymnasium id or a callable make\\(num_envs\\)"):
+        fastac.A3C(42, **mode)

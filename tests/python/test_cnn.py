@@ -303,6 +303,37 @@ def test_atari_frames_stay_uint8_from_the_env_to_the_network() -> None:
     np.testing.assert_array_equal(a3c.policy.predict(obs, deterministic=True)[0].shape, (2,))
 
 
+def test_a3c_workers_step_ales_vector_env_by_its_id() -> None:
+    """vectorization_mode="vector_entry_point" with an ALE id: each A3C worker steps ALE's own
+    AtariVectorEnv (its gymnasium vector entry point, same-step autoreset), frames as bytes;
+    seeds reach its envs (one seed per reset, a C int); A2C takes the same id and mode."""
+    pytest.importorskip("ale_py")
+    from fastac.envs.worker import WorkerEnvs
+
+    a3c = fastac.A3C("ALE/Pong-v5", vectorization_mode="vector_entry_point", num_workers=1, envs_per_worker=2,
+                     seed=2**40 + 5, stop_eval_episodes=0)
+    assert a3c.policy.architecture == "nature_cnn" and a3c.policy.observation_shape == (4, 84, 84)
+    a3c.learn(40)
+    assert a3c.num_timesteps >= 40
+    make = a3c._make_vector_env
+    runs = []
+    for _ in range(2):
+        envs = WorkerEnvs(None, 2, "ALE/Pong-v5", 4 * 84 * 84, gym.spaces.Discrete(6), "vector_entry_point",
+                          observation_dtype="uint8", make_vector_env=make)
+        try:
+            first = [envs.reset_one(i, 7 + i).copy() for i in range(2)]
+            steps = [envs.step(np.array([2, 3]))[0].copy() for _ in range(30)]
+        finally:
+            envs.close()
+        assert first[0].dtype == np.uint8 and steps[-1].shape == (2, 4 * 84 * 84)
+        runs.append(np.stack(steps))
+    np.testing.assert_array_equal(runs[0], runs[1])  # seeded: the same frames
+    a2c = fastac.A2C("ALE/Pong-v5", vectorization_mode="vector_entry_point", num_envs=2, seed=0,
+                     stop_eval_episodes=0)
+    a2c.learn(20)
+    assert a2c.num_timesteps >= 20
+
+
 minatar = pytest.importorskip("minatar")
 
 

@@ -7,14 +7,19 @@ An A3C worker thread (``cpp/rl/a3c.cpp``) steps its environments through the cor
 The network, the loss and the optimizer run without it, so the GIL is the bottleneck only
 for the environments' own Python code.
 
-Two modes, as gymnasium's vectorization modes:
+Three modes, as gymnasium's vectorization modes:
 
 - ``"sync"``: the worker's thread steps its gymnasium envs one after the other. The
-  cheapest per step; environments whose ``step`` releases the GIL (ALE, MuJoCo, native
-  code) then run in parallel across workers.
+  cheapest per step; environments whose ``step`` releases the GIL (native code that
+  says so) then run in parallel across workers. ALE's ``AtariEnv`` does not (ale-py
+  0.12: two threads stepping Pong take no more steps per second than one).
 - ``"async"``: the worker's envs live in a ``gymnasium.vector.AsyncVectorEnv`` (one
   subprocess each), so that pure-Python envs run in parallel too, at the price of a
   round trip between processes per step.
+- ``"vector_entry_point"``: the worker's envs are one vector env made by
+  ``make_vector_env(num_envs)``, such as a gymnasium id's registered vector entry point
+  (ALE's ``AtariVectorEnv``, whose C++ steps and preprocesses a batch without the GIL),
+  stepped with one call per step. It must autoreset on the same step.
 
 Episodes autoreset on the same step (gymnasium's ``AutoresetMode.SAME_STEP``): the last
 observation of a finished episode goes to ``final_obs``, from which a truncated episode is
@@ -37,7 +42,7 @@ from gymnasium.vector import AutoresetMode
 
 from fastac import _core
 
-__all__ = ["WorkerEnvs", "parallel_step_speedup"]
+__all__ = ["WorkerEnvs", "check_same_step_vector_env", "parallel_step_speedup"]
 
 
 def _make_ignoring_sigint(make_env: Callable[[], gym.Env], parent_pid: int) -> gym.Env:
@@ -55,18 +60,24 @@ class WorkerEnvs:
 
     Args:
         make_env: returns a new ``gymnasium.Env``; ``"async"`` mode pickles it into the
-            subprocesses (with cloudpickle, as ``AsyncVectorEnv`` does).
+            subprocesses (with cloudpickle, as ``AsyncVectorEnv`` does). Unused (may be
+            None) in ``"vector_entry_point"`` mode.
         num_envs: how many.
         env_id: the name the errors use.
         observation_size: the flat observation size the policy takes.
         action_space: the single env's action space (Discrete or Box).
-        mode: ``"sync"`` or ``"async"``.
+        mode: ``"sync"``, ``"async"`` or ``"vector_entry_point"``.
         observation_dtype: ``"float32"``, or an image's ``"uint8"`` / ``"bool"`` (kept as bytes).
+        make_vector_env: ``"vector_entry_point"`` mode's: ``make_vector_env(num_envs)``
+            returns a ``gymnasium.vector.VectorEnv`` of ``num_envs`` envs that autoresets on
+            the same step (``AutoresetMode.SAME_STEP``, the last observation of an ended
+            episode in ``info["final_obs"]``); anything else is refused with ``ValueError``.
     """
 
-    def __init__(self, make_env: Callable[[], gym.Env], num_envs: int, env_id: str, observation_size: int,
+    def __init__(self, make_env: Callable[[], gym.Env] | None, num_envs: int, env_id: str, observation_size: int,
                  action_space: gym.spaces.Space[Any], mode: str = "sync", context: str | None = None,
-                 observation_dtype: str = "float32") -> None:
+                 observation_dtype: str = "float32",
+                 make_vector_env: Callable[[int], gym.vector.VectorEnv] | None = None) -> None:
         from fastac.policy import core_space
 
         self.num_envs, self.env_id, self.observation_size = num_envs, env_id, observation_size
@@ -76,10 +87,19 @@ class WorkerEnvs:
         self.mode = mode
         self._box_shape = action_space.shape if isinstance(action_space, gym.spaces.Box) else None
         self._envs: list[gym.Env] = []
-        self._vector: gym.vector.AsyncVectorEnv | None = None
+        self._vector: gym.vector.VectorEnv | None = None
+        self._seed_per_reset = False  # ALE's AtariVectorEnv: one seed per env reset, not one per env
         self._closed = False
         try:
-            if mode == "async":
+            if mode == "vector_entry_point":
+                if make_vector_env is None:
+                    raise ValueError("WorkerEnvs: mode 'vector_entry_point' needs make_vector_env")
+                self._vector = check_same_step_vector_env(make_vector_env(num_envs), num_envs, env_id)
+                self._seed_per_reset = type(self._vector).__module__.startswith("ale_py")
+                self._vector.reset()  # (ALE's must reset every env first; reset_one then reseeds each)
+            elif make_env is None:
+                raise ValueError(f"WorkerEnvs: mode {mode!r} needs make_env")
+            elif mode == "async":
                 make_child = functools.partial(_make_ignoring_sigint, make_env, os.getpid())
                 self._vector = gym.vector.AsyncVectorEnv([make_child] * num_envs,
                                                          autoreset_mode=AutoresetMode.SAME_STEP, context=context)
@@ -101,11 +121,16 @@ class WorkerEnvs:
     def reset_one(self, index: int, seed: int | None) -> np.ndarray:
         """Starts a new episode in env ``index`` (reseeded if ``seed`` is given); its observation."""
         if self._vector is not None:
+            vector: Any = self._vector  # (ALE's and gymnasium's take seeds their own ways)
             mask = np.zeros(self.num_envs, np.bool_)
             mask[index] = True
-            seeds: list[int | None] = [None] * self.num_envs
-            seeds[index] = seed
-            obs = self._vector.reset(seed=seeds, options={"reset_mask": mask})[0][index]
+            if self._seed_per_reset:  # (its seeds are C ints)
+                obs = vector.reset(seed=None if seed is None else np.array([seed % 2**31]),
+                                         options={"reset_mask": mask})[0][index]
+            else:
+                seeds: list[int | None] = [None] * self.num_envs
+                seeds[index] = seed
+                obs = vector.reset(seed=seeds, options={"reset_mask": mask})[0][index]
         else:
             obs = self._envs[index].reset(seed=seed)[0]
         self._store(self._obs, index, obs, "reset")
@@ -123,8 +148,7 @@ class WorkerEnvs:
             self._reward[:], self._terminated[:], self._truncated[:] = reward, terminated, truncated
             for done in np.flatnonzero(self._terminated | self._truncated).tolist():
                 self._store(self._final_obs, done, info["final_obs"][done], "step")
-            for index in range(self.num_envs):
-                self._store(self._obs, index, obs[index], "step")
+            self._store_batch(obs)
         else:
             # The hot loop of a worker on Python envs: one check per batch, and the actions as
             # numpy scalars (what SB3's DummyVecEnv passes): gymnasium's Discrete.contains builds
@@ -148,6 +172,16 @@ class WorkerEnvs:
                 self._check_finite(self._final_obs[ended], "step")
         # (Flags as uint8 views, the core's type: no conversion on the way in.)
         return self._obs, self._reward, self._terminated_u8, self._truncated_u8, self._final_obs
+
+    def _store_batch(self, obs: Any) -> None:
+        """self._obs = a vector env's batch of observations: one copy when it is an array of
+        the right size and dtype (ALE's batch of frames), else row by row with the checks."""
+        if isinstance(obs, np.ndarray) and obs.dtype == self._obs.dtype and obs.size == self._obs.size and \
+                len(obs) == self.num_envs:
+            self._obs[:] = obs.reshape(self._obs.shape)
+            return
+        for index in range(self.num_envs):
+            self._store(self._obs, index, obs[index], "step")
 
     def _store(self, rows: np.ndarray, index: int, obs: Any, when: str) -> None:
         """rows[index] = obs, refusing an observation of another size (numpy would broadcast a single value)."""
@@ -200,11 +234,35 @@ class WorkerEnvs:
                 errors.append(error)
         if self._vector is not None:
             try:
-                self._vector.close(terminate=True)
+                if isinstance(self._vector, gym.vector.AsyncVectorEnv):
+                    self._vector.close(terminate=True)
+                else:
+                    self._vector.close()
             except Exception as error:
                 errors.append(error)
         if errors:
             raise errors[0]
+
+
+def check_same_step_vector_env(envs: Any, num_envs: int, env_id: str) -> gym.vector.VectorEnv:
+    """``envs`` if it is a ``VectorEnv`` of ``num_envs`` envs that autoresets on the same step
+    (what an A3C worker's envs do); else it is closed and ``ValueError`` (``TypeError`` for
+    something that is not a ``VectorEnv``) says why."""
+    problem, error = None, ValueError  # type: tuple[str | None, type[Exception]]
+    if not isinstance(envs, gym.vector.VectorEnv):
+        problem, error = f"must make a gymnasium.vector.VectorEnv, got {type(envs).__name__}", TypeError
+    elif envs.num_envs != num_envs:
+        problem = f"asked for {num_envs} envs, made {envs.num_envs}"
+    elif envs.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
+        problem = (f"must autoreset on the same step (AutoresetMode.SAME_STEP: an ended episode's last observation "
+                   f"in info['final_obs']), got {envs.metadata.get('autoreset_mode', AutoresetMode.NEXT_STEP)}")
+    if problem is None:
+        checked: gym.vector.VectorEnv = envs
+        return checked
+    close = getattr(envs, "close", None)
+    if close is not None:
+        close()
+    raise error(f"env {env_id!r}, vectorization_mode 'vector_entry_point': the vector env maker {problem}")
 
 
 #: A step slower than this is not probed: GIL handoffs between workers cost little next to it.
