@@ -73,3 +73,56 @@ def sb3_a2c(
     model.learn(total_timesteps=total_steps, callback=callback)
     wall = time.perf_counter() - start
     return PeerRun(wall, int(model.num_timesteps), callback.solved, model)
+
+
+def vector_env_for_sb3(envs: Any) -> Any:
+    """A gymnasium ``VectorEnv`` that autoresets on the same step (such as ALE's
+    ``AtariVectorEnv`` made with ``autoreset_mode=SAME_STEP``) as a Stable-Baselines3
+    ``VecEnv``: done = terminated or truncated, the ended episode's last observation in
+    ``info["terminal_observation"]`` and ``TimeLimit.truncated`` as SB3's own VecEnvs give
+    them. So SB3 trains on the same batched env as fastac in the benchmarks."""
+    from gymnasium.vector import AutoresetMode
+    from stable_baselines3.common.vec_env import VecEnv
+
+    if envs.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
+        raise ValueError("vector_env_for_sb3 needs a vector env that autoresets on the same step")
+
+    class VectorEnvAsSb3(VecEnv):
+        def __init__(self) -> None:
+            super().__init__(envs.num_envs, envs.single_observation_space, envs.single_action_space)
+            self._actions: np.ndarray | None = None
+
+        def reset(self) -> np.ndarray:
+            seed = self._seeds[0]
+            obs, _ = envs.reset(seed=seed)
+            self._reset_seeds()
+            return obs
+
+        def step_async(self, actions: np.ndarray) -> None:
+            self._actions = np.asarray(actions)
+
+        def step_wait(self) -> Any:
+            obs, reward, terminated, truncated, info = envs.step(self._actions)
+            dones = np.logical_or(terminated, truncated)
+            infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+            for i in np.flatnonzero(dones):
+                infos[i]["terminal_observation"] = info["final_obs"][i]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+            return obs, np.asarray(reward, np.float32), dones, infos
+
+        def close(self) -> None:
+            envs.close()
+
+        def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+            return [getattr(envs, attr_name)] * len(self._get_indices(indices))
+
+        def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+            raise NotImplementedError("set_attr on a batched vector env")
+
+        def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list[Any]:
+            raise NotImplementedError("env_method on a batched vector env")
+
+        def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+            return [False] * len(self._get_indices(indices))
+
+    return VectorEnvAsSb3()
