@@ -176,7 +176,8 @@ BENCHMARK_CAPTURE(BM_MinAtarForwardBackward, autograd, true)->Arg(8)->Arg(40)->A
 // nature_cnn's A3C rollout of 8 envs x 5 steps in its two implementations, one run: the
 // explicit passes (the default) keep the 5 acting forwards of 8 rows (forward_rows) for one
 // backward of 40; the module through autograd (TorchPolicySpec::autograd) acts without a
-// graph (infer), then runs a forward of the 40 rows and its backward, as A3C did with it.
+// graph (infer), then runs a forward of the 40 rows and its backward (A3C did that in
+// chunks of 38 and 2 rows, a little slower).
 static void BM_NatureA3CRollout(benchmark::State& state, bool autograd) {
   set_torch_threads(1);
   constexpr int E = 8, T = 5, batch = E * T;

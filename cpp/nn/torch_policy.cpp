@@ -219,10 +219,11 @@ int TorchPolicy::gradient_chunk(int batch) const {
   // 2 x 40, not 76 + 4). So an A3C rollout of 8 envs x 5 steps is one chunk: its acting
   // forward passes are kept for the gradient (A3CTrainer::worker_loop).
   constexpr size_t kChunkWork = size_t{1} << 31;
-  const int most = static_cast<int>(std::clamp<size_t>(kChunkWork / (3 * std::max<size_t>(forward_work_, 1)), 1,
-                                                       std::max(batch, 1)));
-  const int chunks = (std::max(batch, 1) + most - 1) / most;
-  return (std::max(batch, 1) + chunks - 1) / chunks;
+  const int64_t rows = std::max(batch, 1);
+  const int64_t most = static_cast<int64_t>(
+      std::clamp<size_t>(kChunkWork / (3 * std::max<size_t>(forward_work_, 1)), 1, static_cast<size_t>(rows)));
+  const int64_t chunks = (rows + most - 1) / most;
+  return static_cast<int>((rows + chunks - 1) / chunks);
 }
 
 std::unique_ptr<PolicyWorkspace> TorchPolicy::make_workspace() const {
@@ -373,20 +374,31 @@ void cnn_backward(const CnnChain& c, const TorchPolicySpec& spec, const float* p
   }
 }
 
-// Keeps the forward of rows [first, first + batch) of `total` (in order from 0).
-void keep_rows(TorchWorkspace& ws, KeptRows rows, int first, int batch, int total) {
-  if (first == 0) {
-    ws.kept.clear();
-    ws.kept_rows = 0, ws.kept_total = total;
-  } else if (first != ws.kept_rows || total != ws.kept_total) {
-    const int kept_rows = ws.kept_rows, kept_total = ws.kept_total;
-    ws.kept.clear();
-    ws.kept_rows = 0, ws.kept_total = -1;
+// Before the forward of rows [first, ...) of `total`: at first 0 a new batch (what was kept
+// is dropped before anything is computed), else the rows right after those kept.
+void begin_rows(TorchWorkspace& ws, int first, int total) {
+  const int kept_rows = ws.kept_rows, kept_total = ws.kept_total;
+  if (first > 0 && first == kept_rows && total == kept_total) return;
+  ws.kept.clear();
+  ws.kept_rows = 0, ws.kept_total = first == 0 ? total : -1;
+  if (first != 0)
     throw std::logic_error("forward_rows: rows [" + std::to_string(first) + ", ...) of " + std::to_string(total) +
                            " after rows up to " + std::to_string(kept_rows) + " of " + std::to_string(kept_total) +
                            ": rows come in order from 0");
+}
+
+// The explicit forward of rows [first, first + batch) of `total`, kept for the backward;
+// a failed forward leaves nothing a backward would take.
+void forward_kept_rows(const CnnChain& c, const TorchPolicySpec& spec, const float* params, const void* obs, int first,
+                       int batch, int total, TorchWorkspace& ws, float* head, float* values) {
+  begin_rows(ws, first, total);
+  try {
+    ws.kept.push_back(cnn_forward(c, spec, params, obs, batch, head, values));
+  } catch (...) {
+    ws.kept.clear();
+    ws.kept_rows = 0, ws.kept_total = -1;
+    throw;
   }
-  ws.kept.push_back(std::move(rows));
   ws.kept_rows = first + batch;
 }
 
@@ -397,7 +409,7 @@ void TorchPolicy::forward(const float* params, const void* obs, int batch, Polic
   auto& ws = static_cast<TorchWorkspace&>(base);
   translating_oom([&] {
     if (minatar_) return minatar_cnn_forward(*minatar_, params, obs, batch, ws.minatar, head, values);
-    if (chain_) return keep_rows(ws, cnn_forward(*chain_, spec_, params, obs, batch, head, values), 0, batch, batch);
+    if (chain_) return forward_kept_rows(*chain_, spec_, params, obs, 0, batch, batch, ws, head, values);
     bind(parameters_, params, ws);
     run(spec_, ws, obs, batch, head, values);
   });
@@ -427,7 +439,7 @@ void TorchPolicy::forward_rows(const float* params, const void* obs, int first, 
   translating_oom([&] {
     if (minatar_)
       return minatar_cnn_forward_rows(*minatar_, params, obs, first, batch, total, ws.minatar, head, values);
-    keep_rows(ws, cnn_forward(*chain_, spec_, params, obs, batch, head, values), first, batch, total);
+    forward_kept_rows(*chain_, spec_, params, obs, first, batch, total, ws, head, values);
   });
 }
 

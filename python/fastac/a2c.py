@@ -29,6 +29,7 @@ from fastac.callbacks import BaseCallback
 from fastac.config import TrainConfig
 from fastac.distributed import GradientExchange, batch_moments
 from fastac.envs import NATIVE_ENV_IDS, NativeVectorEnv
+from fastac.envs.atari import is_ale_vector_env, with_gymnasium_seeding
 from fastac.policy import ActorCriticPolicy, ObservationSpec, core_space
 from fastac.result import TrainResult
 
@@ -120,7 +121,7 @@ class A2C(BaseAlgorithm):
         super().__init__(env, config, hyperparameters, _loaded)
         cfg = self.config
         self._envs, self._native_id, self._make_eval_env = _vector_env(env, cfg)
-        self._owns_envs = self._envs is not env  # close what we made, not what the caller passed
+        self._owns_envs = not isinstance(env, VectorEnv)  # close what we made, not what the caller passed
         try:
             obs_spec, action_space = _check_spaces(self._envs, cfg.squash_output)
             if cfg.stop_at_return is not None and cfg.stop_eval_episodes > 0 and self._native_id is None \
@@ -262,7 +263,7 @@ class _Live:
 
 
 def _train(run: _Session, policy: ActorCriticPolicy, cfg: TrainConfig, live: _Live, callback: BaseCallback | None,
-           native_id: str | None, make_eval_env: Callable[[], gym.Env] | None,
+           native_id: str | None, make_eval_env: Callable[[], gym.Env | VectorEnv] | None,
            counters: dict[str, Any]) -> TrainResult:
     """The A2C loop, from the session's state until the monitor stops the run."""
     monitor = live.monitor
@@ -425,15 +426,18 @@ def _checked(obs: Any, when: str, dtype: str = "float32") -> np.ndarray:
     return np.ascontiguousarray(array.reshape(len(array), -1))
 
 
-def _vector_env(env: Any, cfg: TrainConfig) -> tuple[VectorEnv, str | None, Callable[[], gym.Env] | None]:
-    """(the vector env, its native id if native, a maker of single evaluation envs)."""
+def _vector_env(env: Any, cfg: TrainConfig) -> tuple[VectorEnv, str | None, Callable[[], gym.Env | VectorEnv] | None]:
+    """(the vector env, its native id if native, a maker of evaluation envs: single ones, or for a
+    vector entry point a vector env of one)."""
     if isinstance(env, VectorEnv):
         if cfg.num_envs is not None and cfg.num_envs != env.num_envs:
             raise ValueError(f"num_envs={cfg.num_envs} but the VectorEnv given has {env.num_envs}")
         native_id = _native_id_of(env)
         env_spec = getattr(env, "spec", None)
         make_eval = None
-        if env_spec is not None:
+        if is_ale_vector_env(env):  # seeded as gymnasium's; its evaluation envs can't be made again from its id
+            env = with_gymnasium_seeding(env)
+        elif env_spec is not None:
             make_eval = lambda: gym.make(env_spec.id, **(env_spec.kwargs or {}))  # noqa: E731
         return env, native_id, make_eval
     n = 8 if cfg.num_envs is None else cfg.num_envs
@@ -442,6 +446,11 @@ def _vector_env(env: Any, cfg: TrainConfig) -> tuple[VectorEnv, str | None, Call
         if native_id is not None:
             return gym.make_vec(native_id, n, vectorization_mode="vector_entry_point"), native_id, None
         spec = registered_spec(env)
+        if cfg.vectorization_mode == "vector_entry_point":  # (ALE's AtariVectorEnv seeded as gymnasium's)
+            def make_vector(num_envs: int) -> VectorEnv:
+                return with_gymnasium_seeding(gym.make_vec(spec.id, num_envs, vectorization_mode="vector_entry_point"))
+
+            return make_vector(n), None, lambda: make_vector(1)  # (its evaluation envs are its own, batched)
         return gym.make_vec(env, num_envs=n, vectorization_mode=cfg.vectorization_mode), None, lambda: gym.make(spec.id)
     if callable(env):
         if cfg.vectorization_mode not in ("sync", "async"):

@@ -33,6 +33,7 @@ from fastac.distributed import (FAILED, LEAVING, REQUESTED, TRAINING, Distribute
                                 ParameterServer)
 from fastac.envs import NATIVE_ENV_IDS, native_spec
 from fastac.envs.native import make_space, observation_space
+from fastac.envs.atari import with_gymnasium_seeding
 from fastac.envs.worker import WorkerEnvs, check_same_step_vector_env, parallel_step_speedup
 from fastac.policy import ActorCriticPolicy, ObservationSpec, resolve_architecture
 from fastac.result import TrainResult
@@ -43,7 +44,7 @@ _POLL_S = 0.05
 
 @with_config_signature("a3c")
 def train_a3c(
-    env: str | Callable[[], gym.Env] | None = None,
+    env: str | Callable[[], gym.Env] | Callable[[int], gym.vector.VectorEnv] | None = None,
     *,
     config: TrainConfig | None = None,
     callback: CallbackLike = None,
@@ -147,7 +148,8 @@ class A3C(BaseAlgorithm):
 
     algorithm = "a3c"
 
-    def __init__(self, env: str | Callable[[], gym.Env] = "CartPole-v1", *, config: TrainConfig | None = None,
+    def __init__(self, env: str | Callable[[], gym.Env] | Callable[[int], gym.vector.VectorEnv] = "CartPole-v1", *,
+                 config: TrainConfig | None = None,
                  _loaded: dict[str, Any] | None = None, **hyperparameters: Any) -> None:
         super().__init__(env, config, hyperparameters, _loaded)
         choose_workers = _loaded is None and "num_workers" in self._filled_in_fields  # nothing set it
@@ -252,7 +254,7 @@ class A3C(BaseAlgorithm):
                     return _supervise(trainer, live, policy, config, callback, counters)
                 return _supervise_distributed(group, trainer, live, policy, config, callback, counters,
                                               self._native_id, self._make_env if make_vector_env is None
-                                              else functools.partial(make_vector_env, 1))
+                                              else lambda: with_gymnasium_seeding(make_vector_env(1)))
             finally:
                 self._counters = live.counts.counters()
                 self._live = None
@@ -502,7 +504,15 @@ def _vector_env_maker(env: Any) -> Callable[[int], gym.vector.VectorEnv]:
 def _probe_vector_spaces(make_vector_env: Callable[[int], gym.vector.VectorEnv], env_id: str,
                          squash_output: bool) -> tuple[ObservationSpec, gym.spaces.Space[Any]]:
     """The single env's spaces of ``make_vector_env``'s vector envs, checked (one of 1 env is made and closed)."""
-    probe = check_same_step_vector_env(make_vector_env(1), 1, env_id)
+    try:
+        made = make_vector_env(1)
+    except TypeError as error:
+        if "positional argument" not in str(error):
+            raise
+        raise TypeError(f"env: with vectorization_mode='vector_entry_point', a callable must take num_envs and "
+                        f"return a gymnasium.vector.VectorEnv of that many envs; calling it with 1 failed: "
+                        f"{error}") from None
+    probe = check_same_step_vector_env(made, 1, env_id)
     try:
         obs_space, act_space = probe.single_observation_space, probe.single_action_space
     finally:

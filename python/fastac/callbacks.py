@@ -45,7 +45,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 from fastac._atomic import atomic_write, check_path
 from fastac._validation import check_bool, check_float, check_int
 from fastac.envs.namespaces import register_namespace
-from fastac.evaluation import _autoreset_mode, _check_spaces, evaluate_policy
+from fastac.evaluation import _check_spaces, autoreset_mode, evaluate_policy
 from fastac.policy import ActorCriticPolicy
 
 __all__ = [
@@ -544,7 +544,7 @@ class _VectorSuccessRecorder(VectorWrapper):
 
     def __init__(self, env: VectorEnv, n_eval_episodes: int) -> None:
         super().__init__(env)
-        self.autoreset_mode = _autoreset_mode(env)
+        self.autoreset_mode = autoreset_mode(env)
         n = int(env.num_envs)
         self._targets = [(n_eval_episodes + i) // n for i in range(n)]
         self._counts = [0] * n

@@ -187,8 +187,8 @@ class TrainConfig:
     vectorization_mode: str = _param(
         "sync", "How Python (non-native) envs are stepped: 'sync' (A2C: one SyncVectorEnv; A3C: by each worker's "
                 "thread), 'async' (in subprocesses: an AsyncVectorEnv, per worker for A3C) or 'vector_entry_point' "
-                "(the id's registered vector env, e.g. ALE's AtariVectorEnv: one for A2C, one per worker for A3C, "
-                "which also takes a callable make(num_envs) returning a same-step-autoreset VectorEnv).",
+                "(the id's registered vector env, e.g. ALE's AtariVectorEnv: one for A2C, ids only; one per worker "
+                "for A3C, which also takes a callable make(num_envs) returning a same-step-autoreset VectorEnv).",
         lambda n, v: check_choice(n, v, VECTORIZATION_MODES), choices=VECTORIZATION_MODES)
     distributed: str = _param(
         "auto", "Training across processes on torch.distributed (fastac.distributed): 'auto' joins the process group "

@@ -100,7 +100,7 @@ def evaluate_policy(
     return float(np.mean(returns)), float(np.std(returns))
 
 
-def _autoreset_mode(env: gym.vector.VectorEnv) -> AutoresetMode:
+def autoreset_mode(env: gym.vector.VectorEnv) -> AutoresetMode:
     """The vector env's autoreset mode (gymnasium's default NEXT_STEP if it names none)."""
     mode = getattr(env, "autoreset_mode", None)
     if mode is None:
@@ -121,7 +121,7 @@ def _evaluate_vector(
 ) -> tuple[list[float], list[int]]:
     """Stable-Baselines3's vector evaluation: fixed per-sub-env episode targets, lockstep steps."""
     _check_spaces(policy, env.single_observation_space, env.single_action_space)
-    mode = _autoreset_mode(env)
+    mode = autoreset_mode(env)
     if mode == AutoresetMode.DISABLED:
         raise ValueError(
             "env: a vector env with autoreset_mode=DISABLED cannot be evaluated (its finished "

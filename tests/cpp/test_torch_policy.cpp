@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -242,6 +243,7 @@ TEST(TorchPolicy, NatureCnnExplicitPassesMatchTheModulesAutograd) {
       {{44, 40, 3}, true, ObsDtype::kUInt8, 4, 3, 1},
       {{2, 37, 40}, false, ObsDtype::kFloat32, 2, 4, 3},
       {{36, 36, 5}, true, ObsDtype::kBool, 3, 6, 4},
+      {{40, 38, 2}, true, ObsDtype::kFloat32, 2, 5, 2},  // read in place: must stay as it is
   };
   torch::manual_seed(2);
   for (size_t k = 0; k < cases.size(); ++k) {
@@ -265,9 +267,11 @@ TEST(TorchPolicy, NatureCnnExplicitPassesMatchTheModulesAutograd) {
     const torch::Tensor obs = c.dtype == ObsDtype::kFloat32 ? torch::randn(obs_shape)
                               : c.dtype == ObsDtype::kUInt8  ? torch::randint(0, 256, obs_shape, torch::kUInt8)
                                                              : torch::randint(0, 2, obs_shape, torch::kUInt8);
+    const torch::Tensor obs_before = obs.clone();
     const size_t row_bytes = obs.nbytes() / c.batch;
     auto grad_head = torch::randn({c.batch, c.head}), grad_values = torch::randn({c.batch});
     const float* p = params.data_ptr<float>();
+    const torch::Tensor grad_before = torch::randn({P});  // backward adds to what grad holds
 
     // 0: the module by autograd; 1: the explicit passes, whole batch; 2: in blocks of rows.
     std::vector<torch::Tensor> heads, values, grads;
@@ -275,7 +279,7 @@ TEST(TorchPolicy, NatureCnnExplicitPassesMatchTheModulesAutograd) {
       const TorchPolicy& policy = run == 0 ? module : explicit_passes;
       auto ws = policy.make_workspace();
       auto head = torch::empty({c.batch, c.head}), value = torch::empty({c.batch});
-      auto grad = torch::zeros({P});
+      auto grad = grad_before.clone();
       if (run == 2) {
         for (int first = 0; first < c.batch; first += c.block) {
           const int n = std::min(c.block, c.batch - first);
@@ -294,8 +298,9 @@ TEST(TorchPolicy, NatureCnnExplicitPassesMatchTheModulesAutograd) {
                                    grad_values.data_ptr<float>(), grad.data_ptr<float>()),
                    std::logic_error)
           << "case " << k << " run " << run << ": a second backward of one forward";
-      heads.push_back(head), values.push_back(value), grads.push_back(grad);
+      heads.push_back(head), values.push_back(value), grads.push_back(grad - grad_before);
     }
+    EXPECT_TRUE(torch::equal(obs, obs_before)) << "case " << k;
     for (int run = 1; run < 3; ++run) {
       EXPECT_TRUE(torch::allclose(heads[run], heads[0], 1e-5, 1e-5)) << "case " << k << " run " << run;
       EXPECT_TRUE(torch::allclose(values[run], values[0], 1e-5, 1e-5)) << "case " << k << " run " << run;
@@ -321,6 +326,25 @@ TEST(TorchPolicy, NatureCnnExplicitPassesMatchTheModulesAutograd) {
                                             grad_values.data_ptr<float>(), g.data()),
                    std::logic_error);
   }
+}
+
+// A libtorch policy's gradient chunks: equal sizes within about 2^31 multiply-adds (the
+// Nature CNN on Atari frames: at most 76 rows), so A3C's 8 x 5 rollout is one chunk.
+TEST(TorchPolicy, GradientChunksAreEqualAndBounded) {
+  TorchPolicySpec spec;
+  spec.architecture = "nature_cnn";
+  spec.observation_shape = {4, 84, 84};
+  spec.observation_dtype = ObsDtype::kUInt8;
+  spec.head_size = 6;
+  const TorchPolicy nature(spec);
+  EXPECT_EQ(nature.gradient_chunk(0), 1);
+  EXPECT_EQ(nature.gradient_chunk(1), 1);
+  EXPECT_EQ(nature.gradient_chunk(40), 40);
+  EXPECT_EQ(nature.gradient_chunk(76), 76);
+  EXPECT_EQ(nature.gradient_chunk(80), 40);
+  EXPECT_EQ(nature.gradient_chunk(256), 64);
+  EXPECT_EQ(nature.gradient_chunk(1 << 30), 76);
+  EXPECT_EQ(nature.gradient_chunk(std::numeric_limits<int>::max()), 76);
 }
 
 // The MLP as a libtorch module and as the hand-written kernels: same outputs and gradient

@@ -394,6 +394,13 @@ def test_a3c_on_a_worker_vector_env_trains_as_on_the_same_envs_stepped_one_by_on
     assert np.asarray(vector.policy.network.parameters).std() > 0
 
 
+def test_a3c_on_a_worker_vector_env_confirms_its_stop_with_evaluation_envs_of_the_same_kind():
+    result = fastac.train_a3c(_same_step_cartpoles, vectorization_mode="vector_entry_point", num_workers=1,
+                              envs_per_worker=4, seed=2**50, stop_at_return=15, stop_eval_episodes=5,
+                              total_steps=200_000)
+    assert result.stop_reason == "stop_at_return"
+
+
 def test_a3c_vector_entry_point_refuses_what_a_worker_cannot_step():
     make = _same_step_cartpoles
     mode = dict(vectorization_mode="vector_entry_point", num_workers=1)
@@ -409,3 +416,5 @@ def test_a3c_vector_entry_point_refuses_what_a_worker_cannot_step():
         fastac.A3C("CartPole-v1", native=False, **mode)
     with pytest.raises(TypeError, match="a gymnasium id or a callable make\\(num_envs\\)"):
         fastac.A3C(42, **mode)
+    with pytest.raises(TypeError, match="a callable must take num_envs"):
+        fastac.A3C(lambda: gym.make("CartPole-v1"), **mode)

@@ -328,10 +328,46 @@ def test_a3c_workers_step_ales_vector_env_by_its_id() -> None:
         assert first[0].dtype == np.uint8 and steps[-1].shape == (2, 4 * 84 * 84)
         runs.append(np.stack(steps))
     np.testing.assert_array_equal(runs[0], runs[1])  # seeded: the same frames
-    a2c = fastac.A2C("ALE/Pong-v5", vectorization_mode="vector_entry_point", num_envs=2, seed=0,
+    a2c = fastac.A2C("ALE/Pong-v5", vectorization_mode="vector_entry_point", num_envs=2, seed=2**40,
                      stop_eval_episodes=0)
     a2c.learn(20)
     assert a2c.num_timesteps >= 20
+
+
+def test_ales_vector_env_is_seeded_as_gymnasiums() -> None:
+    """fastac.envs.atari.GymnasiumSeeding: any Python int seeds ALE's AtariVectorEnv (hashed
+    into its C ints), seeds that differ only in their high bits give different games, equal
+    seeds the same, and gymnasium's conventions hold (an int seeds env i with seed + i, a
+    list one seed per env, a reset mask picks whose seeds count)."""
+    pytest.importorskip("ale_py")
+    from fastac.envs.atari import GymnasiumSeeding, with_gymnasium_seeding
+    from fastac.envs.namespaces import register_namespace
+
+    register_namespace("ALE/Pong-v5")
+    actions = np.random.default_rng(0).integers(0, 6, (150, 1)).repeat(2, axis=1)  # both envs alike
+
+    def play(seed: object) -> np.ndarray:
+        """A fresh pair of envs (ALE reseeded mid-run does not replay a game) reset with seed."""
+        envs = with_gymnasium_seeding(gym.make_vec("ALE/Pong-v5", 2, vectorization_mode="vector_entry_point"))
+        try:
+            assert isinstance(envs, GymnasiumSeeding) and with_gymnasium_seeding(envs) is envs
+            envs.reset(seed=seed)  # type: ignore[arg-type]
+            return np.stack([envs.step(a)[0] for a in actions])
+        finally:
+            envs.close()
+
+    low, high = 7, 7 + 2**40
+    first = play(high)
+    np.testing.assert_array_equal(play(high), first)
+    assert not np.array_equal(play(low), first)
+    np.testing.assert_array_equal(play([high, high + 1]), first)  # an int seed s: env i gets s + i
+    np.testing.assert_array_equal(play([high + 1, None])[:, 0], first[:, 1])
+    envs = with_gymnasium_seeding(gym.make_vec("ALE/Pong-v5", 2, vectorization_mode="vector_entry_point"))
+    try:
+        with pytest.raises(ValueError, match="one per env"):
+            envs.reset(seed=[1, 2, 3])
+    finally:
+        envs.close()
 
 
 minatar = pytest.importorskip("minatar")

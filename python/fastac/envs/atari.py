@@ -60,3 +60,60 @@ def atari(env_id: str = "ALE/Pong-v5", **kwargs: Any) -> Callable[[], gym.Env]:
     """A maker of :func:`make_atari_env` envs, what the trainers take:
     ``fastac.A3C(fastac.envs.atari("ALE/Pong-v5"))``."""
     return functools.partial(make_atari_env, env_id, **kwargs)
+
+
+def _ale_seed(seed: int) -> int:
+    """A Python int seed of any size as one of ALE's: numpy's SeedSequence hash into
+    [0, 2**30) (ALE takes C ints; seeds that differ anywhere, high bits included, give
+    different games; room is left for ALE's int-seed convention, seed + env index)."""
+    return int(np.random.SeedSequence(int(seed)).generate_state(1)[0] & 0x3FFFFFFF)
+
+
+def is_ale_vector_env(envs: Any) -> bool:
+    """Whether ``envs`` is (or wraps) ALE's batched ``AtariVectorEnv``."""
+    try:
+        from ale_py.vector_env import AtariVectorEnv
+    except ImportError:
+        return False
+    return isinstance(getattr(envs, "unwrapped", None), AtariVectorEnv)
+
+
+class GymnasiumSeeding(gym.vector.VectorWrapper):
+    """ALE's ``AtariVectorEnv`` seeded as gymnasium's vector envs are: ``reset(seed=s)`` seeds
+    env ``i`` with ``s + i``, ``reset(seed=[...])`` takes one seed (or None) per env, and with
+    ``options["reset_mask"]`` only the masked envs' seeds count. ALE's own ``reset`` takes
+    one C int per env reset (an int seed overflows it from 2**31 on, a list is refused);
+    here every seed is hashed into ALE's range (:func:`_ale_seed`)."""
+
+    def reset(self, *, seed: int | list[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        """Resets the envs (the masked ones, with ``options["reset_mask"]``), seeded as gymnasium's."""
+        n = self.num_envs
+        per_env: list[int | None]
+        if seed is None:
+            per_env = [None] * n
+        elif isinstance(seed, (int, np.integer)):
+            per_env = [int(seed) + i for i in range(n)]
+        else:
+            per_env = list(seed)
+            if len(per_env) != n:
+                raise ValueError(f"seed: one per env ({n}), got {len(per_env)}")
+        mask = None if options is None else options.get("reset_mask")
+        chosen = per_env if mask is None else [per_env[i] for i in np.flatnonzero(mask)]
+        ale_seeds = None
+        if any(s is not None for s in chosen):  # (ALE's -1: this env unseeded)
+            ale_seeds = np.array([-1 if s is None else _ale_seed(s) for s in chosen], np.int64)
+        return self.env.reset(seed=ale_seeds, options=options)  # type: ignore[arg-type]
+
+
+def with_gymnasium_seeding(envs: gym.vector.VectorEnv) -> gym.vector.VectorEnv:
+    """``envs`` in :class:`GymnasiumSeeding` if it is ALE's ``AtariVectorEnv`` (not already
+    wrapped so), else ``envs`` itself."""
+    if not is_ale_vector_env(envs):
+        return envs
+    inner: Any = envs
+    while isinstance(inner, gym.vector.VectorWrapper):
+        if isinstance(inner, GymnasiumSeeding):
+            return envs
+        inner = inner.env
+    return GymnasiumSeeding(envs)

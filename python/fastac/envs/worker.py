@@ -41,6 +41,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 from fastac import _core
+from fastac.envs.atari import with_gymnasium_seeding
+from fastac.evaluation import autoreset_mode
 
 __all__ = ["WorkerEnvs", "check_same_step_vector_env", "parallel_step_speedup"]
 
@@ -71,7 +73,12 @@ class WorkerEnvs:
         make_vector_env: ``"vector_entry_point"`` mode's: ``make_vector_env(num_envs)``
             returns a ``gymnasium.vector.VectorEnv`` of ``num_envs`` envs that autoresets on
             the same step (``AutoresetMode.SAME_STEP``, the last observation of an ended
-            episode in ``info["final_obs"]``); anything else is refused with ``ValueError``.
+            episode in ``info["final_obs"]``); another autoreset mode or number of envs is
+            refused with ``ValueError``, something not a ``VectorEnv`` with ``TypeError``.
+            It is called in the worker's thread, so it must not start subprocesses
+            (``AsyncVectorEnv``: forking a threaded process; use ``"async"`` mode). ALE's
+            ``AtariVectorEnv`` is seeded as gymnasium's vector envs are
+            (:class:`fastac.envs.atari.GymnasiumSeeding`).
     """
 
     def __init__(self, make_env: Callable[[], gym.Env] | None, num_envs: int, env_id: str, observation_size: int,
@@ -88,15 +95,16 @@ class WorkerEnvs:
         self._box_shape = action_space.shape if isinstance(action_space, gym.spaces.Box) else None
         self._envs: list[gym.Env] = []
         self._vector: gym.vector.VectorEnv | None = None
-        self._seed_per_reset = False  # ALE's AtariVectorEnv: one seed per env reset, not one per env
         self._closed = False
         try:
             if mode == "vector_entry_point":
                 if make_vector_env is None:
                     raise ValueError("WorkerEnvs: mode 'vector_entry_point' needs make_vector_env")
-                self._vector = check_same_step_vector_env(make_vector_env(num_envs), num_envs, env_id)
-                self._seed_per_reset = type(self._vector).__module__.startswith("ale_py")
-                self._vector.reset()  # (ALE's must reset every env first; reset_one then reseeds each)
+                self._vector = with_gymnasium_seeding(
+                    check_same_step_vector_env(make_vector_env(num_envs), num_envs, env_id))
+                # Every env reset once first (a masked reset needs the others' observations, and
+                # ALE's refuses one before it); reset_one then reseeds each.
+                self._vector.reset()
             elif make_env is None:
                 raise ValueError(f"WorkerEnvs: mode {mode!r} needs make_env")
             elif mode == "async":
@@ -121,16 +129,12 @@ class WorkerEnvs:
     def reset_one(self, index: int, seed: int | None) -> np.ndarray:
         """Starts a new episode in env ``index`` (reseeded if ``seed`` is given); its observation."""
         if self._vector is not None:
-            vector: Any = self._vector  # (ALE's and gymnasium's take seeds their own ways)
+            vector: Any = self._vector  # (gymnasium's vector envs take a list of seeds, typed as an int)
             mask = np.zeros(self.num_envs, np.bool_)
             mask[index] = True
-            if self._seed_per_reset:  # (its seeds are C ints)
-                obs = vector.reset(seed=None if seed is None else np.array([seed % 2**31]),
-                                         options={"reset_mask": mask})[0][index]
-            else:
-                seeds: list[int | None] = [None] * self.num_envs
-                seeds[index] = seed
-                obs = vector.reset(seed=seeds, options={"reset_mask": mask})[0][index]
+            seeds: list[int | None] = [None] * self.num_envs
+            seeds[index] = seed
+            obs = vector.reset(seed=seeds, options={"reset_mask": mask})[0][index]
         else:
             obs = self._envs[index].reset(seed=seed)[0]
         self._store(self._obs, index, obs, "reset")
@@ -253,9 +257,9 @@ def check_same_step_vector_env(envs: Any, num_envs: int, env_id: str) -> gym.vec
         problem, error = f"must make a gymnasium.vector.VectorEnv, got {type(envs).__name__}", TypeError
     elif envs.num_envs != num_envs:
         problem = f"asked for {num_envs} envs, made {envs.num_envs}"
-    elif envs.metadata.get("autoreset_mode") != AutoresetMode.SAME_STEP:
+    elif (mode := autoreset_mode(envs)) != AutoresetMode.SAME_STEP:
         problem = (f"must autoreset on the same step (AutoresetMode.SAME_STEP: an ended episode's last observation "
-                   f"in info['final_obs']), got {envs.metadata.get('autoreset_mode', AutoresetMode.NEXT_STEP)}")
+                   f"in info['final_obs']), got {mode}")
     if problem is None:
         checked: gym.vector.VectorEnv = envs
         return checked
