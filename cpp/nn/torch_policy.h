@@ -10,7 +10,8 @@
 // parameters are not owned by the module: every forward points them (Tensor::set_data)
 // at the caller's flat buffer, in named_parameters() order, each in torch's own shape
 // and memory layout, so the model's state_dict is a plain split of the flat buffer;
-// the gradient is libtorch autograd's, added into the caller's flat gradient. So the
+// the gradient (libtorch autograd's, or the CNNs' passes without it, below) is added into
+// the caller's flat gradient. So the
 // shared (Hogwild) optimizer, the A2C learner, save/load and the exports see one flat
 // buffer as for the MLP kernels.
 //
