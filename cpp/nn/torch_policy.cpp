@@ -31,6 +31,9 @@ struct ConvLayer {
   int out_channels, kernel, stride;
 };
 
+// The side of a convolution's output (no padding) over an input side of `side`.
+int64_t output_side(int64_t side, const ConvLayer& l) { return (side - l.kernel) / l.stride + 1; }
+
 std::vector<ConvLayer> conv_layers(const std::string& architecture) {
   if (architecture == "nature_cnn") return {{32, 8, 4}, {64, 4, 2}, {64, 3, 1}};
   if (architecture == "minatar_cnn") return {{16, 3, 1}};
@@ -68,7 +71,7 @@ std::shared_ptr<Net> build(const TorchPolicySpec& spec, const std::vector<int>& 
     for (const ConvLayer& l : conv_layers(spec.architecture)) {
       trunk->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, l.out_channels, l.kernel).stride(l.stride)));
       trunk->push_back(torch::nn::ReLU());
-      c = l.out_channels, h = (h - l.kernel) / l.stride + 1, w = (w - l.kernel) / l.stride + 1;
+      c = l.out_channels, h = static_cast<int>(output_side(h, l)), w = static_cast<int>(output_side(w, l));
     }
     trunk->push_back(torch::nn::Flatten());
     trunk->push_back(torch::nn::Linear(c * h * w, hidden.at(0)));
@@ -140,9 +143,9 @@ TorchPolicy::TorchPolicy(const TorchPolicySpec& spec) : spec_(spec) {
         fail("the image (" + std::to_string(spec.channels_last ? shape[0] : shape[1]) + "x" +
              std::to_string(spec.channels_last ? shape[1] : shape[2]) + ") is too small for its " +
              std::to_string(l.kernel) + "x" + std::to_string(l.kernel) + " convolutions");
-      forward_work_ += static_cast<size_t>((h - l.kernel) / l.stride + 1) * ((w - l.kernel) / l.stride + 1) *
+      forward_work_ += static_cast<size_t>(output_side(h, l)) * static_cast<size_t>(output_side(w, l)) *
                        l.out_channels * channels * l.kernel * l.kernel;
-      channels = l.out_channels, h = (h - l.kernel) / l.stride + 1, w = (w - l.kernel) / l.stride + 1;
+      channels = l.out_channels, h = static_cast<int>(output_side(h, l)), w = static_cast<int>(output_side(w, l));
     }
     channels = spec.channels_last ? shape[2] : shape[0];
   }
@@ -180,7 +183,7 @@ TorchPolicy::TorchPolicy(const TorchPolicySpec& spec) : spec_(spec) {
     for (const ConvLayer& l : conv_layers(spec.architecture)) {
       const std::string name = "trunk." + std::to_string(index);
       c.convs.push_back({offset(name + ".weight"), offset(name + ".bias"), l.out_channels, in, l.kernel, l.stride});
-      in = l.out_channels, h = (h - l.kernel) / l.stride + 1, w = (w - l.kernel) / l.stride + 1;
+      in = l.out_channels, h = output_side(h, l), w = output_side(w, l);
       index += 2;
     }
     c.last_shape = {in, h, w};
@@ -325,6 +328,12 @@ KeptRows cnn_forward(const CnnChain& c, const TorchPolicySpec& spec, const float
   return kept;
 }
 
+// Nothing kept: a backward needs a new forward.
+void drop_kept(TorchWorkspace& ws) {
+  ws.kept.clear();
+  ws.kept_rows = 0, ws.kept_total = -1;
+}
+
 // The gradient of the rows ws keeps (all `batch` of them), added into grad.
 void cnn_backward(const CnnChain& c, const TorchPolicySpec& spec, const float* params, const void* obs, int batch,
                   TorchWorkspace& ws, const float* grad_head, const float* grad_values, float* grad) {
@@ -340,8 +349,7 @@ void cnn_backward(const CnnChain& c, const TorchPolicySpec& spec, const float* p
   for (size_t i = 0; i + 1 < L; ++i) outputs.push_back(joined([i](const KeptRows& k) { return k.conv_outputs[i]; }));
   const torch::Tensor flat = joined([](const KeptRows& k) { return k.flat; });
   const torch::Tensor features = joined([](const KeptRows& k) { return k.features; });
-  ws.kept.clear();
-  ws.kept_rows = 0, ws.kept_total = -1;
+  drop_kept(ws);
   auto grad_of = [&](size_t offset, at::IntArrayRef shape) { return torch::from_blob(grad + offset, shape); };
 
   // The heads, then the feature layer and its ReLU.
@@ -379,12 +387,12 @@ void cnn_backward(const CnnChain& c, const TorchPolicySpec& spec, const float* p
 void begin_rows(TorchWorkspace& ws, int first, int total) {
   const int kept_rows = ws.kept_rows, kept_total = ws.kept_total;
   if (first > 0 && first == kept_rows && total == kept_total) return;
-  ws.kept.clear();
-  ws.kept_rows = 0, ws.kept_total = first == 0 ? total : -1;
+  drop_kept(ws);
   if (first != 0)
     throw std::logic_error("forward_rows: rows [" + std::to_string(first) + ", ...) of " + std::to_string(total) +
                            " after rows up to " + std::to_string(kept_rows) + " of " + std::to_string(kept_total) +
                            ": rows come in order from 0");
+  ws.kept_total = total;
 }
 
 // The explicit forward of rows [first, first + batch) of `total`, kept for the backward;
@@ -395,8 +403,7 @@ void forward_kept_rows(const CnnChain& c, const TorchPolicySpec& spec, const flo
   try {
     ws.kept.push_back(cnn_forward(c, spec, params, obs, batch, head, values));
   } catch (...) {
-    ws.kept.clear();
-    ws.kept_rows = 0, ws.kept_total = -1;
+    drop_kept(ws);
     throw;
   }
   ws.kept_rows = first + batch;

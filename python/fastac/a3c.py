@@ -254,7 +254,7 @@ class A3C(BaseAlgorithm):
                     return _supervise(trainer, live, policy, config, callback, counters)
                 return _supervise_distributed(group, trainer, live, policy, config, callback, counters,
                                               self._native_id, self._make_env if make_vector_env is None
-                                              else lambda: with_gymnasium_seeding(make_vector_env(1)))
+                                              else functools.partial(make_vector_env, 1))
             finally:
                 self._counters = live.counts.counters()
                 self._live = None
@@ -474,7 +474,9 @@ def _env_maker(env: Any) -> Callable[[], gym.Env]:
 def _vector_env_maker(env: Any) -> Callable[[int], gym.vector.VectorEnv]:
     """``vectorization_mode="vector_entry_point"``: a function making a worker's ``n`` envs as
     one vector env, from a gymnasium id with a vector entry point (autoresetting on the same
-    step) or from the user's ``make(n)``."""
+    step) or from the user's ``make(n)``; ALE's ``AtariVectorEnv`` comes seeded as
+    gymnasium's vector envs are (:func:`fastac.envs.atari.with_gymnasium_seeding`)."""
+    make: Callable[[int], gym.vector.VectorEnv]
     if isinstance(env, str):
         spec = registered_spec(env)
         if spec.vector_entry_point is None:
@@ -482,7 +484,7 @@ def _vector_env_maker(env: Any) -> Callable[[int], gym.vector.VectorEnv]:
                              f"gymnasium registration; use 'sync' or 'async', or pass a callable make(num_envs) "
                              f"returning a gymnasium.vector.VectorEnv")
 
-        def make(num_envs: int) -> gym.vector.VectorEnv:
+        def make_by_id(num_envs: int) -> gym.vector.VectorEnv:
             try:
                 return gym.make_vec(spec.id, num_envs, vectorization_mode="vector_entry_point",
                                     autoreset_mode=AutoresetMode.SAME_STEP)
@@ -494,11 +496,13 @@ def _vector_env_maker(env: Any) -> Callable[[int], gym.vector.VectorEnv]:
                                  f"that autoresets on the same step (ALE's AtariVectorEnv does); use 'sync' or "
                                  f"'async'") from None
 
-        return make
-    if callable(env):
-        return env  # type: ignore[no-any-return]
-    raise TypeError(f"env: with vectorization_mode='vector_entry_point', a gymnasium id or a callable "
-                    f"make(num_envs) returning a gymnasium.vector.VectorEnv, got {describe_env(env)!r}")
+        make = make_by_id
+    elif callable(env):
+        make = env
+    else:
+        raise TypeError(f"env: with vectorization_mode='vector_entry_point', a gymnasium id or a callable "
+                        f"make(num_envs) returning a gymnasium.vector.VectorEnv, got {describe_env(env)!r}")
+    return lambda num_envs: with_gymnasium_seeding(make(num_envs))
 
 
 def _probe_vector_spaces(make_vector_env: Callable[[int], gym.vector.VectorEnv], env_id: str,

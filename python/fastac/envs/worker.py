@@ -41,7 +41,6 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 from fastac import _core
-from fastac.envs.atari import with_gymnasium_seeding
 from fastac.evaluation import autoreset_mode
 
 __all__ = ["WorkerEnvs", "check_same_step_vector_env", "parallel_step_speedup"]
@@ -76,9 +75,9 @@ class WorkerEnvs:
             episode in ``info["final_obs"]``); another autoreset mode or number of envs is
             refused with ``ValueError``, something not a ``VectorEnv`` with ``TypeError``.
             It is called in the worker's thread, so it must not start subprocesses
-            (``AsyncVectorEnv``: forking a threaded process; use ``"async"`` mode). ALE's
-            ``AtariVectorEnv`` is seeded as gymnasium's vector envs are
-            (:class:`fastac.envs.atari.GymnasiumSeeding`).
+            (``AsyncVectorEnv``: forking a threaded process; use ``"async"`` mode). Its
+            ``reset`` takes gymnasium's seeds, one per env (ALE's ``AtariVectorEnv`` in
+            :class:`fastac.envs.atari.GymnasiumSeeding`, as A3C makes it).
     """
 
     def __init__(self, make_env: Callable[[], gym.Env] | None, num_envs: int, env_id: str, observation_size: int,
@@ -100,8 +99,7 @@ class WorkerEnvs:
             if mode == "vector_entry_point":
                 if make_vector_env is None:
                     raise ValueError("WorkerEnvs: mode 'vector_entry_point' needs make_vector_env")
-                self._vector = with_gymnasium_seeding(
-                    check_same_step_vector_env(make_vector_env(num_envs), num_envs, env_id))
+                self._vector = check_same_step_vector_env(make_vector_env(num_envs), num_envs, env_id)
                 # Every env reset once first (a masked reset needs the others' observations, and
                 # ALE's refuses one before it); reset_one then reseeds each.
                 self._vector.reset()
