@@ -94,30 +94,32 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                     normalize_obs=True, normalize_reward=True, num_envs=4, n_steps=100, gamma=0.9999,
                     gae_lambda=0.9, lr=7e-4),
     },
-    # rl-zoo's a2c.yml LunarLander entry (8 envs, n_steps 5, gamma 0.995, lr 8.3e-4 decayed
-    # linearly, ent_coef 1e-5, 200k steps) with Stable-Baselines3's MlpPolicy (separate
+    # Started from rl-zoo's a2c.yml LunarLander entry (8 envs, n_steps 5, gamma 0.995, lr 8.3e-4
+    # decayed linearly, ent_coef 1e-5, 200k steps) with Stable-Baselines3's MlpPolicy (separate
     # (64, 64) tanh trunks) and SB3's RMSProp epsilon: torch's RMSprop adds eps=1e-5 outside
-    # the square root, fastac inside, so optimizer_eps 1e-10 gives the same floor. That
-    # epsilon is what mattered: with 1e-5 inside, A2C's training episodes averaged -82 and
-    # -100 after 200k steps (seeds 0, 1; greedy -104 and -270), with 1e-10 +51 and -43
-    # (greedy 2 and 26, 30 episodes). Not reached: rl-zoo's published 156. After 500k steps
-    # A2C's greedy policies scored 111, -92 and -1 (seeds 0-2), after 1M -146 (seed 0): long
-    # runs are unstable. A3C (1 worker x 8 envs, 200k): greedy 26 and -60 (seeds 0, 1).
-    # SB3 A2C with rl-zoo's settings, measured here in bench/suite.py: greedy 57 after 200k
-    # (seed 0, 587 s). A2C runs 200k steps of this Python env in about 20 s.
-    # Later search (2026-11-27, bench/README.md): more updates per sample is what helps. A2C
-    # with 2 envs, entropy 0.01, both normalizations, lr 7e-4 decayed scored 162.7, 112.9,
-    # 208.7 (seeds 0-2, greedy on 100 episodes) but -76.3, -27.7 on seeds 3-4 and 0 of 4
-    # above 156 on seeds 3-6 (50 episodes); its variants (gamma 0.99, entropy 1e-3, 1 env, lr
-    # 1e-3, Adam, gae_lambda 0.95, observation normalization only, n_steps 8, (128, 128))
-    # reached 156 on at most 1 of seeds 3-6. The greedy policy at 200k steps is mid-learning
-    # and erratic from seed to seed, so none of these is robustly better and the entry stays.
+    # the square root, fastac inside, so optimizer_eps 1e-10 gives the same floor (with 1e-5
+    # inside, A2C's greedy policies scored -104 and -270 on seeds 0, 1). That entry's greedy
+    # scores after 200k steps, 50 episodes, seeds 0-11: A2C median 27.8 (-87 to 101), none
+    # at rl-zoo's published 156; SB3 A2C with rl-zoo's settings, bench/suite.py: 57.2, -72.3,
+    # -16.0 (seeds 0-2, 100 episodes). What helps is more updates per sample: one env (A2C),
+    # one worker with one env (A3C), with gamma 0.99, entropy 0.01, lr 7e-4 decayed and both
+    # normalizations. Greedy on 50 episodes after 200k steps, seeds 0-11 (bench/README.md):
+    # A2C median 102.8 (-8.4 to 207.0; 3 of 12 at 156 or more), A3C 101.6 (-34.8 to 165.9;
+    # 1 of 12); with (128, 128) A2C 95.3 and A3C 104.3 (3 of 12 each); gamma 0.98 (A2C, 128)
+    # 35.6. Tried on held-out seeds 3-6 before (A2C, 2 envs and 1): gamma 0.995 or 0.999,
+    # entropy 1e-3 or 3e-3, rmsprop_alpha 0.9, max_grad_norm 1, lr 5e-4 or 1e-3, (256, 256),
+    # n_steps 8, gae_lambda 0.95, Adam, observation normalization only: none better. Not
+    # reached robustly: 156 on 2 of 3 seeds (bench/suite.py's seeds 0-2 do: A2C 172.4, 156.5,
+    # 80.9; but 3 of 12 seeds above); at 200k steps the greedy policy is mid-learning and its
+    # score varies widely from seed to seed. A2C runs 200k steps of this Python env in about
+    # 20 s, A3C in about 12 s.
     "LunarLander-v3": {
-        "a3c": dict(total_steps=200_000, num_workers=1, envs_per_worker=8, gamma=0.995, lr=8.3e-4, anneal_lr=True,
-                    entropy_coef=1e-5, hidden_sizes=(64, 64), activation="tanh", share_trunk=False,
-                    optimizer_eps=1e-10),
-        "a2c": dict(total_steps=200_000, num_envs=8, gamma=0.995, lr=8.3e-4, anneal_lr=True, entropy_coef=1e-5,
-                    hidden_sizes=(64, 64), activation="tanh", share_trunk=False, optimizer_eps=1e-10),
+        "a3c": dict(total_steps=200_000, num_workers=1, envs_per_worker=1, gamma=0.99, lr=7e-4, anneal_lr=True,
+                    entropy_coef=0.01, hidden_sizes=(64, 64), activation="tanh", share_trunk=False,
+                    optimizer_eps=1e-10, normalize_obs=True, normalize_reward=True),
+        "a2c": dict(total_steps=200_000, num_envs=1, gamma=0.99, lr=7e-4, anneal_lr=True, entropy_coef=0.01,
+                    hidden_sizes=(64, 64), activation="tanh", share_trunk=False, optimizer_eps=1e-10,
+                    normalize_obs=True, normalize_reward=True),
     },
     # Starting from rl-zoo's a2c.yml Pendulum-v1 entry (gamma 0.9, gae_lambda 0.9, lr 7e-4
     # decayed linearly, RMSprop, max_grad_norm 0.5, ent_coef 0, VecNormalize) without its

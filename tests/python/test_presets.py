@@ -67,7 +67,7 @@ def test_lunar_lander_preset_learns_within_a_quarter_of_its_budget(train):
     pytest.importorskip("Box2D", reason="LunarLander needs box2d (the test extra installs it)")
     result = train("LunarLander-v3", seed=0, total_steps=50_000, stop_eval_episodes=0, max_seconds=60)
     returns = result.history["episode_return"]
-    # Measured: the last 100 training episodes average -107 (A2C) and -115 (A3C, one worker),
-    # the first 20 -205 and -176 (random play: about -180).
-    assert result.mean_return() >= -140, result.mean_return()
-    assert result.mean_return() >= returns[:20].mean() + 40
+    # Measured: the last 100 training episodes average -18 (A2C) and -8 (A3C, one worker with
+    # one env), the first 20 -238 and -245 (random play: about -180).
+    assert result.mean_return() >= -80, result.mean_return()
+    assert result.mean_return() >= returns[:20].mean() + 100
