@@ -39,13 +39,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_atari import RUN as PEER_RUN  # noqa: E402  (SB3's run, the same as bench_atari.py's)
 
+from fastac.torch_module import CONVOLUTIONS, FEATURES_DIM  # noqa: E402
+
 FASTAC_RUN = r"""
 import json, os, signal, subprocess, sys, time
 import fastac
-seconds, perf_data = float(sys.argv[1]), sys.argv[2]
+seconds, perf_data, perf_hz = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 model = fastac.A3C("ALE/Pong-v5", vectorization_mode="vector_entry_point", num_workers=2, envs_per_worker=8,
                    t_max=5, seed=0, lr=7e-4, entropy_coef=0.01, value_coef=0.25, stop_eval_episodes=0)
-perf = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-p", str(os.getpid()), "-o", perf_data],
+perf = subprocess.Popen(["perf", "record", "-q", "-F", perf_hz, "-p", str(os.getpid()), "-o", perf_data],
                         stdout=subprocess.DEVNULL)
 time.sleep(1.0)  # perf attached
 start = time.perf_counter()
@@ -74,12 +76,13 @@ def nature_cnn_flops_per_step(actions: int = 6) -> tuple[float, float]:
     """Floating-point operations of one env step's forward and backward of the Nature CNN on
     (4, 84, 84) frames: (convolutions, fully connected layers). The backward computes every
     weight gradient and every input gradient but the first layer's (the frames need none)."""
-    convs = [(4, 32, 8, 4), (32, 64, 4, 2), (64, 64, 3, 1)]  # in, out, kernel, stride
-    side, conv_forward_macs, conv_input_grad_macs = 84, [], []
-    for cin, cout, kernel, stride in convs:
+    channels, side, conv_forward_macs = 4, 84, []
+    for out, kernel, stride in CONVOLUTIONS["nature_cnn"]:
         side = (side - kernel) // stride + 1
-        conv_forward_macs.append(side * side * cout * cin * kernel * kernel)
-    fc_macs = [64 * side * side * 512, 512 * (actions + 1)]
+        conv_forward_macs.append(side * side * out * channels * kernel * kernel)
+        channels = out
+    features = FEATURES_DIM["nature_cnn"]
+    fc_macs = [channels * side * side * features, features * (actions + 1)]
     conv_input_grad_macs = conv_forward_macs[1:]
     conv = 2 * (2 * sum(conv_forward_macs) + sum(conv_input_grad_macs))  # forward, weight grads, input grads
     fc = 2 * 3 * sum(fc_macs)
@@ -123,8 +126,8 @@ def main() -> None:
     sb3 = json.loads(peer.stdout.strip().splitlines()[-1])
     with tempfile.TemporaryDirectory() as tmp:
         perf_data = os.path.join(tmp, "perf.data")
-        run = subprocess.run([sys.executable, "-c", FASTAC_RUN, str(args.seconds), perf_data], cwd=ROOT,
-                             capture_output=True, text=True)
+        run = subprocess.run([sys.executable, "-c", FASTAC_RUN, str(args.seconds), perf_data, str(PERF_RATE_HZ)],
+                             cwd=ROOT, capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"fastac failed:\n{run.stderr[-3000:]}")
         fastac = json.loads(run.stdout.strip().splitlines()[-1])

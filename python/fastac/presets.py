@@ -106,14 +106,14 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     # normalizations. Greedy on 50 episodes after 200k steps, seeds 0-11 (bench/README.md):
     # A2C median 102.8 (-8.4 to 207.0; 3 of 12 at 156 or more), A3C 101.6 (-34.8 to 165.9;
     # 1 of 12); with (128, 128) A2C 95.3 and A3C 104.3 (3 of 12 each); gamma 0.98 (A2C, 128)
-    # 35.6; value_coef 0.25 or 1, entropy 0.005 or 0.02, lr 1e-3, gae_lambda 0.95 (A2C): medians
-    # 33 to 128, at most 3 of 12. Tried on held-out seeds 3-6 before (A2C, 2 envs and 1): gamma 0.995 or 0.999,
-    # entropy 1e-3 or 3e-3, rmsprop_alpha 0.9, max_grad_norm 1, lr 5e-4 or 1e-3, (256, 256),
-    # n_steps 8, gae_lambda 0.95, Adam, observation normalization only: none better. Not
-    # reached robustly: 156 on 2 of 3 seeds (bench/suite.py's seeds 0-2 do: A2C 172.4, 156.5,
-    # 80.9; but 3 of 12 seeds above); at 200k steps the greedy policy is mid-learning and its
-    # score varies widely from seed to seed. A2C runs 200k steps of this Python env in about
-    # 20 s, A3C in about 12 s.
+    # 35.6; value_coef 0.25 or 1, entropy 0.005 or 0.02, lr 1e-3, gae_lambda 0.95 (A2C):
+    # medians 33 to 128, at most 3 of 12. Tried on held-out seeds 3-6 before (A2C, 2 envs
+    # and 1): gamma 0.995 or 0.999, entropy 1e-3 or 3e-3, rmsprop_alpha 0.9, max_grad_norm 1,
+    # lr 5e-4 or 1e-3, (256, 256), n_steps 8, gae_lambda 0.95, Adam, observation
+    # normalization only: none better. Not reached robustly: 156 on 2 of 3 seeds
+    # (bench/suite.py's seeds 0-2 do: A2C 172.4, 156.5, 80.9; but 3 of 12 seeds above); at
+    # 200k steps the greedy policy is mid-learning and its score varies widely from seed to
+    # seed. A2C runs 200k steps of this Python env in about 20 s, A3C in about 12 s.
     "LunarLander-v3": {
         "a3c": dict(total_steps=200_000, num_workers=1, envs_per_worker=1, gamma=0.99, lr=7e-4, anneal_lr=True,
                     entropy_coef=0.01, hidden_sizes=(64, 64), activation="tanh", share_trunk=False,

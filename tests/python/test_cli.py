@@ -74,8 +74,8 @@ def test_train_evaluates_keeps_the_best_and_checkpoints(tmp_path, capsys, algo):
     # A3C evaluates at its progress calls (every 0.2 s in the CLI): on the native env 1e5 steps
     # can take 0.1 s, one call, one evaluation; gymnasium's Python env takes about a second.
     code, out = _run(["train", "--algo", algo, "--total-steps", "1e5", "--seed", "0", "--num-workers", "1",
-                      "--no-native", "--eval-every", "2e4", "--eval-episodes", "3", "--save-best", "--checkpoint-every", "3e4",
-                      "--run-dir", str(tmp_path)] if algo == "a3c" else
+                      "--no-native", "--eval-every", "2e4", "--eval-episodes", "3", "--save-best",
+                      "--checkpoint-every", "3e4", "--run-dir", str(tmp_path)] if algo == "a3c" else
                      ["train", "--algo", algo, "--total-steps", "6e4", "--seed", "0", "--eval-every", "2e4",
                       "--eval-episodes", "3", "--save-best", "--checkpoint-every", "3e4", "--run-dir", str(tmp_path)],
                      capsys)
